@@ -1,0 +1,116 @@
+"""Accounts: patient self-registration with real-name data, staff accounts, login and logout."""
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from core import auth, ratelimit
+from core.errors import ApiError
+from core.extensions import db
+from core.identity import IdentityError, normalise_phone, parse_id_number
+from core.models import User
+from core.passwords import WeakPassword, check_policy, hash_password, verify_password
+from core.types import new_id
+
+STAFF_LINKS = {"doctor": "practitioner_id", "pharmacist": "pharmacy_id", "admin": None}
+
+# Called with the new User inside the registration transaction; returns the FHIR Patient id.
+# records registers the function that writes the Patient resource.
+_patient_record_factory = None
+
+
+def set_patient_record_factory(factory):
+    """Install `factory(user) -> patient_id`, which writes the patient's FHIR Patient resource."""
+    global _patient_record_factory
+    _patient_record_factory = factory
+
+
+def _field_error(field, message):
+    return ApiError(422, "validation_error", "One or more fields are invalid.",
+                    title="Request validation failed", errors=[{"field": field, "message": message}])
+
+
+def _checked_password(password):
+    try:
+        check_policy(password)
+    except WeakPassword as exc:
+        raise _field_error("password", str(exc)) from None
+    return password
+
+
+def register_patient(name, id_number, phone, password, gender=None):
+    """Create a patient account (and its FHIR Patient); 422 on invalid data, 409 on a duplicate."""
+    try:
+        id_number, birth_date, derived_gender = parse_id_number(id_number)
+    except IdentityError as exc:
+        raise _field_error("id_number", str(exc)) from None
+    try:
+        phone = normalise_phone(phone)
+    except IdentityError as exc:
+        raise _field_error("phone", str(exc)) from None
+    if gender is not None and gender != derived_gender:
+        raise _field_error("gender", "does not agree with the identity number")
+    _checked_password(password)
+    clash = db.session.scalar(select(User.id).where(
+        or_(User.id_number == id_number, User.phone == phone, User.username == phone)))
+    if clash:
+        raise ApiError(409, "account_exists", "An account with this identity number or phone already exists.")
+    user = User(id=new_id(), role="patient", username=phone, password_hash=hash_password(password),
+                name=name.strip(), id_number=id_number, phone=phone, gender=derived_gender,
+                birth_date=birth_date)
+    db.session.add(user)
+    _flush_or_conflict()
+    user.patient_id = _patient_record_factory(user) if _patient_record_factory else new_id()
+    db.session.flush()
+    return user
+
+
+def create_staff(role, username, password, name, practitioner_id=None, pharmacy_id=None, phone=None):
+    """Create a doctor, pharmacist or admin account; 409 when the username is taken."""
+    if role not in STAFF_LINKS:
+        raise _field_error("role", "must be one of doctor, pharmacist, admin")
+    link = STAFF_LINKS[role]
+    links = {"practitioner_id": practitioner_id, "pharmacy_id": pharmacy_id}
+    if link and not links[link]:
+        raise _field_error(link, f"is required for a {role}")
+    if phone is not None:
+        try:
+            phone = normalise_phone(phone)
+        except IdentityError as exc:
+            raise _field_error("phone", str(exc)) from None
+    _checked_password(password)
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise ApiError(409, "account_exists", "That username is taken.")
+    user = User(id=new_id(), role=role, username=username, password_hash=hash_password(password),
+                name=name.strip(), phone=phone,
+                practitioner_id=practitioner_id if role == "doctor" else None,
+                pharmacy_id=pharmacy_id if role == "pharmacist" else None)
+    db.session.add(user)
+    _flush_or_conflict()
+    return user
+
+
+def _flush_or_conflict():
+    # The unique constraints decide races that the pre-check above cannot see.
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ApiError(409, "account_exists", "An account with these details already exists.") from None
+
+
+def login(username, password, address):
+    """Check credentials (throttled, no user enumeration); return (user, token, expires_in)."""
+    username = (username or "").strip()
+    ratelimit.check_login_allowed(username, address)
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None and username:
+        try:  # patients may type their phone with a +86 prefix or spaces
+            user = db.session.scalar(select(User).where(User.username == normalise_phone(username)))
+        except IdentityError:
+            pass
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or not user.is_active:
+        ratelimit.record_login_failure(username, address)
+        raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
+    ratelimit.clear_account_failures(username)
+    token, expires_in = auth.issue_token(user)
+    return user, token, expires_in

@@ -1,0 +1,106 @@
+"""The composition root: configuration, extensions, blueprints, error handlers and CLI commands."""
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core import config as config_module
+from core.extensions import api, db, migrate, socketio
+from core import models as _kernel_models  # noqa: F401  (tables known to migrations)
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config=None):
+    """Build the Cloud Hospital app; `config` (a mapping) overrides defaults and the environment."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(config_module.ROOT / "instance"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.config_from_env(app.instance_path))
+    app.config.from_mapping(_fixed_settings())
+    if config:
+        app.config.from_mapping(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    config_module.check_production_safety(app.config)
+    if app.config["TRUST_PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUST_PROXY_HOPS"],
+                                x_proto=app.config["TRUST_PROXY_HOPS"], x_host=app.config["TRUST_PROXY_HOPS"])
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    if app.config["SCHEDULER_AUTOSTART"] and not app.testing:
+        from core import scheduler
+        scheduler.start_when_leader(app)
+    return app
+
+
+def _fixed_settings():
+    return {
+        "API_TITLE": "Cloud Hospital API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "App API of the Cloud Hospital. Errors are RFC 9457 problem details."},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "JSON_SORT_KEYS": False,
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_KIB": 65536,
+    }
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets readers work while one writer commits; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_extensions(app):
+    """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
+    from core import http, observability, transaction
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    api.init_app(app)
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading",
+                      cors_allowed_origins=app.config["CORS_ORIGINS"] or [])
+    observability.init_app(app)
+    http.init_app(app)
+    transaction.init_app(app)
+
+
+def register_blueprints(app):
+    """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
+    from core import docs
+    from core.views import admin, auth
+
+    api.register_blueprint(auth.bp)
+    api.register_blueprint(admin.bp)
+    app.register_blueprint(docs.bp)
+
+
+def register_errorhandlers(app):
+    """Problem details everywhere (registered after flask-smorest's handler so ours win)."""
+    from core import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app):
+    """CLI commands of the kernel and the domains."""
+    from core import cli
+
+    cli.init_app(app)

@@ -1,0 +1,66 @@
+"""The audit trail of health-data access: every read, search and write of health data leaves an entry.
+
+Domains never write AuditEntry rows themselves: they call `record_access` (or decorate a service
+function with `audited`). Denied and failed accesses are kept even when the request rolls back.
+"""
+import contextvars
+import functools
+import json
+
+from flask import g, has_request_context, request
+
+from core import clock
+from core.models import AuditEntry
+from core.transaction import keep_on_error
+
+OUTCOMES = ("success", "denied", "failed")
+_entries_recorded = contextvars.ContextVar("audit_entries_recorded", default=0)
+
+
+class UnauditedAccess(RuntimeError):
+    """A service function marked @audited returned without recording an audit entry."""
+
+
+def _request_facts():
+    if not has_request_context():
+        return None, None
+    return request.remote_addr, getattr(g, "request_id", None)
+
+
+def record_access(actor, action, entity=None, patient_ref=None, outcome="success", detail=None):
+    """Record that `actor` did `action` on `entity` (health data of `patient_ref`) with `outcome`."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    address, request_id = _request_facts()
+    values = dict(
+        at=clock.now(),
+        user_id=getattr(actor, "user_id", None),
+        role=getattr(actor, "role", None) or "system",
+        action=action,
+        entity=entity[:200] if entity else None,
+        patient_ref=patient_ref,
+        outcome=outcome,
+        address=address,
+        request_id=request_id,
+        detail=json.dumps(detail, default=str, ensure_ascii=False) if isinstance(detail, (dict, list)) else detail,
+    )
+    _entries_recorded.set(_entries_recorded.get() + 1)
+    return keep_on_error(AuditEntry, **values)
+
+
+def audited(action):
+    """Enforce that a service function records at least one audit entry on every successful return."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            before = _entries_recorded.get()
+            result = fn(*args, **kwargs)
+            if _entries_recorded.get() == before:
+                raise UnauditedAccess(f"{fn.__module__}.{fn.__qualname__} returned without an audit entry")
+            return result
+
+        wrapper.__audited__ = action
+        return wrapper
+
+    return decorate

@@ -1,0 +1,128 @@
+"""Bearer tokens, the acting user, role checks and the relationship-check hook the domains fill in."""
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, g, request
+from sqlalchemy import select
+
+from core import clock
+from core.errors import ApiError
+from core.extensions import db
+from core.models import AccessToken, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: passed into every domain service call."""
+
+    user_id: str | None
+    role: str
+    name: str = ""
+    patient_id: str | None = None
+    practitioner_id: str | None = None
+    pharmacy_id: str | None = None
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+
+SYSTEM = Actor(user_id=None, role="system", name="system")
+
+
+def actor_for(user):
+    """The Actor for a User row."""
+    return Actor(user.id, user.role, user.name, user.patient_id, user.practitioner_id, user.pharmacy_id)
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user):
+    """Create a bearer token for `user`; return (token, expires_in_seconds)."""
+    ttl = current_app.config["TOKEN_TTL_SECONDS"]
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccessToken(token_hash=_digest(token), user_id=user.id,
+                               expires_at=clock.now() + timedelta(seconds=ttl)))
+    db.session.flush()
+    return token, ttl
+
+
+def revoke_token(token):
+    """Revoke a bearer token (idempotent)."""
+    row = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == _digest(token)))
+    if row and row.revoked_at is None:
+        row.revoked_at = clock.now()
+        db.session.flush()
+
+
+def user_for_token(token):
+    """The active User a live (unexpired, unrevoked) token belongs to, or None."""
+    if not token:
+        return None
+    row = db.session.execute(
+        select(AccessToken, User).join(User, User.id == AccessToken.user_id)
+        .where(AccessToken.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        return None
+    access, user = row
+    if access.revoked_at is not None or access.expires_at <= clock.now() or not user.is_active:
+        return None
+    return user
+
+
+def bearer_token():
+    """The bearer token of the current request, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_actor(required=True):
+    """The authenticated Actor of this request; 401 when required and missing or invalid."""
+    if "actor" not in g:
+        user = user_for_token(bearer_token())
+        g.actor = actor_for(user) if user else None
+    if g.actor is None and required:
+        raise ApiError(401, "unauthorized", "A valid bearer token is required.",
+                       headers={"WWW-Authenticate": 'Bearer realm="cloud-hospital"'})
+    return g.actor
+
+
+def require_role(*roles):
+    """Decorator: the caller must be authenticated and hold one of `roles` (403 otherwise)."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            actor = current_actor()
+            if roles and actor.role not in roles:
+                raise ApiError(403, "forbidden", "Your role may not perform this action.")
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+# Relationship checks: a domain registers providers for a relation at start-up
+# (e.g. clinic registers "cares_for_patient" from appointments and family-doctor bindings);
+# a relation holds when any provider says so.
+_relationship_providers = {}
+
+
+def register_relationship(relation, provider):
+    """Register `provider(actor, target) -> bool` for `relation`."""
+    _relationship_providers.setdefault(relation, [])
+    if provider not in _relationship_providers[relation]:
+        _relationship_providers[relation].append(provider)
+
+
+def has_relationship(actor, relation, target):
+    """True when any registered provider grants `actor` the `relation` to `target`."""
+    return any(provider(actor, target) for provider in _relationship_providers.get(relation, ()))

@@ -1,0 +1,53 @@
+"""Kernel CLI commands: `flask users create-admin`, `flask scheduler run`."""
+import signal
+import threading
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core import accounts, scheduler
+from core.errors import ApiError
+from core.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+scheduler_cli = AppGroup("scheduler", help="Run timed work.")
+
+
+@users_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default="Administrator")
+def create_admin(username, password, name):
+    """Create an admin account (the first one cannot be created through the API)."""
+    try:
+        user = accounts.create_staff("admin", username, password, name)
+    except ApiError as exc:
+        db.session.rollback()
+        errors = exc.extra.get("errors") or []
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.detail
+        raise click.ClickException(detail) from None
+    db.session.commit()
+    click.echo(f"admin {user.username} created (id {user.id})")
+
+
+@scheduler_cli.command("run")
+def run_scheduler():
+    """Run the scheduled jobs in this process (waits for the leader lock if another process holds it)."""
+    app = current_app._get_current_object()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    stop = scheduler.start_when_leader(app)
+    click.echo("scheduler waiting for the leader lock; Ctrl-C to stop")
+    done.wait()
+    stop.set()
+    running = app.extensions.get("scheduler")
+    if running:
+        running.shutdown(wait=True)
+
+
+def init_app(app):
+    """Register the kernel's command groups."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(scheduler_cli)

@@ -1,0 +1,50 @@
+"""HTTP hygiene for every response: media-type checks, security headers, no caching of health data, CORS."""
+from flask import current_app, request
+
+from core.errors import ApiError
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+JSON_TYPES = ("application/json", "application/fhir+json", "application/json-patch+json")
+# Routes that take uploads declare it by their path ending.
+MULTIPART_SUFFIXES = ("/attachments",)
+
+
+def _has_body():
+    return bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+
+
+def check_media_type():
+    """415 for an API request body that is neither JSON nor an upload where one is expected."""
+    if request.method not in BODY_METHODS or not request.path.startswith("/api/") or not _has_body():
+        return
+    mimetype = request.mimetype
+    if mimetype in JSON_TYPES or mimetype.endswith("+json"):
+        return
+    if mimetype == "multipart/form-data" and request.path.endswith(MULTIPART_SUFFIXES):
+        return
+    raise ApiError(415, "unsupported_media_type", f"Content-Type {mimetype or '(none)'} is not accepted here; "
+                   "send application/json.")
+
+
+def secure_response(response):
+    """Security headers on everything; never cache API or FHIR answers (they carry health data)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.path.startswith(("/api/", "/fhir")) and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    origin = request.headers.get("Origin")
+    if origin and origin in current_app.config["CORS_ORIGINS"]:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Vary"] = "Origin"
+        headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Idempotency-Key, If-Match, Prefer"
+        headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+        headers["Access-Control-Expose-Headers"] = "ETag, Location, Retry-After, X-Request-ID"
+    return response
+
+
+def init_app(app):
+    """Install the checks and headers."""
+    app.before_request(check_media_type)
+    app.after_request(secure_response)

@@ -1,0 +1,87 @@
+"""Kernel tables: accounts, bearer tokens, login attempts and the audit trail."""
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import clock
+from core.extensions import db
+from core.types import UTCDateTime, new_id
+
+ROLES = ("patient", "doctor", "pharmacist", "admin")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    # Login name: the phone number for patients, a chosen name for staff.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    # Links into the domains (plain ids, no cross-domain foreign keys).
+    patient_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    practitioner_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    pharmacy_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class AccessToken(db.Model):
+    """An opaque bearer token; only its SHA-256 digest is stored, so a database leak leaks no tokens."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, counted per account and per address in a sliding window (works across processes)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class AuditEntry(db.Model):
+    """Who accessed or changed which health data, when, from where, with what outcome."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_patient_at", "patient_ref", "at"),
+        Index("ix_audit_entries_user_at", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))  # read | search | create | update | delete | ...
+    entity: Mapped[str | None] = mapped_column(String(200))  # "Type/id" or a query description
+    patient_ref: Mapped[str | None] = mapped_column(String(100))  # "Patient/id" the data belongs to
+    outcome: Mapped[str] = mapped_column(String(16))  # success | denied | failed
+    address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+# APScheduler's job store table, declared here so migrations own it (its create_all then finds it present).
+apscheduler_jobs = db.Table(
+    "apscheduler_jobs",
+    db.Column("id", db.Unicode(191), primary_key=True),
+    db.Column("next_run_time", db.Float(25), index=True),
+    db.Column("job_state", db.LargeBinary, nullable=False),
+)

@@ -1,0 +1,119 @@
+"""Operations: request ids, JSON logs, Prometheus metrics, liveness and readiness probes."""
+import json
+import logging
+import os
+import re
+import time
+import uuid
+
+from flask import Blueprint, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from core.extensions import db
+
+bp = Blueprint("ops", __name__)
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, carrying the request id when there is one."""
+
+    def format(self, record):
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level):
+    """Send JSON logs to stderr (once per process)."""
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _registry():
+    """Per-app metrics; under gunicorn with PROMETHEUS_MULTIPROC_DIR, aggregated across workers."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def _metrics(registry):
+    target = None if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else registry
+    return (
+        Counter("http_requests_total", "HTTP requests", ["method", "endpoint", "status"], registry=target),
+        Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "endpoint"],
+                  registry=target, buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)),
+    )
+
+
+def _start_request():
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _finish_request(response):
+    duration = time.perf_counter() - g.get("started", time.perf_counter())
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    requests_total, latency = current_app.extensions["metrics"]
+    requests_total.labels(request.method, endpoint, response.status_code).inc()
+    latency.labels(request.method, endpoint).observe(duration)
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    logging.getLogger("cloud_hospital.access").info(
+        "%s %s %s", request.method, request.path, response.status_code,
+        extra={"request_id": g.get("request_id"), "method": request.method, "path": request.path,
+               "status": response.status_code, "duration_ms": round(duration * 1000, 2),
+               "user_id": getattr(g.get("actor"), "user_id", None)})
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not ready"
+        db.session.rollback()
+        current_app.logger.warning("readiness check failed: %s", exc.__class__.__name__)
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text exposition of request counts and latencies per endpoint."""
+    return Response(generate_latest(current_app.extensions["metrics_registry"]), mimetype=CONTENT_TYPE_LATEST)
+
+
+def init_app(app):
+    """Wire request ids, access logs and metrics into the app."""
+    configure_logging(app.config["LOG_LEVEL"])
+    registry = _registry()
+    app.extensions["metrics_registry"] = registry
+    app.extensions["metrics"] = _metrics(registry)
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.register_blueprint(bp)

@@ -1,0 +1,122 @@
+"""Timed work with APScheduler: periodic sweeps registered by the domains, a job store in the same
+database, and a leader lock so exactly one process runs jobs.
+
+Domains keep their due work in their own tables (a reminder row with `due_at`, an offer with a
+deadline); the periodic jobs here sweep those rows idempotently, so a job that fires twice, late,
+or after a restart does no harm, and nothing is lost when a process dies.
+"""
+import fcntl
+import logging
+import threading
+from pathlib import Path
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
+
+from core.extensions import db
+
+log = logging.getLogger(__name__)
+LEADER_LOCK_KEY = 704_221_117  # arbitrary constant for pg_try_advisory_lock
+_periodic = {}  # job id -> (function, seconds)
+_scheduler_app = None  # the app whose context jobs run in (jobs are pickled, so they name it indirectly)
+
+
+def register_periodic(job_id, seconds):
+    """Decorator: run `fn()` every `seconds` in the leader process, inside an app context."""
+
+    def decorate(fn):
+        _periodic[job_id] = (fn, seconds)
+        return fn
+
+    return decorate
+
+
+def periodic_jobs():
+    """The registered periodic jobs (id -> (function, seconds)); tests call the functions directly."""
+    return dict(_periodic)
+
+
+def run_job(app, job_id):
+    """Run one registered job in an app context and commit its work (rolled back on error)."""
+    fn, _ = _periodic[job_id]
+    with app.app_context():
+        try:
+            fn()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduled job %s failed", job_id)
+            raise
+        finally:
+            db.session.remove()
+
+
+class LeaderLock:
+    """Held by at most one process: a PostgreSQL advisory lock, or a file lock beside a SQLite database."""
+
+    def __init__(self, app):
+        self.app = app
+        self._conn = None
+        self._file = None
+
+    def try_acquire(self):
+        """Take the lock if free; True when this process is the leader."""
+        with self.app.app_context():
+            engine = db.engine
+            if engine.dialect.name == "postgresql":
+                conn = engine.connect()
+                got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}).scalar()
+                if got:
+                    self._conn = conn
+                else:
+                    conn.close()
+                return bool(got)
+        path = Path(self.app.instance_path) / "scheduler.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+
+def run_registered(job_id):
+    """Entry point stored in the job store: run a registered job in the scheduler's app."""
+    run_job(_scheduler_app, job_id)
+
+
+def build_scheduler(app):
+    """A BackgroundScheduler with the database job store and every registered periodic job."""
+    global _scheduler_app
+    _scheduler_app = app
+    with app.app_context():
+        store = SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs")
+    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone="UTC",
+                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+    for job_id, (_, seconds) in _periodic.items():
+        scheduler.add_job("core.scheduler:run_registered", "interval", seconds=seconds, id=job_id,
+                          args=[job_id], replace_existing=True)
+    return scheduler
+
+
+def start_when_leader(app, retry_seconds=15):
+    """Start the scheduler in this process as soon as it holds the leader lock (retrying in the background)."""
+    lock = LeaderLock(app)
+
+    def attempt():
+        while not lock.try_acquire():
+            stop.wait(retry_seconds)
+            if stop.is_set():
+                return
+        scheduler = build_scheduler(app)
+        scheduler.start()
+        app.extensions["scheduler"] = scheduler
+        log.info("this process is the scheduler leader; %d periodic jobs", len(_periodic))
+
+    stop = threading.Event()
+    threading.Thread(target=attempt, name="scheduler-leader", daemon=True).start()
+    return stop

@@ -1,0 +1,45 @@
+"""Admin endpoints: staff accounts."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from core import accounts
+from core.auth import require_role
+from core.errors import ApiError
+from core.extensions import db
+from core.models import User
+from core.schemas import StaffCreateSchema, UserQuerySchema, UserSchema
+
+bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
+
+
+@bp.route("/users")
+class Users(MethodView):
+    @require_role("admin")
+    @bp.arguments(UserQuerySchema, location="query")
+    @bp.response(200, UserSchema(many=True))
+    def get(self, query):
+        """List accounts (admin only)."""
+        stmt = select(User).order_by(User.created_at, User.id).limit(query["limit"]).offset(query["offset"])
+        if query.get("role"):
+            stmt = stmt.where(User.role == query["role"])
+        return db.session.scalars(stmt).all()
+
+    @require_role("admin")
+    @bp.arguments(StaffCreateSchema)
+    @bp.response(201, UserSchema)
+    def post(self, body):
+        """Create a staff account: doctor (linked to a practitioner), pharmacist (to a pharmacy) or admin."""
+        return accounts.create_staff(**body)
+
+
+@bp.route("/users/<string:user_id>")
+class UserById(MethodView):
+    @require_role("admin")
+    @bp.response(200, UserSchema)
+    def get(self, user_id):
+        """One account (admin only)."""
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise ApiError(404, "not_found", "No such user.")
+        return user

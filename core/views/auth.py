@@ -1,0 +1,48 @@
+"""Authentication endpoints: register, token, logout, me."""
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from core import accounts, auth
+from core.extensions import db
+from core.models import User
+from core.schemas import MeSchema, RegisteredSchema, RegisterSchema, TokenRequestSchema, TokenSchema
+
+bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and bearer tokens")
+
+
+@bp.route("/auth/register")
+class Register(MethodView):
+    @bp.arguments(RegisterSchema)
+    @bp.response(201, RegisteredSchema)
+    def post(self, body):
+        """Register a patient account with real-name data."""
+        user = accounts.register_patient(**body)
+        return {"id": user.id, "role": user.role, "patient_id": user.patient_id}
+
+
+@bp.route("/auth/token")
+class Token(MethodView):
+    @bp.arguments(TokenRequestSchema)
+    @bp.response(200, TokenSchema)
+    def post(self, body):
+        """Log in: exchange a username and password for an expiring bearer token."""
+        user, token, expires_in = accounts.login(body["username"], body["password"], request.remote_addr)
+        return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "role": user.role}
+
+
+@bp.route("/auth/logout")
+class Logout(MethodView):
+    @bp.response(204)
+    def post(self):
+        """Log out: revoke the bearer token used for this request."""
+        auth.current_actor()
+        auth.revoke_token(auth.bearer_token())
+
+
+@bp.route("/me")
+class Me(MethodView):
+    @bp.response(200, MeSchema)
+    def get(self):
+        """The authenticated account."""
+        return db.session.get(User, auth.current_actor().user_id)

@@ -1,0 +1,128 @@
+"""Shared fixtures: one app per test session on a migrated database (SQLite file, or PostgreSQL from
+TEST_DATABASE_URL), every table emptied after each test, and helpers to act as each role."""
+import os
+import tempfile
+from datetime import date
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from core import clock
+from core.app import create_app
+from core.extensions import db
+from core.identity import make_id_number
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _reset_postgres(url):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                           if url.startswith("postgresql://") else url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp = tempfile.TemporaryDirectory(prefix="cloud-hospital-test-")
+    if TEST_DATABASE_URL:
+        _reset_postgres(TEST_DATABASE_URL)
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{tmp.name}/test.sqlite3"
+    os.environ["INSTANCE_PATH"] = tmp.name
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 1024,
+        "REDIS_URL": None,
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    tmp.cleanup()
+
+
+def _truncate_all(app):
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _isolate(request):
+    """Every test starts from empty tables and the real clock."""
+    yield
+    clock.set_clock(None)
+    if "app" in request.fixturenames:
+        _truncate_all(request.getfixturevalue("app"))
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Accounts:
+    """Create accounts and get bearer headers, the way an app would, through the API."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.client = client
+        self._seq = 0
+
+    def next_identity(self, born=date(1980, 5, 17)):
+        self._seq += 1
+        return make_id_number("330203", born, self._seq), f"139{self._seq:08d}"
+
+    def register_patient(self, name="Li Wei", password="secret123", born=date(1980, 5, 17)):
+        id_number, phone = self.next_identity(born)
+        r = self.client.post("/api/v1/auth/register",
+                             json={"name": name, "id_number": id_number, "phone": phone, "password": password})
+        assert r.status_code == 201, r.get_json()
+        return {**r.get_json(), "phone": phone, "password": password, "id_number": id_number}
+
+    def login(self, username, password):
+        r = self.client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert r.status_code == 200, r.get_json()
+        return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
+
+    def patient(self, **kwargs):
+        """Register a patient and return (account, headers)."""
+        account = self.register_patient(**kwargs)
+        return account, self.login(account["phone"], account["password"])
+
+    def staff(self, role, username, **links):
+        """Create a staff account directly (as the admin CLI would) and return (user id, headers)."""
+        from core import accounts
+
+        with self.app.app_context():
+            user = accounts.create_staff(role, username, "staffpass1", username.title(), **links)
+            user_id = user.id
+            db.session.commit()
+        return user_id, self.login(username, "staffpass1")
+
+    def admin(self, username="admin"):
+        return self.staff("admin", username)
+
+
+@pytest.fixture()
+def accounts(app, client):
+    return Accounts(app, client)
