@@ -126,3 +126,23 @@ def register_relationship(relation, provider):
 def has_relationship(actor, relation, target):
     """True when any registered provider grants `actor` the `relation` to `target`."""
     return any(provider(actor, target) for provider in _relationship_providers.get(relation, ()))
+
+
+# Patient scope: the patients whose records a (non-patient, non-admin) actor may see, for filtering
+# searches. Domains register providers (care relationships from appointments, family-doctor
+# bindings, prescriptions routed to a pharmacy); the scope is the union of what they return.
+_scope_providers = []
+
+
+def register_patient_scope(provider):
+    """Register `provider(actor) -> iterable of patient ids` the actor may see."""
+    if provider not in _scope_providers:
+        _scope_providers.append(provider)
+
+
+def patients_in_scope(actor):
+    """The set of patient ids `actor` may see through any registered relationship."""
+    found = set()
+    for provider in _scope_providers:
+        found.update(provider(actor) or ())
+    return found
