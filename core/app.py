@@ -102,5 +102,7 @@ def register_errorhandlers(app):
 def register_commands(app):
     """CLI commands of the kernel and the domains."""
     from core import cli
+    from seeds import cli as seed_cli
 
     cli.init_app(app)
+    seed_cli.init_app(app)

@@ -1,10 +1,12 @@
-"""Bare extension objects, bound to an app in core.app.create_app; imports nothing of the app."""
+"""Bare extension objects, bound to an app in core.app.create_app; imports nothing of the app
+(core.openapi only subclasses the OpenAPI layer)."""
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from core.openapi import ProblemApi
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -22,5 +24,5 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = ProblemApi()
 socketio = SocketIO()

@@ -126,3 +126,13 @@ class Accounts:
 @pytest.fixture()
 def accounts(app, client):
     return Accounts(app, client)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The session app served over real HTTP on a loopback port."""
+    from tests.live import LiveServer
+
+    server = LiveServer(app).start()
+    yield server
+    server.stop()

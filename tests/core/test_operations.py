@@ -1,0 +1,82 @@
+"""Liveness, readiness, metrics, request ids, JSON logs, OpenAPI and the docs page."""
+import json
+import logging
+
+import pytest
+from openapi_spec_validator import validate
+
+from core.app import create_app
+from core.observability import JsonFormatter
+
+
+def test_readyz_reports_the_database(client):
+    r = client.get("/readyz")
+    assert r.status_code == 200 and r.get_json()["database"] == "ok"
+
+
+def test_readyz_fails_when_the_database_is_unreachable(app):
+    broken = create_app({**app.config, "SQLALCHEMY_DATABASE_URI":
+                         "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"})
+    r = broken.test_client().get("/readyz")
+    assert r.status_code == 503 and r.get_json()["database"] == "unreachable"
+    assert broken.test_client().get("/healthz").status_code == 200
+
+
+def test_request_id_is_echoed_or_made(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc12345-given"}).headers["X-Request-ID"] == "abc12345-given"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
+    assert made and " " not in made
+
+
+def test_metrics_count_requests_per_endpoint(client):
+    for _ in range(3):
+        client.get("/healthz")
+    text = client.get("/metrics").get_data(as_text=True)
+    line = next(l for l in text.splitlines()
+                if l.startswith("http_requests_total{") and 'endpoint="/healthz"' in l)
+    assert float(line.rsplit(" ", 1)[1]) >= 3
+    assert "http_request_duration_seconds_bucket" in text
+
+
+def test_logs_are_json_with_the_request_id():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("world",), None)
+    record.request_id = "rid-1"
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "hello world" and entry["request_id"] == "rid-1" and entry["level"] == "INFO"
+
+
+def test_openapi_document_is_valid_and_lists_the_contract(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    validate(doc)
+    for path in ("/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/auth/logout", "/api/v1/me",
+                 "/api/v1/admin/users"):
+        assert path in doc["paths"], path
+
+
+def test_docs_page_serves_its_assets_locally(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "swagger-ui-bundle.js" in page and "http" not in page.split("<body>")[1].split("</body>")[0]
+    asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    asset.close()  # a file response: close it, or its handle leaks
+    assert asset.status_code == 200
+    assert client.get("/api/v1/docs/init.js").status_code == 200
+
+
+@pytest.mark.parametrize("secret", [None, "dev-only-insecure-secret-key", "short"])
+def test_production_refuses_default_secrets(monkeypatch, secret):
+    monkeypatch.setenv("CLOUD_HOSPITAL_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+    if secret:
+        monkeypatch.setenv("SECRET_KEY", secret)
+    else:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_refuses_sqlite(monkeypatch):
+    monkeypatch.setenv("CLOUD_HOSPITAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PostgreSQL"):
+        create_app()
