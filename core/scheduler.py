@@ -83,6 +83,15 @@ class LeaderLock:
         self._file = handle
         return True
 
+    def release(self):
+        """Give up leadership (closing the connection or file drops the lock)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
 
 def run_registered(job_id):
     """Entry point stored in the job store: run a registered job in the scheduler's app."""

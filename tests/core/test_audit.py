@@ -1,0 +1,56 @@
+"""The kernel audit trail: entries are written, survive a failed request, and @audited is enforced."""
+import pytest
+from flask import Blueprint
+from sqlalchemy import select
+
+from core.app import create_app
+from core.audit import UnauditedAccess, audited, record_access
+from core.auth import Actor
+from core.errors import ApiError
+from core.extensions import db
+from core.models import AuditEntry
+
+DOCTOR = Actor("u-doc", "doctor", "Dr", practitioner_id="p1")
+
+
+@audited("read")
+def read_with_audit(actor):
+    record_access(actor, "read", entity="Observation/1", patient_ref="Patient/9")
+    return "data"
+
+
+@audited("read")
+def read_without_audit(actor):
+    return "data"
+
+
+def test_audited_service_functions_must_leave_an_entry(app):
+    with app.app_context():
+        assert read_with_audit(DOCTOR) == "data"
+        with pytest.raises(UnauditedAccess, match="read_without_audit"):
+            read_without_audit(DOCTOR)
+        db.session.rollback()
+
+
+def test_denied_access_is_kept_although_the_request_rolls_back(app):
+    other = create_app({**app.config})
+    probe = Blueprint("probe", __name__)
+
+    @probe.get("/api/v1/probe")
+    def denied():
+        record_access(DOCTOR, "read", entity="Patient/7", patient_ref="Patient/7", outcome="denied")
+        raise ApiError(403, "forbidden", "No care relationship.")
+
+    other.register_blueprint(probe)
+    response = other.test_client().get("/api/v1/probe", headers={"X-Request-ID": "probe-request-1"})
+    assert response.status_code == 403
+    with other.app_context():
+        entry = db.session.scalars(select(AuditEntry)).one()
+        assert (entry.user_id, entry.action, entry.entity, entry.outcome, entry.request_id) == (
+            "u-doc", "read", "Patient/7", "denied", "probe-request-1")
+        assert entry.address == "127.0.0.1" and entry.at is not None
+
+
+def test_unknown_outcome_is_a_programming_error(app):
+    with app.app_context(), pytest.raises(ValueError):
+        record_access(DOCTOR, "read", outcome="maybe")
