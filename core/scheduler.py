@@ -86,6 +86,9 @@ class LeaderLock:
     def release(self):
         """Give up leadership (closing the connection or file drops the lock)."""
         if self._conn is not None:
+            # A pooled connection would keep the session lock alive: unlock and discard it.
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_LOCK_KEY})
+            self._conn.invalidate()
             self._conn.close()
             self._conn = None
         if self._file is not None:
