@@ -136,3 +136,19 @@ def live_server(app):
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+@pytest.fixture()
+def make_app(app):
+    """Build extra apps on the test database (e.g. to add a probe route); their pools are closed after."""
+    made = []
+
+    def build(**overrides):
+        other = create_app({**app.config, **overrides})
+        made.append(other)
+        return other
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()

@@ -3,7 +3,6 @@ import pytest
 from flask import Blueprint
 from sqlalchemy import select
 
-from core.app import create_app
 from core.audit import UnauditedAccess, audited, record_access
 from core.auth import Actor
 from core.errors import ApiError
@@ -32,8 +31,8 @@ def test_audited_service_functions_must_leave_an_entry(app):
         db.session.rollback()
 
 
-def test_denied_access_is_kept_although_the_request_rolls_back(app):
-    other = create_app({**app.config})
+def test_denied_access_is_kept_although_the_request_rolls_back(make_app):
+    other = make_app()
     probe = Blueprint("probe", __name__)
 
     @probe.get("/api/v1/probe")

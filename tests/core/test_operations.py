@@ -14,9 +14,8 @@ def test_readyz_reports_the_database(client):
     assert r.status_code == 200 and r.get_json()["database"] == "ok"
 
 
-def test_readyz_fails_when_the_database_is_unreachable(app):
-    broken = create_app({**app.config, "SQLALCHEMY_DATABASE_URI":
-                         "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"})
+def test_readyz_fails_when_the_database_is_unreachable(make_app):
+    broken = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
     r = broken.test_client().get("/readyz")
     assert r.status_code == 503 and r.get_json()["database"] == "unreachable"
     assert broken.test_client().get("/healthz").status_code == 200

@@ -45,11 +45,9 @@ def test_validation_error_lists_fields(client):
     assert {e["field"] for e in body["errors"]} == {"username", "password"}
 
 
-def test_unexpected_errors_are_500_without_a_stack_trace(app):
+def test_unexpected_errors_are_500_without_a_stack_trace(make_app):
     # A throwaway app: routes cannot be added to the shared one after its first request.
-    from core.app import create_app
-
-    other = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+    other = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
     boom = Blueprint("boom", __name__)
 
     @boom.get("/api/v1/boom")
