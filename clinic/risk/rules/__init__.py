@@ -1,0 +1,1 @@
+"""Published risk rule sets (YAML data files)."""
