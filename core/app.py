@@ -86,9 +86,16 @@ def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
     from core import docs
     from core.views import admin, auth
+    from pharmacy import models as _pharmacy_models  # noqa: F401  (tables known to migrations)
+    from pharmacy import services as pharmacy_services
+    from pharmacy.views import orders as pharmacy_orders, pharmacies, prescriptions
 
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
+    pharmacy_services.init_app(app)
+    api.register_blueprint(prescriptions.bp)
+    api.register_blueprint(pharmacy_orders.bp)
+    api.register_blueprint(pharmacies.bp)
     app.register_blueprint(docs.bp)
 
 

@@ -1,0 +1,51 @@
+"""Pharmacist review: the queue of signed prescriptions and the approve/reject decision."""
+from sqlalchemy import select, update
+
+from core import clock
+from core.audit import audited, record_access
+from core.errors import ApiError
+from core.extensions import db
+from pharmacy import access, fhir_sync, hooks
+from pharmacy.models import Prescription
+from pharmacy.prescriptions import APPROVED, PENDING_REVIEW, REJECTED, items_of
+
+OUTCOME = {"approve": APPROVED, "reject": REJECTED}
+
+
+@audited("search")
+def list_review_queue(actor, limit=50, offset=0):
+    """Prescriptions waiting for review, oldest first (reviewers only)."""
+    access.require_reviewer(actor)
+    rows = db.session.scalars(select(Prescription).where(Prescription.status == PENDING_REVIEW)
+                              .order_by(Prescription.issued_at, Prescription.id).limit(limit).offset(offset)).all()
+    record_access(actor, "search", "Prescription?status=pending_review", None,
+                  detail={"count": len(rows), "patients": sorted({f"Patient/{r.patient_id}" for r in rows})[:50]})
+    return rows
+
+
+@audited("update")
+def review_prescription(actor, prescription_id, decision, reason=None):
+    """Approve or reject a pending prescription; repeating the same decision changes nothing (changed=False)."""
+    access.require_reviewer(actor)
+    prescription = access.load_prescription(actor, prescription_id, action="update")
+    wanted = OUTCOME[decision]
+    if decision == "reject" and not (reason or "").strip():
+        raise ApiError(422, "reason_required", "A rejection needs a reason the doctor and patient can read.")
+    now = clock.now()
+    # The conditional update decides between two reviewers answering at once.
+    done = db.session.execute(
+        update(Prescription).where(Prescription.id == prescription.id, Prescription.status == PENDING_REVIEW)
+        .values(status=wanted, reviewed_by=actor.user_id, reviewed_at=now, review_reason=(reason or "").strip() or None)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(prescription)
+    if not done and prescription.status != wanted:
+        raise ApiError(409, "already_reviewed", f"The prescription was already {prescription.status}.",
+                       current_status=prescription.status)
+    record_access(actor, "update", f"Prescription/{prescription.id}", f"Patient/{prescription.patient_id}",
+                  detail={"review": wanted, "changed": done})
+    if done:
+        fhir_sync.prescription_reviewed(actor, prescription, items_of(prescription.id))
+        hooks.notify(f"prescription.{wanted}", [f"Patient/{prescription.patient_id}",
+                                                f"Practitioner/{prescription.practitioner_id}"],
+                     {"prescription_id": prescription.id, "status": wanted, "reason": prescription.review_reason})
+    return prescription, done

@@ -1,0 +1,46 @@
+"""The pharmacy service API: what other domains (clinic) and create_app may call.
+
+Hooks clinic installs at start-up (see pharmacy.hooks for the contracts and the defaults):
+
+    set_prescribe_check(fn)         fn(actor, patient_id, items) -> {decision, reasons, ruleset_version}
+    set_consultation_resolver(fn)   fn(actor, consultation_id) -> {patient_id, practitioner_id, encounter_ref}
+    set_notifier(fn)                fn(event, recipients, payload)
+
+Service functions take the acting core.auth.Actor first, flush and never commit.
+"""
+import os
+
+from pharmacy import access, hooks
+from pharmacy.orders import cancel_order, read_order, request_fulfilment, retry_order  # noqa: F401
+from pharmacy.prescriptions import issue_prescription, read_prescription, verify_prescription  # noqa: F401
+from pharmacy.review import review_prescription  # noqa: F401
+
+SETTINGS = {  # name -> default; each may be set in the environment
+    "PHARMACY_OFFER_TTL_SECONDS": 900,  # how long a pharmacy has to accept an offer
+    "PHARMACY_PICKUP_WINDOW_MINUTES": 60,  # pickup may go to a pharmacy that opens within this window
+    "PHARMACY_SEARCH_RADIUS_KM": 30.0,  # no pharmacy farther than this is offered an order
+}
+
+
+def set_prescribe_check(fn):
+    """Install the prescribe checkpoint (clinic: the risk engine); None restores pharmacy's default."""
+    hooks.install("prescribe_check", fn)
+
+
+def set_consultation_resolver(fn):
+    """Install the consultation resolver (clinic); None restores the default, which refuses every consultation."""
+    hooks.install("consultation_resolver", fn)
+
+
+def set_notifier(fn):
+    """Install the notifier (clinic: inbox + Socket.IO); None restores the default (log only)."""
+    hooks.install("notifier", fn)
+
+
+def init_app(app):
+    """Settings, relationship providers and the periodic sweep (called by create_app)."""
+    from pharmacy import sweeps  # noqa: F401  (registers the periodic job)
+
+    for name, default in SETTINGS.items():
+        app.config.setdefault(name, type(default)(os.environ.get(name) or default))
+    access.register()

@@ -1,0 +1,63 @@
+"""App API: the pharmacy directory and stock levels."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from core.auth import current_actor, require_role
+from core.errors import ApiError
+from pharmacy import pharmacies, stock
+from pharmacy.schemas import (NearQuerySchema, PharmacyCreateSchema, PharmacySchema, StockItemSchema,
+                              StockUpdateSchema)
+
+bp = Blueprint("pharmacies", __name__, url_prefix="/api/v1", description="Cooperating pharmacies and stock")
+
+
+def _stock_view(rows):
+    return [{"code": r.code, "system": r.system, "name": r.name, "form": r.form, "strength": r.strength,
+             "on_hand": r.on_hand, "reserved": r.reserved, "available": r.on_hand - r.reserved,
+             "updated_at": r.updated_at} for r in rows]
+
+
+@bp.route("/pharmacies")
+class Pharmacies(MethodView):
+    @require_role()
+    @bp.arguments(NearQuerySchema, location="query")
+    @bp.response(200, PharmacySchema(many=True))
+    def get(self, query):
+        """Cooperating pharmacies near LAT,LON, nearest first, with distance and whether they are open now."""
+        lat, lon = (float(part) for part in query["near"].split(","))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ApiError(422, "validation_error", "near is out of range.", title="Request validation failed",
+                           errors=[{"field": "near", "message": "latitude -90..90, longitude -180..180"}])
+        return pharmacies.find_near(lat, lon, query["radius_km"], query["limit"])
+
+    @require_role("admin")
+    @bp.arguments(PharmacyCreateSchema)
+    @bp.response(201, PharmacySchema)
+    def post(self, body):
+        """Create a pharmacy with its hours (admins)."""
+        return pharmacies.view_pharmacy(pharmacies.create_pharmacy(body))
+
+
+@bp.route("/pharmacies/<string:pharmacy_id>/stock")
+class PharmacyStock(MethodView):
+    @require_role("pharmacist", "admin")
+    @bp.response(200, StockItemSchema(many=True))
+    def get(self, pharmacy_id):
+        """Stock of a pharmacy: on hand, reserved for accepted orders, available (its pharmacists, admins)."""
+        stock.load_pharmacy(current_actor(), pharmacy_id)
+        return _stock_view(stock.list_stock(pharmacy_id))
+
+    @require_role("pharmacist", "admin")
+    @bp.arguments(StockUpdateSchema)
+    @bp.response(200, StockItemSchema(many=True))
+    def put(self, body, pharmacy_id):
+        """Bulk stock update, JSON items or CSV text, validated whole first: all rows apply or none.
+
+        Listed medications get the given on_hand (rows are created as needed); unlisted rows stay.
+        """
+        stock.load_pharmacy(current_actor(), pharmacy_id)
+        if ("items" in body) == ("csv" in body):
+            raise ApiError(422, "validation_error", "Send either items or csv.", title="Request validation failed",
+                           errors=[{"field": "items", "message": "give exactly one of items, csv"}])
+        rows = body["items"] if "items" in body else stock.parse_csv(body["csv"])
+        return _stock_view(stock.update_stock(pharmacy_id, rows))

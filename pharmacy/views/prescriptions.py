@@ -1,0 +1,62 @@
+"""App API: prescriptions (issue, read, verify) and the pharmacist review queue."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from core.auth import current_actor, require_role
+from pharmacy import prescriptions, review
+from pharmacy.schemas import (PageQuerySchema, PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
+                              VerificationSchema)
+
+bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="E-prescriptions and pharmacist review")
+
+
+@bp.route("/prescriptions")
+class Prescriptions(MethodView):
+    @require_role("doctor")
+    @bp.arguments(PrescriptionCreateSchema)
+    @bp.response(201, PrescriptionSchema)
+    def post(self, body):
+        """Issue and sign a prescription for a consultation (the treating doctor); it waits for pharmacist review."""
+        prescription = prescriptions.issue_prescription(current_actor(), body["consultation_id"], body["items"])
+        return prescriptions.view_prescription(prescription)
+
+
+@bp.route("/prescriptions/<string:prescription_id>")
+class PrescriptionById(MethodView):
+    @require_role("patient", "doctor", "pharmacist")
+    @bp.response(200, PrescriptionSchema)
+    def get(self, prescription_id):
+        """A prescription: its patient, its doctor, the reviewers and the pharmacy filling it."""
+        return prescriptions.view_prescription(prescriptions.read_prescription(current_actor(), prescription_id))
+
+
+@bp.route("/prescriptions/<string:prescription_id>/verify")
+class PrescriptionVerification(MethodView):
+    @require_role("patient", "doctor", "pharmacist")
+    @bp.response(200, VerificationSchema)
+    def get(self, prescription_id):
+        """Recompute the canonical form from the stored prescription and check the doctor's Ed25519 signature."""
+        return prescriptions.verify_prescription(current_actor(), prescription_id)
+
+
+@bp.route("/reviews")
+class Reviews(MethodView):
+    @require_role("pharmacist")
+    @bp.arguments(PageQuerySchema, location="query")
+    @bp.response(200, PrescriptionSchema(many=True))
+    def get(self, query):
+        """The review queue: prescriptions waiting for a pharmacist, oldest first (reviewing pharmacists)."""
+        rows = review.list_review_queue(current_actor(), query["limit"], query["offset"])
+        return [prescriptions.view_prescription(p) for p in rows]
+
+
+@bp.route("/prescriptions/<string:prescription_id>/review")
+class PrescriptionReview(MethodView):
+    @require_role("pharmacist")
+    @bp.arguments(ReviewSchema)
+    @bp.response(200, PrescriptionSchema)
+    def post(self, body, prescription_id):
+        """Approve or reject a prescription (reason required to reject); repeating the same decision is a no-op."""
+        prescription, changed = review.review_prescription(current_actor(), prescription_id, body["decision"],
+                                                           body.get("reason"))
+        return {**prescriptions.view_prescription(prescription), "changed": changed}
