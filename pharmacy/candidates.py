@@ -68,7 +68,7 @@ def _attach_hours(found, today):
     for row in db.session.execute(select(PharmacyHours.pharmacy_id, PharmacyHours.weekday, PharmacyHours.open_minute,
                                          PharmacyHours.close_minute).where(PharmacyHours.pharmacy_id.in_(by_id))):
         by_id[row.pharmacy_id].weekly.append((row.weekday, row.open_minute, row.close_minute))
-    for row in db.session.execute(select(PharmacyException).where(
+    for row in db.session.scalars(select(PharmacyException).where(
             PharmacyException.pharmacy_id.in_(by_id),
             PharmacyException.day.between(today - timedelta(days=1), today + timedelta(days=2)))):
         day = by_id[row.pharmacy_id].exceptions.setdefault(row.day, [])

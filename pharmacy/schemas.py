@@ -131,6 +131,13 @@ class OrderSchema(Schema):
     changed = fields.Boolean(metadata={"description": "false when a repeated request changed nothing"})
 
 
+class DeclinedSchema(Schema):
+    order_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "this pharmacy's offer: declined"})
+    reason = fields.String(allow_none=True)
+    changed = fields.Boolean()
+
+
 class ExceptionDaySchema(Schema):
     date = fields.Date(required=True)
     hours = fields.List(fields.String(validate=HHMM_SPAN), load_default=list,

@@ -11,7 +11,7 @@ from core.errors import ApiError
 from core.extensions import db
 from pharmacy import fulfilment, orders
 from pharmacy.locked import retry_when_locked
-from pharmacy.schemas import DeclineSchema, FulfilmentSchema, OrderQuerySchema, OrderSchema
+from pharmacy.schemas import DeclinedSchema, DeclineSchema, FulfilmentSchema, OrderQuerySchema, OrderSchema
 
 bp = Blueprint("pharmacy_orders", __name__, url_prefix="/api/v1", description="Prescription fulfilment")
 
@@ -93,11 +93,11 @@ class OrderAccept(MethodView):
 class OrderDecline(MethodView):
     @require_role("pharmacist")
     @bp.arguments(DeclineSchema)
-    @bp.response(200, OrderSchema)
+    @bp.response(200, DeclinedSchema)
     def post(self, body, order_id):
-        """Decline an offered order with a reason; it goes to the next pharmacy."""
+        """Decline an offered order with a reason; it goes to the next pharmacy (and is no longer visible here)."""
         offer, changed = retry_when_locked(lambda: fulfilment.decline_order(current_actor(), order_id, body["reason"]))
-        return {"id": order_id, "order_id": order_id, "status": "declined", "reason": offer.reason, "changed": changed}
+        return {"order_id": order_id, "status": "declined", "reason": offer.reason, "changed": changed}
 
 
 def _advance(action, doc):
