@@ -7,6 +7,7 @@ advance, cancel) therefore run through `retry_when_locked`: roll back, wait a li
 run the whole unit again from the start. Their conditional updates make a re-run safe. PostgreSQL
 never raises this (it waits on row locks), so there the function runs exactly once.
 """
+import logging
 import random
 import time
 
@@ -16,6 +17,7 @@ from core.errors import ApiError
 from core.extensions import db
 
 ATTEMPTS = 12
+log = logging.getLogger(__name__)
 
 
 def _locked(exc):
@@ -32,6 +34,7 @@ def retry_when_locked(work):
             if not _locked(exc):
                 raise
             db.session.rollback()
+            log.info("database is locked; retrying (attempt %d)", attempt + 1)
             time.sleep(min(0.5, 0.01 * 2 ** attempt) * random.uniform(0.5, 1.5))
     raise ApiError(409, "busy", "The order is being changed by other requests; try again.",
                    headers={"Retry-After": "1"})
