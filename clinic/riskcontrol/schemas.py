@@ -1,0 +1,81 @@
+"""marshmallow schemas of the risk-control API."""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from clinic.risk.ruleset import CHECKPOINTS, OUTCOMES
+
+
+class ReasonSchema(Schema):
+    rule_id = fields.String()
+    title = fields.String()
+    message = fields.String()
+    message_zh = fields.String()
+    citation = fields.String()
+    outcome = fields.String()
+    urgency = fields.String(allow_none=True)
+
+
+class DecisionSchema(Schema):
+    id = fields.String()
+    at = fields.String()
+    patient_id = fields.String()
+    checkpoint = fields.String(validate=validate.OneOf(CHECKPOINTS))
+    decision = fields.String(validate=validate.OneOf(OUTCOMES))
+    ruleset_version = fields.String()
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    next_steps = fields.List(fields.String())
+    facts = fields.Dict()
+    context = fields.String(allow_none=True)
+    actor_role = fields.String()
+
+
+class DecisionQuerySchema(Schema):
+    patient_id = fields.String(validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class RuleSetDocumentSchema(Schema):
+    """A rule set as published (see clinic/risk/ruleset.py for the format)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.String(required=True)
+    title = fields.String()
+    effective_from = fields.String(allow_none=True)
+    params = fields.Dict()
+    rules = fields.List(fields.Dict())
+    published_at = fields.String(allow_none=True)
+    published_by = fields.String(allow_none=True)
+    source = fields.String(metadata={"description": "published | packaged"})
+
+
+class RuleSetPublishSchema(Schema):
+    """Any JSON object; validated as a rule set by the engine's own validator (errors listed)."""
+
+    class Meta:
+        unknown = "include"
+
+
+class ProtocolSchema(Schema):
+    version = fields.String()
+    title = fields.String()
+    text_en = fields.String()
+    text_zh = fields.String()
+    validity_days = fields.Integer()
+
+
+class ConsentRequestSchema(Schema):
+    protocol_version = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    doctor_id = fields.String(validate=validate.Length(max=64),
+                              metadata={"description": "Practitioner id of the physician or family doctor"})
+
+
+class ConsentSchema(Schema):
+    id = fields.String()
+    patient_id = fields.String()
+    protocol_version = fields.String()
+    doctor_id = fields.String(attribute="practitioner_id", allow_none=True)
+    signed_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    status = fields.String()
