@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import config as config_module
 from core.extensions import api, db, migrate, socketio
 from core import models as _kernel_models  # noqa: F401  (tables known to migrations)
+from records import models as _records_models  # noqa: F401
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
