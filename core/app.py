@@ -87,10 +87,12 @@ def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
     from core import docs
     from core.views import admin, auth
+    from records import fhir as records_fhir
 
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
     app.register_blueprint(docs.bp)
+    records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
 
 
 def register_errorhandlers(app):
