@@ -67,3 +67,13 @@ def cast(app, accounts):
         db.session.commit()
     return SimpleNamespace(p1=p1["patient_id"], p2=p2["patient_id"], p1_headers=p1_headers, p2_headers=p2_headers,
                            doc_a=doc_a, doc_b=doc_b, pharmacist=pharmacist, admin=admin)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a loopback port (threaded), for the real FHIR clients."""
+    from tests.live import LiveServer
+
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
