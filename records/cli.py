@@ -2,10 +2,12 @@
 
 Import is idempotent: a resource with an id is written with PUT-as-create under that id (unchanged
 content writes nothing); one without an id but with an urn:uuid fullUrl gets that uuid as its id;
-otherwise one with an identifier is created with If-None-Exist on it. Runs as the system actor
+otherwise one with an identifier is created with If-None-Exist on it; one with neither gets an
+id derived from its content. Runs as the system actor
 (audited), commits every --batch-size resources.
 """
 import json
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from records.fhir.capability import READ_ONLY, supported_types
 
 records_cli = AppGroup("records", help="Import and export FHIR records.")
 UUID_PREFIX = "urn:uuid:"
+CONTENT_NAMESPACE = uuid.UUID("5b0c2f4e-1d7a-4f55-8d0e-6a1f3c9e2b70")
 EXPORT_PAGE = 500
 
 
@@ -80,8 +83,13 @@ def import_resource(resource):
         query = [("identifier", f"{identifier['system']}|{identifier['value']}")]
         _, created = api.conditional_create(SYSTEM, resource, query)
         return "created" if created else "unchanged"
-    api.create(SYSTEM, resource)
-    return "created"
+    # No id, no identifier: a content-derived id still makes a re-run a no-op.
+    return import_resource({**resource, "id": content_id(resource)})
+
+
+def content_id(resource):
+    """A deterministic id for a resource that has none (uuid5 of its canonical JSON)."""
+    return uuid.uuid5(CONTENT_NAMESPACE, json.dumps(resource, sort_keys=True, ensure_ascii=False)).hex
 
 
 @records_cli.command("import")
