@@ -83,6 +83,16 @@ def search_scope(actor, resource_type):
     return set(auth.patients_in_scope(actor))
 
 
+def check_includes(actor, include_types):
+    """Raise AccessDenied when _include/_revinclude would add types the actor may not read.
+
+    `include_types` are the resource types the includes can add (resolved by the caller from the
+    search parameter definitions); the patient restriction itself is applied in SQL by the store.
+    """
+    for resource_type in include_types:
+        check_type_readable(actor, resource_type)
+
+
 def include_scope(actor):
     """The patient ids resources included into a directory search are limited to (None: no limit)."""
     if is_unrestricted(actor):

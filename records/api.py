@@ -13,7 +13,7 @@ from core.audit import audited, record_access
 from records import access, auditevents, store
 from records.fhir import transactions
 from records.fhir.outcome import fhir_error
-from records.search import includes
+from records.search import definitions, includes
 from records.access import AccessDenied
 from records.errors import FhirError
 
@@ -187,6 +187,23 @@ def _with_resources(result, resources, included=None):
     return result
 
 
+def _include_types(resource_type, params):
+    """The resource types `_include` / `_revinclude` in `params` can add to a search of `resource_type`."""
+    found = set()
+    for name, value in params:
+        parts = value.split(":")
+        if name not in ("_include", "_revinclude") or len(parts) < 2:
+            continue
+        if name == "_revinclude":
+            found.add(parts[0])
+        elif len(parts) == 3:
+            found.add(parts[2])
+        else:
+            param = definitions.get_param(parts[0], parts[1]) if parts[1] != "*" else None
+            found.update(param.targets if param else ("*",))
+    return found
+
+
 def _search_shared(actor, resource_type, params, strict):
     """A directory search: the matches are for everyone, but _include/_revinclude stay in the actor's scope.
 
@@ -217,6 +234,7 @@ def search(actor, resource_type, params, *, strict=False):
                 raise fhir_error(400, "invalid", str(exc)) from None
         else:
             scope = access.search_scope(actor, resource_type)
+            access.check_includes(actor, _include_types(resource_type, params))
             if actor.role == "patient":
                 call.patient_ids = set(scope or ())
             if scope is None and not access.is_unrestricted(actor):

@@ -15,6 +15,7 @@ from core.extensions import db
 from core.types import new_id
 from records.compartment import compartment_patients  # noqa: F401  (public API)
 from records.errors import FhirError
+from records.bulk import bulk_insert
 from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
 from records.search.definitions import supported_search_params  # noqa: F401  (public API)
 from records.search.engine import SearchResult, everything, search  # noqa: F401  (public API)
@@ -50,10 +51,8 @@ def _write_indexes(pairs):
             batches[kind].extend({**row, "resource_pk": pk} for row in rows)
         members.extend({"resource_pk": pk, "patient_id": p} for p in sorted(compartment_patients(resource)))
     for kind, rows in batches.items():
-        if rows:
-            db.session.execute(insert(_INDEX_TABLES[kind]), rows)
-    if members:
-        db.session.execute(insert(CompartmentMember.__table__), members)
+        bulk_insert(_INDEX_TABLES[kind], rows)
+    bulk_insert(CompartmentMember.__table__, members)
 
 
 def _clear_indexes(pk):
@@ -83,7 +82,7 @@ def create_resources(resources, *, resource_ids=None):
              "deleted": False, "content": c} for r, c in zip(stored, contents)]
     pks = db.session.scalars(insert(Resource.__table__).returning(Resource.__table__.c.pk,
                                                                   sort_by_parameter_order=True), rows).all()
-    db.session.execute(insert(ResourceVersion.__table__), [
+    bulk_insert(ResourceVersion.__table__, [
         _version_row(pk, r["resourceType"], r["id"], 1, now, "POST", c) for pk, r, c in zip(pks, stored, contents)])
     _write_indexes(zip(pks, stored))
     return stored

@@ -61,7 +61,8 @@ def _history_entry(base_url, item):
     entry["response"] = {"status": status, "etag": f'W/"{item["version_id"]}"'}
     if item.get("last_updated"):
         last = item["last_updated"]
-        entry["response"]["lastModified"] = last if isinstance(last, str) else last.isoformat()
+        entry["response"]["lastModified"] = last if isinstance(last, str) else \
+            last.isoformat().replace("+00:00", "Z")
     return entry
 
 

@@ -48,24 +48,43 @@ def _reference_type(value):
     return parts[-2] if len(parts) >= 2 else None
 
 
-def _children(nodes, name):
+def _children(nodes, name, choice):
     out = []
     for node in nodes:
         value = node.value
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             continue
-        for key, child in value.items():
-            if key == name:
-                hint = None
-            elif key.startswith(name) and len(key) > len(name) and key[len(name)].isupper():
-                hint = key[len(name):]
+        child = value.get(name)
+        if child is not None:
+            if type(child) is list:
+                out.extend(Node(c, None) for c in child if c is not None)
             else:
-                continue
-            if isinstance(child, list):
-                out.extend(Node(c, hint) for c in child if c is not None)
-            elif child is not None:
-                out.append(Node(child, hint))
+                out.append(Node(child, None))
+        elif choice:  # a choice element [x]: valueQuantity, effectivePeriod, ...
+            size = len(name)
+            for key, child in value.items():
+                if key.startswith(name) and len(key) > size and key[size].isupper() and child is not None:
+                    out.append(Node(child, key[size:]))
     return out
+
+
+@lru_cache(maxsize=None)
+def choice_elements(resource_type):
+    """Names of the choice elements ([x]) of a resource type and its backbone elements (from fhir.resources)."""
+    import importlib
+    import inspect
+
+    try:
+        module = importlib.import_module(f"fhir.resources.R4B.{resource_type.lower()}")
+    except ImportError:
+        return frozenset()
+    names = set()
+    for _, cls in inspect.getmembers(module, inspect.isclass):
+        for field in getattr(cls, "model_fields", {}).values():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict) and extra.get("one_of_many"):
+                names.add(extra["one_of_many"])
+    return frozenset(names)
 
 
 def _cast(type_name):
@@ -78,6 +97,7 @@ class _Parser:
     def __init__(self, text):
         self.tokens = _tokens(text)
         self.pos = 0
+        self.choices = frozenset()
 
     def peek(self):
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -104,7 +124,7 @@ class _Parser:
             steps = [self.union()]
             self.take(")")
         else:
-            self.take()  # the root: a resource type name (or "Resource")
+            self.choices = choice_elements(self.take())  # the root: a resource type (or "Resource")
             steps = []
         while self.peek() in (".", "as"):
             if self.take() == "as":
@@ -116,7 +136,8 @@ class _Parser:
     def step(self):
         name = self.take()
         if self.peek() != "(":
-            return lambda nodes: _children(nodes, name)
+            choice = name in self.choices
+            return lambda nodes: _children(nodes, name, choice)
         self.take("(")
         if name in ("as", "ofType"):
             fn = _cast(self.take())

@@ -123,6 +123,11 @@ def test_pharmacist_through_registered_provider(client, cast, records):
         assert client.get(f"/fhir/Patient/{cast.p1}", headers=cast.pharmacist).status_code == 403
         assert client.get(f"/fhir/Observation/{records['obs2']}", headers=cast.pharmacist).status_code == 403
         assert client.get(f"/fhir/Patient/{cast.p2}/$everything", headers=cast.pharmacist).status_code == 403
+        # Includes cannot smuggle in types a pharmacist may not read.
+        rev = client.get("/fhir/Patient?_revinclude=Observation:subject", headers=cast.pharmacist)
+        assert rev.status_code == 403
+        own = client.get("/fhir/MedicationRequest?_include=MedicationRequest:patient", headers=cast.pharmacist)
+        assert ("Patient", cast.p2) in ids(own.get_json())
     finally:
         core_auth._scope_providers.remove(served)
         core_auth._relationship_providers["pharmacy_serves_patient"].remove(relation)

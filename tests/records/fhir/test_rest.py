@@ -241,3 +241,13 @@ def test_forwarded_headers_through_proxyfix(app, client, cast):
     finally:
         app.wsgi_app = original
     assert r.headers["Location"].startswith("https://h.example/fhir/Observation/")
+
+
+def test_history_since_filters_versions(client, cast):
+    created = create_obs(client, cast.doc_a, cast.p1).get_json()
+    url = f"/fhir/Observation/{created['id']}/_history"
+    assert client.get(f"{url}?_since=2000-01-01T00:00:00Z", headers=cast.doc_a).get_json()["total"] == 1
+    assert client.get(f"{url}?_since=2999-01-01T00:00:00Z", headers=cast.doc_a).get_json()["total"] == 0
+    assert client.get(f"{url}?_since=yesterday", headers=cast.doc_a).status_code == 400
+    entry = client.get(url, headers=cast.doc_a).get_json()["entry"][0]
+    assert entry["response"]["lastModified"].endswith("Z") and entry["response"]["etag"] == 'W/"1"'
