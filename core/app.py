@@ -68,6 +68,7 @@ def import_models():
     """Import every domain's tables so the metadata (and so migrations) knows them."""
     from clinic.riskcontrol import models as risk_models  # noqa: F401
     from core import models  # noqa: F401
+    from records import models as records_models  # noqa: F401
 
 
 def register_extensions(app):
@@ -93,11 +94,13 @@ def register_blueprints(app):
     from clinic.riskcontrol import views as risk_views
     from core import docs
     from core.views import admin, auth
+    from records import fhir as records_fhir
 
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
     api.register_blueprint(risk_views.bp)
     app.register_blueprint(docs.bp)
+    records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
 
 
 def register_errorhandlers(app):

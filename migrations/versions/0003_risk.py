@@ -1,7 +1,7 @@
 """risk control: rule sets, decisions, protocol, consents
 
-Revision ID: 0004_risk
-Revises: 0001_kernel
+Revision ID: 0003_risk
+Revises: 0002_records
 Create Date: 2026-11-24 05:11:29.621903
 
 """
@@ -11,8 +11,8 @@ import core.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_risk'
-down_revision = '0001_kernel'
+revision = '0003_risk'
+down_revision = '0002_records'
 branch_labels = None
 depends_on = None
 
