@@ -79,3 +79,66 @@ class ConsentSchema(Schema):
     expires_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
     status = fields.String()
+
+
+class MedicationInputSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    system = fields.String(load_default="http://www.whocc.no/atc", validate=validate.Length(max=200))
+    days_supply = fields.Integer(validate=validate.Range(min=1, max=366))
+
+
+class EligibilityRequestSchema(Schema):
+    checkpoint = fields.String(required=True, validate=validate.OneOf(CHECKPOINTS))
+    patient_id = fields.String(validate=validate.Length(max=64),
+                               metadata={"description": "Defaults to the calling patient"})
+    complaint_code = fields.String(validate=validate.Length(max=10),
+                                   metadata={"description": "ICD-10 code (http://hl7.org/fhir/sid/icd-10); "
+                                                            "E11.9 counts as E11"})
+    medications = fields.List(fields.Nested(MedicationInputSchema), validate=validate.Length(max=50))
+    guardian_present = fields.Boolean()
+    doctor_id = fields.String(validate=validate.Length(max=64),
+                              metadata={"description": "Practitioner id of the treating doctor"})
+    condition_changed = fields.Boolean(load_default=False)
+
+
+class EligibilityReasonSchema(Schema):
+    rule_id = fields.String()
+    message = fields.String()
+    message_zh = fields.String()
+    citation = fields.String()
+    outcome = fields.String()
+    urgency = fields.String(allow_none=True)
+
+
+class EligibilityAnswerSchema(Schema):
+    decision = fields.String()
+    allowed_online = fields.Boolean()
+    reasons = fields.List(fields.Nested(EligibilityReasonSchema))
+    next_steps = fields.List(fields.String())
+    urgency = fields.String(allow_none=True)
+    ruleset_version = fields.String()
+    decision_id = fields.String()
+    emergency_number = fields.String()
+    referral = fields.Dict(allow_none=True)
+
+
+class VitalsSchema(Schema):
+    systolic_bp = fields.Float(allow_none=True)
+    diastolic_bp = fields.Float(allow_none=True)
+    heart_rate = fields.Float(allow_none=True)
+    temperature_c = fields.Float(allow_none=True)
+    spo2 = fields.Float(allow_none=True)
+    respiratory_rate = fields.Float(allow_none=True)
+
+
+class TriageRequestSchema(Schema):
+    symptoms = fields.List(fields.String(validate=validate.Length(max=20)), load_default=list,
+                           validate=validate.Length(max=30),
+                           metadata={"description": "SNOMED CT codes from the symptom catalogue"})
+    vitals = fields.Nested(VitalsSchema, load_default=dict)
+
+
+class TriageAnswerSchema(Schema):
+    id = fields.String()
+    authored = fields.String()
+    assessment = fields.Dict()

@@ -2,12 +2,14 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from clinic.riskcontrol import consents, decisions, rulesets
+from clinic.riskcontrol import consents, decisions, rulesets, service, triage
 from clinic.riskcontrol.schemas import (
-    ConsentRequestSchema, ConsentSchema, DecisionQuerySchema, DecisionSchema, ProtocolSchema,
-    RuleSetDocumentSchema, RuleSetPublishSchema,
+    ConsentRequestSchema, ConsentSchema, DecisionQuerySchema, DecisionSchema, EligibilityAnswerSchema,
+    EligibilityRequestSchema, ProtocolSchema, RuleSetDocumentSchema, RuleSetPublishSchema, TriageAnswerSchema,
+    TriageRequestSchema,
 )
 from core.auth import current_actor, require_role
+from core.errors import ApiError
 
 bp = Blueprint("risk", __name__, url_prefix="/api/v1", description="Risk control of online treatment")
 
@@ -75,3 +77,36 @@ class RevokeConsent(MethodView):
     def post(self, consent_id):
         """Revoke a signed protocol; online care stops until the patient signs again."""
         return _with_status(consents.revoke_consent(current_actor(), consent_id))
+
+
+@bp.route("/eligibility")
+class Eligibility(MethodView):
+    @require_role("patient", "doctor", "admin")
+    @bp.arguments(EligibilityRequestSchema)
+    @bp.response(200, EligibilityAnswerSchema)
+    def post(self, body):
+        """Check whether online treatment may go on at a checkpoint, with the reasons and next steps."""
+        actor = current_actor()
+        patient_id = body.get("patient_id") or actor.patient_id
+        if not patient_id:
+            raise ApiError(422, "validation_error", "patient_id is required for staff.",
+                           title="Request validation failed",
+                           errors=[{"field": "patient_id", "message": "required for staff"}])
+        doctor_id = body.get("doctor_id") or actor.practitioner_id
+        return service.check(actor, body["checkpoint"], patient_id, complaint_code=body.get("complaint_code"),
+                             medications=body.get("medications"), guardian_present=body.get("guardian_present"),
+                             doctor=service.doctor_facts(doctor_id) if doctor_id else None,
+                             condition_changed=body["condition_changed"], context="api:eligibility")
+
+
+@bp.route("/triage")
+class Triage(MethodView):
+    @require_role("patient")
+    @bp.arguments(TriageRequestSchema)
+    @bp.response(201, TriageAnswerSchema)
+    def post(self, body):
+        """Submit the pre-consultation triage; the answer says whether the condition looks stable."""
+        actor = current_actor()
+        response = triage.submit_triage(actor, body["symptoms"], body["vitals"])
+        return {"id": response["id"], "authored": response["authored"],
+                "assessment": service.assess_triage(triage.triage_from_response(response))}
