@@ -148,11 +148,12 @@ def update(actor, resource_type, resource_id, resource, if_match=None):
         if existing is not None:
             call.patient_ids = _compartment(existing)
             access.check_write(actor, existing, call.patient_ids)
+        else:
+            call.action = "create"  # update-as-create: audited as what it is, denied or not
         new_patients = _compartment(checked)
         call.patient_ids |= new_patients
         access.check_write(actor, checked, new_patients)
         saved, created = store.update_resource(resource_type, resource_id, resource, if_match=if_match)
-        call.action = "create" if created else "update"
         call.succeeded()
     return saved, created
 
