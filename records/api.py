@@ -4,16 +4,14 @@ Every function takes the acting `core.auth.Actor` first, applies records.access,
 (which flushes, never commits) and leaves an audit entry (success, denied or failed); `@audited`
 makes a missing entry a bug. `core.auth.SYSTEM` may do everything and is audited like anyone else.
 """
-import dataclasses
 import sys
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from core.audit import audited, record_access
-from records import access, auditevents, store
+from records import access, auditevents, scoped_search, store
 from records.fhir import transactions
 from records.fhir.outcome import fhir_error
-from records.search import definitions, includes
 from records.access import AccessDenied
 from records.errors import FhirError
 
@@ -150,11 +148,12 @@ def update(actor, resource_type, resource_id, resource, if_match=None):
         if existing is not None:
             call.patient_ids = _compartment(existing)
             access.check_write(actor, existing, call.patient_ids)
+        else:
+            call.action = "create"  # update-as-create: audited as what it is, denied or not
         new_patients = _compartment(checked)
         call.patient_ids |= new_patients
         access.check_write(actor, checked, new_patients)
         saved, created = store.update_resource(resource_type, resource_id, resource, if_match=if_match)
-        call.action = "create" if created else "update"
         call.succeeded()
     return saved, created
 
@@ -178,49 +177,6 @@ def delete(actor, resource_type, resource_id):
     return version
 
 
-def _with_resources(result, resources, included=None):
-    if dataclasses.is_dataclass(result):
-        changes = {"resources": resources}
-        if included is not None:
-            changes["included"] = included
-        return dataclasses.replace(result, **changes)
-    return result
-
-
-def _include_types(resource_type, params):
-    """The resource types `_include` / `_revinclude` in `params` can add to a search of `resource_type`."""
-    found = set()
-    for name, value in params:
-        parts = value.split(":")
-        if name not in ("_include", "_revinclude") or len(parts) < 2:
-            continue
-        if name == "_revinclude":
-            found.add(parts[0])
-        elif len(parts) == 3:
-            found.add(parts[2])
-        else:
-            param = definitions.get_param(parts[0], parts[1]) if parts[1] != "*" else None
-            found.update(param.targets if param else ("*",))
-    return found
-
-
-def _search_shared(actor, resource_type, params, strict):
-    """A directory search: the matches are for everyone, but _include/_revinclude stay in the actor's scope.
-
-    Workaround until store.search can restrict only the included resources: run the includes here
-    with the store's own resolver and the actor's patient scope (still SQL-filtered).
-    """
-    include_names = ("_include", "_revinclude")
-    wanted = [(k, v) for k, v in params if k in include_names]
-    result = store.search(resource_type, [(k, v) for k, v in params if k not in include_names], strict=strict)
-    if wanted and result.resources:
-        control = {name: [v for k, v in wanted if k == name] for name in include_names}
-        result.included = includes.resolve(resource_type, result.resources, control,
-                                           access.include_scope(actor), result.unsupported)
-    result.params = list(result.params) + wanted
-    return result
-
-
 @audited("search")
 def search(actor, resource_type, params, *, strict=False):
     """Search `resource_type` within what the actor may see (http://hl7.org/fhir/R4/search.html)."""
@@ -234,16 +190,11 @@ def search(actor, resource_type, params, *, strict=False):
                 raise fhir_error(400, "invalid", str(exc)) from None
         else:
             scope = access.search_scope(actor, resource_type)
-            access.check_includes(actor, _include_types(resource_type, params))
             if actor.role == "patient":
                 call.patient_ids = set(scope or ())
-            if scope is None and not access.is_unrestricted(actor):
-                result = _search_shared(actor, resource_type, params, strict)
-            else:
-                result = store.search(resource_type, params, patient_ids=scope, strict=strict)
+            result = scoped_search.run(actor, resource_type, params, scope, strict)
         call.succeeded({"total": result.total, "returned": len(result.resources)})
-    return _with_resources(result, [access.minimise(actor, r) for r in result.resources],
-                           [access.minimise(actor, r) for r in (result.included or [])])
+    return scoped_search.minimised(actor, result)
 
 
 @audited("history")

@@ -24,12 +24,12 @@ def unsupported_outcome(unsupported):
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
-def searchset(result, base_url, path):
-    """A searchset Bundle for a store SearchResult; `path` is what was searched (e.g. "Observation")."""
+def searchset(result, base_url, path, cursor=None):
+    """A searchset Bundle for a store SearchResult; `path` is what was searched (e.g. "Observation"),
+    `cursor` the page asked for (so the self link names this page)."""
     url = f"{base_url}/{path}"
     params = [(k, v) for k, v in (result.params or []) if k not in PAGING_PARAMS]
-    links = [_link("self", url, params + ([("_cursor", result.self_cursor)]
-                                          if getattr(result, "self_cursor", None) else []))]
+    links = [_link("self", url, params + ([("_cursor", cursor)] if cursor else []))]
     if result.next_cursor:
         links.append(_link("next", url, params + [("_cursor", result.next_cursor)]))
     if getattr(result, "prev_cursor", None):

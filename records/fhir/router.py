@@ -107,7 +107,7 @@ def search(ops, req, type):
     if req.strict and result.unsupported:  # the store refuses these itself; includes are checked late
         names = [item[0] if isinstance(item, tuple) else item for item in result.unsupported]
         raise fhir_error(400, "not-supported", f"Unsupported search parameters: {', '.join(names)}", names)
-    return Reply(200, bundles.searchset(result, req.base_url, type))
+    return Reply(200, bundles.searchset(result, req.base_url, type, dict(req.query).get("_cursor")))
 
 
 def _since(query):
@@ -148,7 +148,7 @@ def everything(ops, req, id):
     """GET Patient/[id]/$everything, paged (http://hl7.org/fhir/R4/patient-operation-everything.html)."""
     cursor = dict(req.query).get("_cursor")
     result = ops.everything(_checked_id(id), count=_count(req.query), cursor=cursor)
-    return Reply(200, bundles.searchset(result, req.base_url, f"Patient/{id}/$everything"))
+    return Reply(200, bundles.searchset(result, req.base_url, f"Patient/{id}/$everything", cursor))
 
 
 T, I = r"(?P<type>[A-Z][A-Za-z]+)", r"(?P<id>[^/]+)"

@@ -6,7 +6,6 @@ number/quantity, :missing, :not, :exact, :contains, :text, chaining).
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, false, not_, or_, select, true
-from sqlalchemy.orm import aliased
 
 from core import clock
 from records.models import INDEX_MODELS, Resource
@@ -20,10 +19,10 @@ def criterion_clause(res, crit):
     if param.name == "_id":
         return _id_clause(res, crit)
     if param.name == "_lastUpdated":
-        return or_(*[_date_match(res.last_updated, res.last_updated, v, point=True) for v in crit.values])
+        return or_(*[_date_match(res.c.last_updated, res.c.last_updated, v, point=True) for v in crit.values])
     model = INDEX_MODELS[param.type]
-    idx = aliased(model)
-    base = [idx.resource_pk == res.pk, idx.resource_type == param.resource_type, idx.param == param.name]
+    idx = model.__table__.alias()
+    base = [idx.c.resource_pk == res.c.pk, idx.c.resource_type == param.resource_type, idx.c.param == param.name]
     if crit.modifier == "missing":
         present = exists().where(*base)
         return not_(present) if crit.values[-1] == "true" else present
@@ -37,14 +36,14 @@ def criterion_clause(res, crit):
 
 def _id_clause(res, crit):
     ids = [v.rsplit("/", 1)[-1] for v in crit.values]
-    return res.id.not_in(ids) if crit.modifier == "not" else res.id.in_(ids)
+    return res.c.id.not_in(ids) if crit.modifier == "not" else res.c.id.in_(ids)
 
 
 def _chain(idx, target_type, inner):
-    target = aliased(Resource)
-    matching = select(target.id).where(target.resource_type == target_type, target.deleted.is_(False),
+    target = Resource.__table__.alias()
+    matching = select(target.c.id).where(target.c.resource_type == target_type, target.c.deleted.is_(False),
                                        criterion_clause(target, inner))
-    return and_(idx.target_type == target_type, idx.target_id.in_(matching))
+    return and_(idx.c.target_type == target_type, idx.c.target_id.in_(matching))
 
 
 def _value_clause(idx, crit, value):
@@ -56,43 +55,43 @@ def _value_clause(idx, crit, value):
     if kind == "reference":
         return _reference(idx, crit.target_types, value)
     if kind == "date":
-        return _date_match(idx.low, idx.high, value)
+        return _date_match(idx.c.low, idx.c.high, value)
     return _quantity(idx, value)
 
 
 def _string(idx, modifier, value):
     if modifier == "exact":
-        return idx.exact == value
+        return idx.c.exact == value
     norm = normalise_string(value)
     if modifier == "contains":
-        return idx.value.contains(norm, autoescape=True)
+        return idx.c.value.contains(norm, autoescape=True)
     if not norm:
         return true()
-    return and_(idx.value >= norm, idx.value < prefix_upper_bound(norm))
+    return and_(idx.c.value >= norm, idx.c.value < prefix_upper_bound(norm))
 
 
 def _token(idx, modifier, value):
     if modifier == "text":
         norm = normalise_string(value)
-        return and_(idx.text >= norm, idx.text < prefix_upper_bound(norm)) if norm else idx.text.is_not(None)
+        return and_(idx.c.text >= norm, idx.c.text < prefix_upper_bound(norm)) if norm else idx.c.text.is_not(None)
     if "|" not in value:
-        return idx.code == value
+        return idx.c.code == value
     system, code = value.split("|", 1)
     if not system:
-        return and_(idx.system.is_(None), idx.code == code)
+        return and_(idx.c.system.is_(None), idx.c.code == code)
     if not code:
-        return idx.system == system
-    return and_(idx.system == system, idx.code == code)
+        return idx.c.system == system
+    return and_(idx.c.system == system, idx.c.code == code)
 
 
 def _reference(idx, target_types, value):
     ref_type, ref_id = split_reference(value) if "/" in value else (None, value)
     if ref_id is None:  # a canonical or other non-Type/id reference: match it as written
-        return idx.reference == value
-    clauses = [idx.target_id == ref_id]
+        return idx.c.reference == value
+    clauses = [idx.c.target_id == ref_id]
     wanted = ref_type or (target_types[0] if target_types else None)
     if wanted:
-        clauses.append(idx.target_type == wanted)
+        clauses.append(idx.c.target_type == wanted)
     return and_(*clauses)
 
 
@@ -130,15 +129,15 @@ def _quantity(idx, value):
     exact, s_low, s_high = parse_number_range(number)
     clauses = []
     if system:
-        clauses.append(idx.system == system)
+        clauses.append(idx.c.system == system)
     if code:
-        clauses.append(idx.code == code)
-    within = and_(idx.low >= s_low, idx.high < s_high)
+        clauses.append(idx.c.code == code)
+    within = and_(idx.c.low >= s_low, idx.c.high < s_high)
     clauses.append({
         "eq": within, "ne": not_(within),
-        "gt": idx.high > exact, "lt": idx.low < exact, "ge": idx.high >= exact, "le": idx.low <= exact,
-        "sa": idx.low > exact, "eb": idx.high < exact,
-        "ap": and_(idx.low <= exact + abs(exact) * 0.1, idx.high >= exact - abs(exact) * 0.1),
+        "gt": idx.c.high > exact, "lt": idx.c.low < exact, "ge": idx.c.high >= exact, "le": idx.c.low <= exact,
+        "sa": idx.c.low > exact, "eb": idx.c.high < exact,
+        "ap": and_(idx.c.low <= exact + abs(exact) * 0.1, idx.c.high >= exact - abs(exact) * 0.1),
     }[prefix])
     return and_(*clauses)
 
@@ -151,6 +150,6 @@ def patient_filter(res, resource_type, patient_ids):
         return false()
     ids = sorted(patient_ids)
     if resource_type == "Patient":
-        return res.id.in_(ids)
-    member = aliased(CompartmentMember)
-    return exists().where(member.resource_pk == res.pk, member.patient_id.in_(ids))
+        return res.c.id.in_(ids)
+    member = CompartmentMember.__table__.alias()
+    return exists().where(member.c.resource_pk == res.c.pk, member.c.patient_id.in_(ids))

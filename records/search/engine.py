@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from core.extensions import db
 from records.errors import FhirError
@@ -52,7 +51,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
     from records.validation import model_class
 
     model_class(resource_type)
-    res = aliased(Resource)
+    res = Resource.__table__.alias()
     unsupported, control, echo, clauses = [], {}, [], []
     for name, value in params:
         if name in IGNORED:
@@ -69,7 +68,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
     keys = parse_sort(res, resource_type, control.get("_sort", []), unsupported)
     if strict and unsupported:
         raise FhirError(400, "not-supported", "; ".join(msg for _, msg in unsupported), [n for n, _ in unsupported])
-    where = [res.resource_type == resource_type, res.deleted.is_(False), *clauses]
+    where = [res.c.resource_type == resource_type, res.c.deleted.is_(False), *clauses]
     if patient_ids is not None:
         where.append(patient_filter(res, resource_type, patient_ids))
     count = _count_param(control["_count"]) if "_count" in control else DEFAULT_COUNT
@@ -88,7 +87,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
 def _total(res, where, mode):
     if mode == "none":
         return None
-    matching = select(res.pk).where(*where)
+    matching = select(res.c.pk).where(*where)
     if mode == "accurate":
         return db.session.scalar(select(func.count()).select_from(matching.subquery()))
     bounded = db.session.scalar(select(func.count()).select_from(matching.limit(BOUNDED_TOTAL + 1).subquery()))
@@ -99,10 +98,10 @@ def _page(result, res, where, keys, cursor):
     """Fill result.resources and the cursors, fetching one extra row to know if there is more."""
     direction, values, last_pk = decode_cursor(cursor, keys) if cursor else ("next", None, None)
     reverse = direction == "prev"
-    stmt = select(res.pk, res.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)]).where(*where)
+    stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)]).where(*where)
     if cursor:
-        stmt = stmt.where(after(keys, res.pk, values, last_pk, reverse=reverse))
-    rows = db.session.execute(stmt.order_by(*order_by(keys, res.pk, reverse)).limit(result.count + 1)).all()
+        stmt = stmt.where(after(keys, res.c.pk, values, last_pk, reverse=reverse))
+    rows = db.session.execute(stmt.order_by(*order_by(keys, res.c.pk, reverse)).limit(result.count + 1)).all()
     more = len(rows) > result.count
     rows = rows[:result.count]
     if reverse:
@@ -143,10 +142,10 @@ def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):
     from records.store import read_resource
 
     read_resource("Patient", patient_id)  # 404 / 410 when there is no such Patient
-    res = aliased(Resource)
-    member = aliased(CompartmentMember)
-    in_compartment = select(member.resource_pk).where(member.patient_id == patient_id)
-    where = [res.pk.in_(in_compartment), res.deleted.is_(False)]
+    res = Resource.__table__.alias()
+    member = CompartmentMember.__table__.alias()
+    in_compartment = select(member.c.resource_pk).where(member.c.patient_id == patient_id)
+    where = [res.c.pk.in_(in_compartment), res.c.deleted.is_(False)]
     result = SearchResult([], count=min(max(int(count), 1), MAX_COUNT), params=[("_count", str(count))])
     result.total = _total(res, where, "default")
     _page(result, res, where, [], cursor)

@@ -7,7 +7,6 @@ are directory data and are not restricted.
 import json
 
 from sqlalchemy import and_, or_, select, tuple_
-from sqlalchemy.orm import aliased
 
 from core.extensions import db
 from records.compartment import compartment_types
@@ -34,9 +33,9 @@ def _restricted(res, patient_ids):
     if patient_ids is None:
         return None
     types = compartment_types()
-    return or_(res.resource_type.not_in(types),
-               and_(res.resource_type == "Patient", patient_filter(res, "Patient", patient_ids)),
-               and_(res.resource_type.in_([t for t in types if t != "Patient"]),
+    return or_(res.c.resource_type.not_in(types),
+               and_(res.c.resource_type == "Patient", patient_filter(res, "Patient", patient_ids)),
+               and_(res.c.resource_type.in_([t for t in types if t != "Patient"]),
                     patient_filter(res, None, patient_ids)))
 
 
@@ -69,15 +68,15 @@ def _run(stmt):
 
 def _included(resource_type, ids, parsed, patient_ids):
     _, param, target_type = parsed
-    src, ref, target = aliased(Resource), aliased(ReferenceIndex), aliased(Resource)
-    sources = select(src.pk).where(src.resource_type == resource_type, src.id.in_(ids))
-    refs = select(ref.target_type, ref.target_id).where(ref.resource_pk.in_(sources), ref.target_id.is_not(None))
+    src, ref, target = Resource.__table__.alias(), ReferenceIndex.__table__.alias(), Resource.__table__.alias()
+    sources = select(src.c.pk).where(src.c.resource_type == resource_type, src.c.id.in_(ids))
+    refs = select(ref.c.target_type, ref.c.target_id).where(ref.c.resource_pk.in_(sources), ref.c.target_id.is_not(None))
     if param != "*":
-        refs = refs.where(ref.param == param)
+        refs = refs.where(ref.c.param == param)
     if target_type:
-        refs = refs.where(ref.target_type == target_type)
-    stmt = select(target.content).where(tuple_(target.resource_type, target.id).in_(refs),
-                                        target.deleted.is_(False))
+        refs = refs.where(ref.c.target_type == target_type)
+    stmt = select(target.c.content).where(tuple_(target.c.resource_type, target.c.id).in_(refs),
+                                        target.c.deleted.is_(False))
     restriction = _restricted(target, patient_ids)
     return _run(stmt if restriction is None else stmt.where(restriction))
 
@@ -86,12 +85,12 @@ def _revincluded(resource_type, ids, parsed, patient_ids):
     source_type, param, target_type = parsed
     if target_type and target_type != resource_type:
         return []
-    src, ref = aliased(Resource), aliased(ReferenceIndex)
-    linking = select(ref.resource_pk).where(ref.resource_type == source_type, ref.target_type == resource_type,
-                                            ref.target_id.in_(ids))
+    src, ref = Resource.__table__.alias(), ReferenceIndex.__table__.alias()
+    linking = select(ref.c.resource_pk).where(ref.c.resource_type == source_type, ref.c.target_type == resource_type,
+                                            ref.c.target_id.in_(ids))
     if param != "*":
-        linking = linking.where(ref.param == param)
-    stmt = select(src.content).where(src.pk.in_(linking), src.deleted.is_(False))
+        linking = linking.where(ref.c.param == param)
+    stmt = select(src.c.content).where(src.c.pk.in_(linking), src.c.deleted.is_(False))
     restriction = _restricted(src, patient_ids)
     return _run(stmt if restriction is None else stmt.where(restriction))
 
@@ -101,10 +100,10 @@ def referenced_outside_compartments(page):
     if not page:
         return []
     keys = {(r["resourceType"], r["id"]) for r in page}
-    src, ref, target = aliased(Resource), aliased(ReferenceIndex), aliased(Resource)
-    sources = select(src.pk).where(tuple_(src.resource_type, src.id).in_(sorted(keys)))
-    refs = select(ref.target_type, ref.target_id).where(ref.resource_pk.in_(sources),
-                                                        ref.target_type.not_in(compartment_types()))
-    stmt = select(target.content).where(tuple_(target.resource_type, target.id).in_(refs),
-                                        target.deleted.is_(False))
+    src, ref, target = Resource.__table__.alias(), ReferenceIndex.__table__.alias(), Resource.__table__.alias()
+    sources = select(src.c.pk).where(tuple_(src.c.resource_type, src.c.id).in_(sorted(keys)))
+    refs = select(ref.c.target_type, ref.c.target_id).where(ref.c.resource_pk.in_(sources),
+                                                        ref.c.target_type.not_in(compartment_types()))
+    stmt = select(target.c.content).where(tuple_(target.c.resource_type, target.c.id).in_(refs),
+                                        target.c.deleted.is_(False))
     return [r for r in _run(stmt) if (r["resourceType"], r["id"]) not in keys]

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
 
 from records.errors import FhirError
 from records.models import INDEX_MODELS
@@ -49,24 +48,24 @@ def parse_sort(res, resource_type, raw_values, unsupported):
 
 def _sort_key(res, resource_type, name, descending):
     if name == "_id":
-        return SortKey(name, descending, "string", res.id)
+        return SortKey(name, descending, "string", res.c.id)
     if name == "_lastUpdated":
-        return SortKey(name, descending, "date", res.last_updated)
+        return SortKey(name, descending, "date", res.c.last_updated)
     param = get_param(resource_type, name)
     if param is None or param.type not in SORTABLE:
         return None
-    idx = aliased(INDEX_MODELS[param.type])
+    idx = INDEX_MODELS[param.type].__table__.alias()
     kind = {"uri": "token", "quantity": "number"}.get(param.type, param.type)
     # Spec: ascending sorts on the lowest value, descending on the highest.
     if kind == "string":
-        column = idx.value
+        column = idx.c.value
     elif kind == "token":
-        column = idx.code
+        column = idx.c.code
     else:
-        column = idx.high if descending else idx.low
+        column = idx.c.high if descending else idx.c.low
     agg = func.max(column) if descending else func.min(column)
     low, high = _SENTINELS[kind]
-    value = select(agg).where(idx.resource_pk == res.pk, idx.param == name).scalar_subquery()
+    value = select(agg).where(idx.c.resource_pk == res.c.pk, idx.c.param == name).scalar_subquery()
     return SortKey(name, descending, kind, func.coalesce(value, low if descending else high))
 
 

@@ -62,3 +62,19 @@ def test_no_other_domain_imports_records_internals():
                 offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names
                               if n and n.startswith("records") and (package == "core" or n not in allowed)]
     assert offenders == []
+
+
+def test_read_reference_and_everything_are_audited(app):
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import AuditEntry
+
+    with app.app_context():
+        patient = api.create(SYSTEM, {"resourceType": "Patient", "name": [{"text": "王芳"}]})
+        assert api.read_reference(SYSTEM, f"Patient/{patient['id']}")["id"] == patient["id"]
+        assert api.read_reference(SYSTEM, f"Patient/{patient['id']}/_history/1")["id"] == patient["id"]
+        assert api.everything(SYSTEM, patient["id"]).resources[0]["id"] == patient["id"]
+        actions = [row.action for row in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert actions[-4:] == ["create", "read", "vread", "everything"]
+        db.session.rollback()

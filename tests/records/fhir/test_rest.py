@@ -104,9 +104,11 @@ def test_search_paging_with_absolute_links(client, cast):
     assert bundle["entry"][0]["fullUrl"].startswith("http://localhost/fhir/Observation/")
     seen = [e["resource"]["id"] for e in bundle["entry"]]
     while "next" in links:
-        page = client.get(links["next"].replace("http://localhost", ""), headers=cast.doc_a).get_json()
+        asked = links["next"]
+        page = client.get(asked.replace("http://localhost", ""), headers=cast.doc_a).get_json()
         seen += [e["resource"]["id"] for e in page.get("entry", [])]
         links = {link["relation"]: link["url"] for link in page["link"]}
+        assert links["self"] == asked and "previous" in links
     assert len(set(seen)) == 5
 
 
