@@ -91,7 +91,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
-    from clinic.riskcontrol import views as risk_views
+    from clinic.riskcontrol import setup as risk_setup, views as risk_views
     from core import docs
     from core.views import admin, auth
     from records import fhir as records_fhir
@@ -99,6 +99,7 @@ def register_blueprints(app):
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
     api.register_blueprint(risk_views.bp)
+    risk_setup.init_app(app)
     app.register_blueprint(docs.bp)
     records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
 

@@ -55,3 +55,18 @@ def test_a_patient_cannot_revoke_another_patients_consent(accounts, client):
 def test_staff_do_not_sign_for_patients(accounts, client):
     _, doctor = accounts.staff("doctor", "dr.li", practitioner_id="p-li")
     assert client.post("/api/v1/consents", json={"protocol_version": "NB-2026.1"}, headers=doctor).status_code == 403
+
+
+def test_the_consent_is_mirrored_into_the_fhir_record(accounts, client):
+    account, headers = accounts.patient()
+    version = protocol(client, headers)["version"]
+    consent = client.post("/api/v1/consents", json={"protocol_version": version, "doctor_id": "p-1"},
+                          headers=headers).get_json()
+    bundle = client.get(f"/fhir/Consent?patient=Patient/{account['patient_id']}", headers=headers).get_json()
+    [entry] = bundle["entry"]
+    resource = entry["resource"]
+    assert resource["status"] == "active" and resource["policy"][0]["uri"].endswith(version)
+    assert resource["provision"]["actor"][0]["reference"]["reference"] == "Practitioner/p-1"
+    client.post(f"/api/v1/consents/{consent['id']}/revoke", headers=headers)
+    revoked = client.get(f"/fhir/Consent/{resource['id']}", headers=headers).get_json()
+    assert revoked["status"] == "inactive" and revoked["meta"]["versionId"] == "2"
