@@ -101,19 +101,10 @@ class EligibilityRequestSchema(Schema):
     condition_changed = fields.Boolean(load_default=False)
 
 
-class EligibilityReasonSchema(Schema):
-    rule_id = fields.String()
-    message = fields.String()
-    message_zh = fields.String()
-    citation = fields.String()
-    outcome = fields.String()
-    urgency = fields.String(allow_none=True)
-
-
 class EligibilityAnswerSchema(Schema):
     decision = fields.String()
     allowed_online = fields.Boolean()
-    reasons = fields.List(fields.Nested(EligibilityReasonSchema))
+    reasons = fields.List(fields.Nested(ReasonSchema))
     next_steps = fields.List(fields.String())
     urgency = fields.String(allow_none=True)
     ruleset_version = fields.String()

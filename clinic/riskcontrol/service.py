@@ -51,8 +51,7 @@ def check(actor, checkpoint, patient_id, *, complaint_code=None, medications=Non
     answer = {
         "decision": decision.decision,
         "allowed_online": decision.decision in ("allow", "needs_pharmacist_review"),
-        "reasons": [{"rule_id": r.rule_id, "message": r.message, "message_zh": r.message_zh,
-                     "citation": r.citation, "outcome": r.outcome, "urgency": r.urgency} for r in decision.reasons],
+        "reasons": [r.to_dict() for r in decision.reasons],
         "next_steps": list(decision.next_steps),
         "urgency": decision.urgency,
         "ruleset_version": decision.ruleset_version,
@@ -85,6 +84,5 @@ def assess_triage(triage_facts):
     urgency = "emergency" if any(r.urgency == "emergency" for r in fired) else (
         "urgent" if fired else None)
     return {"stable": not fired, "outcome": worst, "urgency": urgency, "ruleset_version": ruleset.version,
-            "reasons": [{"rule_id": r.rule_id, "message": r.message, "message_zh": r.message_zh,
-                         "urgency": r.urgency} for r in fired],
+            "reasons": [r.to_dict() for r in fired],
             **({"emergency_number": EMERGENCY_NUMBER} if urgency == "emergency" else {})}
