@@ -1,18 +1,151 @@
-"""FHIR resources derived from pharmacy's tables (the tables are the source of truth).
+"""FHIR resources derived from pharmacy's tables, written through records.api in the caller's transaction.
 
-Placeholder until the records domain lands on main: the functions are called at the right points,
-inside the same transaction, and write nothing yet.
+The pharmacy tables are the source of truth for prescriptions, review, routing and fulfilment; the
+FHIR resources are derived views for the clinical record and are never read back to decide
+anything. They are written as core.auth.SYSTEM (pharmacy has already checked the acting user; the
+records rules let neither pharmacists nor, without a care relationship, doctors write), and name
+the real people inside (requester, Provenance agent, dispense performer). Ids are derived from
+pharmacy ids and written with update-as-create, so a repeated write is a new version, never a
+second resource.
+
+- signed prescription -> one MedicationRequest per item (status on-hold: awaiting pharmacist
+  review) + a Provenance carrying the doctor's Ed25519 signature over the canonical form;
+- review -> MedicationRequest status active (approved) or cancelled (rejected, with the reason);
+- dispensed -> one MedicationDispense per item (completed for pickup; in-progress while out for
+  delivery, completed on delivery) and the MedicationRequests become completed.
 """
+from core.auth import SYSTEM
+from core.extensions import db
+from pharmacy import canonical, catalogue
+from pharmacy.models import Prescription
+from records import api as records
+
+PRESCRIPTION_SYSTEM = "urn:cloud-hospital:prescription"
+PHARMACY_SYSTEM = "urn:cloud-hospital:pharmacy"
+REQUEST_STATUS = {"pending_review": "on-hold", "approved": "active", "rejected": "cancelled", "dispensed": "completed"}
+DAYS = {"unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+
+
+def request_id(prescription_id, position):
+    """The FHIR id of the MedicationRequest of one prescription item."""
+    return f"{prescription_id}-{position}"
+
+
+def _medication(item):
+    return {"coding": [{"system": item.system, "code": item.code, "display": item.display}], "text": item.display}
+
+
+def _unit(item):
+    entry = catalogue.lookup(item.code, item.system)
+    return entry["unit"] if entry else "unit"
+
+
+def _dosage(item):
+    return [{"text": f"{item.dose}, {item.frequency}, {item.route}", "route": {"text": item.route}}]
+
+
+def _medication_request(prescription, item, status):
+    resource = {
+        "resourceType": "MedicationRequest",
+        "identifier": [{"system": PRESCRIPTION_SYSTEM, "value": f"{prescription.id}#{item.position}"}],
+        "groupIdentifier": {"system": PRESCRIPTION_SYSTEM, "value": prescription.id},
+        "status": REQUEST_STATUS[status],
+        "intent": "order",
+        "medicationCodeableConcept": _medication(item),
+        "subject": {"reference": f"Patient/{prescription.patient_id}"},
+        "authoredOn": canonical.utc_text(prescription.issued_at),
+        "requester": {"reference": f"Practitioner/{prescription.practitioner_id}"},
+        "dosageInstruction": _dosage(item),
+        "dispenseRequest": {"quantity": {"value": item.quantity, "unit": _unit(item)},
+                            "expectedSupplyDuration": {"value": item.days_supply, **DAYS}},
+    }
+    if (prescription.encounter_ref or "").startswith("Encounter/"):
+        resource["encounter"] = {"reference": prescription.encounter_ref}
+    if item.notes:
+        resource["note"] = [{"text": item.notes}]
+    if status == "pending_review":
+        resource["statusReason"] = {"text": "awaiting pharmacist review"}
+    elif status == "rejected" and prescription.review_reason:
+        resource["statusReason"] = {"text": prescription.review_reason}
+    return resource
+
+
+def _write_requests(prescription, items, status):
+    for item in items:
+        rid = request_id(prescription.id, item.position)
+        records.update(SYSTEM, "MedicationRequest", rid, _medication_request(prescription, item, status))
+        item.medication_request_id = rid
 
 
 def prescription_signed(actor, prescription, items):
-    """Write MedicationRequest(s) and the Provenance carrying the signature (once records is merged)."""
+    """Write the MedicationRequests (on-hold) and the Provenance carrying the doctor's signature."""
+    _write_requests(prescription, items, "pending_review")
+    signed = canonical.utc_text(prescription.issued_at)
+    doctor = {"reference": f"Practitioner/{prescription.practitioner_id}"}
+    provenance_id = f"{prescription.id}-signature"
+    records.update(SYSTEM, "Provenance", provenance_id, {
+        "resourceType": "Provenance",
+        "target": [{"reference": f"MedicationRequest/{request_id(prescription.id, i.position)}"} for i in items],
+        "recorded": signed,
+        "policy": [f"urn:cloud-hospital:prescription-signature:ed25519:{prescription.key_id}"],
+        "agent": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                                        "code": "author"}]}, "who": doctor}],
+        "signature": [{
+            "type": [{"system": "urn:iso-astm:E1762-95:2013", "code": "1.2.840.10065.1.12.1.1",
+                      "display": "Author's Signature"}],
+            "when": signed, "who": doctor,
+            # The signed bytes are the canonical JSON of pharmacy.canonical (not the FHIR resources).
+            "targetFormat": "application/json", "sigFormat": "application/octet-stream",
+            "data": prescription.signature,
+        }],
+    })
+    prescription.provenance_id = provenance_id
 
 
 def prescription_reviewed(actor, prescription, items):
-    """Update the MedicationRequest status after the pharmacist's review (once records is merged)."""
+    """Set the MedicationRequests' status after review (active or cancelled with the reason)."""
+    _write_requests(prescription, items, prescription.status)
+
+
+def _medication_dispense(order, dispense, item, pharmacy, status):
+    moment = canonical.utc_text(dispense.dispensed_at)
+    resource = {
+        "resourceType": "MedicationDispense",
+        "identifier": [{"system": "urn:cloud-hospital:dispense", "value": f"{dispense.id}#{item.position}"}],
+        "status": status,
+        "medicationCodeableConcept": _medication(item),
+        "subject": {"reference": f"Patient/{order.patient_id}"},
+        "performer": [{"actor": {"identifier": {"system": PHARMACY_SYSTEM, "value": pharmacy.id},
+                                 "display": pharmacy.name}}],
+        "authorizingPrescription": [{"reference": f"MedicationRequest/{request_id(order.prescription_id, item.position)}"}],
+        "quantity": {"value": item.quantity, "unit": _unit(item)},
+        "daysSupply": {"value": item.days_supply, **DAYS},
+        "whenPrepared": moment,
+        "dosageInstruction": _dosage(item),
+    }
+    if status == "completed":
+        resource["whenHandedOver"] = moment
+    if order.mode == "delivery":
+        resource["type"] = {"text": "home delivery"}
+    return resource
 
 
 def order_dispensed(actor, order, dispense, items, pharmacy):
-    """Write the MedicationDispense resources of a dispensed order (once records is merged)."""
-    return []
+    """Write one MedicationDispense per item (once: ids derive from the dispense); requests become completed."""
+    status = "in-progress" if order.mode == "delivery" else "completed"
+    ids = []
+    for item in items:
+        did = f"{dispense.id}-{item.position}"
+        records.update(SYSTEM, "MedicationDispense", did, _medication_dispense(order, dispense, item, pharmacy, status))
+        ids.append(did)
+    prescription = db.session.get(Prescription, order.prescription_id)
+    _write_requests(prescription, items, "dispensed")
+    return ids
+
+
+def order_delivered(actor, order, dispense, items, pharmacy):
+    """The courier handed the drugs over: the MedicationDispenses become completed."""
+    for item in items:
+        records.update(SYSTEM, "MedicationDispense", f"{dispense.id}-{item.position}",
+                       _medication_dispense(order, dispense, item, pharmacy, "completed"))
+

@@ -134,6 +134,9 @@ def advance_order(actor, order_id, action):
                        current_status=order.status)
     if action in states.DISPENSING_ACTIONS:
         _dispense(actor, order, now)
+    elif action == "deliver":
+        dispense = db.session.scalar(select(Dispense).where(Dispense.order_id == order.id))
+        fhir_sync.order_delivered(actor, order, dispense, needs_of(order)[0], db.session.get(Pharmacy, order.pharmacy_id))
     audit_order(actor, order, "update", detail={action: target})
     hooks.notify(f"order.{target}", [f"Patient/{order.patient_id}"], {"order_id": order.id, "status": target})
     return order, True

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from pharmacy.models import Dispense, Pharmacy, Stock
+from tests.pharmacy.fhir import resources
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -77,6 +78,7 @@ def test_concurrent_dispenses_book_out_once(app, live_server, world):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Dispense)) == 1
         assert db.session.get(Pharmacy, "shop").open_orders == 0
+    assert len(resources(app, "MedicationDispense", subject=f"Patient/{patient_id}")) == 1
 
 
 def test_orders_racing_for_scarce_stock_never_overdraw_it(app, live_server, world):
