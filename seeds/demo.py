@@ -20,18 +20,68 @@ DEMO_STAFF = [
     ("admin", "admin", "admin12345", "Demo Administrator", {}),
     ("doctor", "doctor.wang", "doctor123", "王医生 Dr Wang", {"practitioner_id": "demo-practitioner-1"}),
     ("pharmacist", "pharmacist.li", "pharma123", "李药师 Pharmacist Li", {"pharmacy_id": "demo-pharmacy-1"}),
+    # A platform pharmacist: reviews every e-prescription before it takes effect.
+    ("pharmacist", "pharmacist.zhao", "review123", "赵药师 Pharmacist Zhao (reviewer)", {"pharmacy_id": "ningbo-review"}),
 ]
 DEMO_ACCOUNTS_TABLE = [("patient", p[3], p[4]) for p in DEMO_PATIENTS] + [(s[0], s[1], s[2]) for s in DEMO_STAFF]
 NINGBO_HAISHU = "330203"
+
+DAILY = lambda span: {d: [span] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}  # noqa: E731
+# The four cooperating pharmacies of Ningbo (and the platform's review desk, which fills no orders).
+DEMO_PHARMACIES = [
+    {"id": "demo-pharmacy-1", "name": "海曙康民大药房 Haishu Kangmin Pharmacy", "district": "海曙区 Haishu",
+     "address": "浙江省宁波市海曙区中山西路138号", "phone": "057487301138", "lat": 29.8713, "lon": 121.5410,
+     "hours": DAILY("08:00-22:00"), "delivery": True, "delivery_radius_km": 6.0, "capacity": 30},
+    {"id": "ningbo-jiangbei-1", "name": "江北老外滩药房 Jiangbei Bund Pharmacy", "district": "江北区 Jiangbei",
+     "address": "浙江省宁波市江北区人民路132号", "phone": "057487652132", "lat": 29.8873, "lon": 121.5567,
+     "hours": {**DAILY("08:30-21:00"), "sun": ["09:00-18:00"]}, "delivery": True, "delivery_radius_km": 5.0,
+     "capacity": 20},
+    {"id": "ningbo-yinzhou-1", "name": "鄞州天童24小时药房 Yinzhou Tiantong 24h Pharmacy", "district": "鄞州区 Yinzhou",
+     "address": "浙江省宁波市鄞州区天童南路588号", "phone": "057488120588", "lat": 29.8160, "lon": 121.5530,
+     "hours": DAILY("00:00-24:00"), "delivery": True, "delivery_radius_km": 8.0, "capacity": 40},
+    {"id": "ningbo-zhenhai-1", "name": "镇海城河药房 Zhenhai Chenghe Pharmacy", "district": "镇海区 Zhenhai",
+     "address": "浙江省宁波市镇海区城河西路200号", "phone": "057486270200", "lat": 29.9490, "lon": 121.7160,
+     "hours": DAILY("08:00-20:00"), "delivery": False, "delivery_radius_km": 0.0, "capacity": 15},
+    {"id": "ningbo-review", "name": "宁波云医院处方审核中心 Cloud Hospital Prescription Review", "district": "鄞州区 Yinzhou",
+     "address": "浙江省宁波市鄞州区宁南南路1118号", "lat": 29.8050, "lon": 121.5480, "pickup": False,
+     "routable": False, "reviews": True, "capacity": 0},
+]
+# Units on hand of common chronic-disease medicines (ATC), per cooperating pharmacy.
+DEMO_STOCK = {
+    "demo-pharmacy-1": {"C08CA01": 600, "C08CA05": 300, "C09CA01": 420, "C09CA03": 280, "A10BA02": 1200,
+                        "A10BB12": 240, "C10AA05": 560, "B01AC06": 900, "C07AB02": 300, "H03AA01": 200},
+    "ningbo-jiangbei-1": {"C08CA01": 280, "C09CA01": 140, "A10BA02": 600, "C10AA05": 200, "B01AC06": 400,
+                          "C09CA04": 150, "A02BC01": 180},
+    "ningbo-yinzhou-1": {"C08CA01": 900, "C08CA05": 420, "C09CA01": 500, "C09CA03": 360, "C09CA04": 300,
+                         "A10BA02": 2000, "A10BB12": 360, "A10BB09": 240, "A10BF01": 300, "C10AA05": 800,
+                         "C10AA07": 400, "B01AC06": 1500, "B01AC04": 280, "R03AC02": 40},
+    "ningbo-zhenhai-1": {"C08CA01": 150, "C09CA03": 84, "A10BA02": 300, "C10AA05": 140, "B01AC06": 200},
+}
 
 
 def _exists(username):
     return db.session.scalar(select(User.id).where(User.username == username)) is not None
 
 
+def _load_pharmacies():
+    # Stock is set only when the pharmacy is first created, so a re-run never overwrites real levels.
+    from pharmacy import pharmacies, stock
+    from pharmacy.models import Pharmacy
+
+    created = 0
+    for data in DEMO_PHARMACIES:
+        if db.session.get(Pharmacy, data["id"]) is None:
+            pharmacies.create_pharmacy(data)
+            rows = [{"code": code, "on_hand": units} for code, units in DEMO_STOCK.get(data["id"], {}).items()]
+            if rows:
+                stock.update_stock(data["id"], rows)
+            created += 1
+    return created
+
+
 def load():
     """Create whatever demo data is missing; return how many records were created."""
-    created = 0
+    created = _load_pharmacies()
     for name, born, seq, phone, password in DEMO_PATIENTS:
         if not _exists(phone):
             accounts.register_patient(name, make_id_number(NINGBO_HAISHU, born, seq), phone, password)
