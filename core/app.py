@@ -68,6 +68,7 @@ def import_models():
     """Import every domain's tables so the metadata (and so migrations) knows them."""
     from clinic.riskcontrol import models as risk_models  # noqa: F401
     from core import models  # noqa: F401
+    from pharmacy import models as pharmacy_models  # noqa: F401
     from records import models as records_models  # noqa: F401
 
 
@@ -94,7 +95,6 @@ def register_blueprints(app):
     from clinic.riskcontrol import setup as risk_setup, views as risk_views
     from core import docs
     from core.views import admin, auth
-    from pharmacy import models as _pharmacy_models  # noqa: F401  (tables known to migrations)
     from pharmacy import services as pharmacy_services
     from pharmacy.views import orders as pharmacy_orders, pharmacies, prescriptions
     from records import fhir as records_fhir
