@@ -15,7 +15,7 @@ from core.extensions import db
 from core.types import new_id
 from records.compartment import compartment_patients  # noqa: F401  (public API)
 from records.errors import FhirError
-from records.bulk import bulk_insert
+from records.bulk import bulk_insert, insert_returning_pks
 from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
 from records.search.definitions import supported_search_params  # noqa: F401  (public API)
 from records.search.engine import SearchResult, everything, search  # noqa: F401  (public API)
@@ -80,8 +80,7 @@ def create_resources(resources, *, resource_ids=None):
     contents = [_dumps(r) for r in stored]
     rows = [{"resource_type": r["resourceType"], "id": r["id"], "version_id": 1, "last_updated": now,
              "deleted": False, "content": c} for r, c in zip(stored, contents)]
-    pks = db.session.scalars(insert(Resource.__table__).returning(Resource.__table__.c.pk,
-                                                                  sort_by_parameter_order=True), rows).all()
+    pks = insert_returning_pks(Resource.__table__, rows)
     bulk_insert(ResourceVersion.__table__, [
         _version_row(pk, r["resourceType"], r["id"], 1, now, "POST", c) for pk, r, c in zip(pks, stored, contents)])
     _write_indexes(zip(pks, stored))

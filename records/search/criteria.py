@@ -34,6 +34,26 @@ def criterion_clause(res, crit):
     return exists().where(*base, or_(*matchers))
 
 
+def drive(crit):
+    """(index alias, conditions) when `crit` can drive the query as an ordered index range, else None.
+
+    Equality on a token code or a reference target fully precedes resource_pk in the lookup
+    indexes, so rows come out in resource_pk order and a LIMIT stops the scan early.
+    """
+    param = crit.param
+    if (crit.modifier or crit.chain or len(crit.values) != 1 or param.type not in ("token", "reference")
+            or param.name in ("_id", "_lastUpdated")):
+        return None
+    value = crit.values[0]
+    if param.type == "token" and ("|" in value and not value.split("|", 1)[1]):
+        return None
+    if param.type == "reference" and "/" in value and split_reference(value)[1] is None:
+        return None
+    idx = INDEX_MODELS[param.type].__table__.alias()
+    return idx, [idx.c.resource_type == param.resource_type, idx.c.param == param.name,
+                 _value_clause(idx, crit, value)]
+
+
 def _id_clause(res, crit):
     ids = [v.rsplit("/", 1)[-1] for v in crit.values]
     return res.c.id.not_in(ids) if crit.modifier == "not" else res.c.id.in_(ids)

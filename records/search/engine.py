@@ -5,13 +5,14 @@ https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/operation-patien
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from core.extensions import db
 from records.errors import FhirError
 from records.models import Resource
 from records.search import includes
-from records.search.criteria import criterion_clause, patient_filter
+from records.search.criteria import criterion_clause, drive, patient_filter
 from records.search.paging import after, decode_cursor, encode_cursor, order_by, parse_sort
 from records.search.parse import parse_criterion
 
@@ -52,7 +53,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
 
     model_class(resource_type)
     res = Resource.__table__.alias()
-    unsupported, control, echo, clauses = [], {}, [], []
+    unsupported, control, echo, clauses, driver = [], {}, [], [], None
     for name, value in params:
         if name in IGNORED:
             continue
@@ -62,46 +63,81 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
                 echo.append((name, value))
             continue
         crit = parse_criterion(resource_type, name, value, unsupported)
-        if crit is not None:
-            clauses.append(criterion_clause(res, crit))
-            echo.append((name, value))
+        if crit is None:
+            continue
+        echo.append((name, value))
+        if driver is None and (driver := drive(crit)) is not None:
+            continue
+        clauses.append(criterion_clause(res, crit))
     keys = parse_sort(res, resource_type, control.get("_sort", []), unsupported)
     if strict and unsupported:
         raise FhirError(400, "not-supported", "; ".join(msg for _, msg in unsupported), [n for n, _ in unsupported])
     where = [res.c.resource_type == resource_type, res.c.deleted.is_(False), *clauses]
     if patient_ids is not None:
         where.append(patient_filter(res, resource_type, patient_ids))
+    plan = _plan(res, where, driver, ordered=not keys)
     count = _count_param(control["_count"]) if "_count" in control else DEFAULT_COUNT
     total_mode = (control.get("_total") or ["default"])[-1]
     summary_count = (control.get("_summary") or [""])[-1] == "count" or count == 0
     result = SearchResult([], count=count, unsupported=unsupported, params=echo, summary_count_only=summary_count)
-    result.total = _total(res, where, "accurate" if summary_count else total_mode)
     if summary_count:
+        result.total = _total(plan, "accurate")
         return result
-    _page(result, res, where, keys, (control.get("_cursor") or [None])[-1])
+    cursor = (control.get("_cursor") or [None])[-1]
+    _page(result, res, plan, keys, cursor)
+    if total_mode != "none" and not cursor and result.next_cursor is None:
+        result.total = len(result.resources)  # the first page holds every match: no count needed
+    else:
+        result.total = _total(plan, total_mode)
     result.included = includes.resolve(resource_type, result.resources, control, patient_ids, unsupported)
     _apply_elements(result, control.get("_elements"))
     return result
 
 
-def _total(res, where, mode):
+@dataclass
+class _Plan:
+    """FROM clause, WHERE clauses, the pk column to order and page on, and whether to de-duplicate."""
+
+    source: object
+    where: list
+    pk: object
+    distinct: bool = False
+
+
+def _plan(res, where, driver, ordered):
+    """Drive from an ordered index range when one criterion allows it (PostgreSQL, default sort)."""
+    if driver is None:
+        return _Plan(res, where, res.c.pk)
+    idx, conditions = driver
+    if ordered and db.session.get_bind().dialect.name == "postgresql":
+        return _Plan(idx.join(res, res.c.pk == idx.c.resource_pk), [*conditions, *where], idx.c.resource_pk, True)
+    return _Plan(res, [*where, exists().where(idx.c.resource_pk == res.c.pk, *conditions)], res.c.pk)
+
+
+def _total(plan, mode):
+    """accurate: count every match; default/estimate: count up to BOUNDED_TOTAL, else None; none: None."""
     if mode == "none":
         return None
-    matching = select(res.c.pk).where(*where)
+    matching = select(plan.pk).select_from(plan.source).where(*plan.where)
+    if plan.distinct:
+        matching = matching.distinct().order_by(plan.pk)
     if mode == "accurate":
         return db.session.scalar(select(func.count()).select_from(matching.subquery()))
     bounded = db.session.scalar(select(func.count()).select_from(matching.limit(BOUNDED_TOTAL + 1).subquery()))
     return bounded if bounded <= BOUNDED_TOTAL else None
 
 
-def _page(result, res, where, keys, cursor):
+def _page(result, res, plan, keys, cursor):
     """Fill result.resources and the cursors, fetching one extra row to know if there is more."""
     direction, values, last_pk = decode_cursor(cursor, keys) if cursor else ("next", None, None)
     reverse = direction == "prev"
-    stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)]).where(*where)
+    stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)])
+    stmt = stmt.select_from(plan.source).where(*plan.where)
+    if plan.distinct:
+        stmt = stmt.ext(distinct_on(plan.pk))
     if cursor:
-        stmt = stmt.where(after(keys, res.c.pk, values, last_pk, reverse=reverse))
-    rows = db.session.execute(stmt.order_by(*order_by(keys, res.c.pk, reverse)).limit(result.count + 1)).all()
+        stmt = stmt.where(after(keys, plan.pk, values, last_pk, reverse=reverse))
+    rows = db.session.execute(stmt.order_by(*order_by(keys, plan.pk, reverse)).limit(result.count + 1)).all()
     more = len(rows) > result.count
     rows = rows[:result.count]
     if reverse:
@@ -147,7 +183,8 @@ def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):
     in_compartment = select(member.c.resource_pk).where(member.c.patient_id == patient_id)
     where = [res.c.pk.in_(in_compartment), res.c.deleted.is_(False)]
     result = SearchResult([], count=min(max(int(count), 1), MAX_COUNT), params=[("_count", str(count))])
-    result.total = _total(res, where, "default")
-    _page(result, res, where, [], cursor)
+    plan = _Plan(res, where, res.c.pk)
+    _page(result, res, plan, [], cursor)
+    result.total = len(result.resources) if not cursor and not result.next_cursor else _total(plan, "default")
     result.included = includes.referenced_outside_compartments(result.resources)
     return result
