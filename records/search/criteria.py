@@ -13,16 +13,22 @@ from records.search.parse import split_prefix
 from records.search.values import normalise_string, parse_date_range, parse_number_range, prefix_upper_bound, split_reference
 
 
-def criterion_clause(res, crit):
-    """A boolean SQL expression over the resource alias `res` for one Criterion."""
+def needs_row(crit):
+    """True when the criterion reads columns of the resource row (not only index rows)."""
+    return crit.param.name in ("_id", "_lastUpdated")
+
+
+def criterion_clause(res, crit, pk=None):
+    """A boolean SQL expression for one Criterion, correlated on `pk` (default: the alias `res`'s pk)."""
     param = crit.param
+    pk = res.c.pk if pk is None else pk
     if param.name == "_id":
         return _id_clause(res, crit)
     if param.name == "_lastUpdated":
         return or_(*[_date_match(res.c.last_updated, res.c.last_updated, v, point=True) for v in crit.values])
     model = INDEX_MODELS[param.type]
     idx = model.__table__.alias()
-    base = [idx.c.resource_pk == res.c.pk, idx.c.resource_type == param.resource_type, idx.c.param == param.name]
+    base = [idx.c.resource_pk == pk, idx.c.resource_type == param.resource_type, idx.c.param == param.name]
     if crit.modifier == "missing":
         present = exists().where(*base)
         return not_(present) if crit.values[-1] == "true" else present
@@ -162,7 +168,7 @@ def _quantity(idx, value):
     return and_(*clauses)
 
 
-def patient_filter(res, resource_type, patient_ids):
+def patient_filter(res, resource_type, patient_ids, pk=None):
     """Restrict `res` to the compartments of `patient_ids` (for Patient: to those ids)."""
     from records.models import CompartmentMember
 
@@ -172,4 +178,4 @@ def patient_filter(res, resource_type, patient_ids):
     if resource_type == "Patient":
         return res.c.id.in_(ids)
     member = CompartmentMember.__table__.alias()
-    return exists().where(member.c.resource_pk == res.c.pk, member.c.patient_id.in_(ids))
+    return exists().where(member.c.resource_pk == (res.c.pk if pk is None else pk), member.c.patient_id.in_(ids))

@@ -5,14 +5,14 @@ https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/operation-patien
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from core.extensions import db
 from records.errors import FhirError
 from records.models import Resource
 from records.search import includes
-from records.search.criteria import criterion_clause, drive, patient_filter
+from records.search.criteria import criterion_clause, drive, needs_row, patient_filter
 from records.search.paging import after, decode_cursor, encode_cursor, order_by, parse_sort
 from records.search.parse import parse_criterion
 
@@ -53,7 +53,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
 
     model_class(resource_type)
     res = Resource.__table__.alias()
-    unsupported, control, echo, clauses, driver = [], {}, [], [], None
+    unsupported, control, echo, crits = [], {}, [], []
     for name, value in params:
         if name in IGNORED:
             continue
@@ -63,19 +63,13 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
                 echo.append((name, value))
             continue
         crit = parse_criterion(resource_type, name, value, unsupported)
-        if crit is None:
-            continue
-        echo.append((name, value))
-        if driver is None and (driver := drive(crit)) is not None:
-            continue
-        clauses.append(criterion_clause(res, crit))
+        if crit is not None:
+            crits.append(crit)
+            echo.append((name, value))
     keys = parse_sort(res, resource_type, control.get("_sort", []), unsupported)
     if strict and unsupported:
         raise FhirError(400, "not-supported", "; ".join(msg for _, msg in unsupported), [n for n, _ in unsupported])
-    where = [res.c.resource_type == resource_type, res.c.deleted.is_(False), *clauses]
-    if patient_ids is not None:
-        where.append(patient_filter(res, resource_type, patient_ids))
-    plan = _plan(res, where, driver, ordered=not keys)
+    plan = _plan(res, resource_type, crits, patient_ids, ordered=not keys)
     count = _count_param(control["_count"]) if "_count" in control else DEFAULT_COUNT
     total_mode = (control.get("_total") or ["default"])[-1]
     summary_count = (control.get("_summary") or [""])[-1] == "count" or count == 0
@@ -102,23 +96,41 @@ class _Plan:
     where: list
     pk: object
     distinct: bool = False
+    count_source: object = None
+    count_where: list | None = None
 
 
-def _plan(res, where, driver, ordered):
-    """Drive from an ordered index range when one criterion allows it (PostgreSQL, default sort)."""
-    if driver is None:
-        return _Plan(res, where, res.c.pk)
-    idx, conditions = driver
+def _plan(res, resource_type, crits, patient_ids, ordered):
+    """Drive from an ordered index range when a criterion allows it (PostgreSQL, default sort); else
+    filter the resource rows with one EXISTS per criterion."""
+    live = [res.c.resource_type == resource_type, res.c.deleted.is_(False)]
+    driver = None
     if ordered and db.session.get_bind().dialect.name == "postgresql":
-        return _Plan(idx.join(res, res.c.pk == idx.c.resource_pk), [*conditions, *where], idx.c.resource_pk, True)
-    return _Plan(res, [*where, exists().where(idx.c.resource_pk == res.c.pk, *conditions)], res.c.pk)
+        driver = next(((c, d) for c in crits if (d := drive(c)) is not None), None)
+    if driver is None:
+        where = live + [criterion_clause(res, c) for c in crits]
+        if patient_ids is not None:
+            where.append(patient_filter(res, resource_type, patient_ids))
+        return _Plan(res, where, res.c.pk)
+    crit, (idx, conditions) = driver
+    pk = idx.c.resource_pk
+    where = conditions + [criterion_clause(res, c, pk) for c in crits if c is not crit]
+    if patient_ids is not None:
+        where.append(patient_filter(res, resource_type, patient_ids, pk))
+    # Index rows exist only for live resources, so counting needs the resource row only when a
+    # criterion reads it (_id, _lastUpdated, the Patient id restriction).
+    needs_res = any(needs_row(c) for c in crits) or (patient_ids is not None and resource_type == "Patient")
+    joined = idx.join(res, res.c.pk == pk)
+    return _Plan(joined, where + live, pk, True, count_source=joined if needs_res else idx,
+                 count_where=where + live if needs_res else where)
 
 
 def _total(plan, mode):
     """accurate: count every match; default/estimate: count up to BOUNDED_TOTAL, else None; none: None."""
     if mode == "none":
         return None
-    matching = select(plan.pk).select_from(plan.source).where(*plan.where)
+    matching = select(plan.pk).select_from(plan.count_source if plan.count_source is not None else plan.source)
+    matching = matching.where(*(plan.where if plan.count_where is None else plan.count_where))
     if plan.distinct:
         matching = matching.distinct().order_by(plan.pk)
     if mode == "accurate":
