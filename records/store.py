@@ -7,8 +7,12 @@ command that calls them commits once.
 """
 import json
 import re
+from contextlib import nullcontext
+
+import psycopg
 
 from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.extensions import db
@@ -72,7 +76,10 @@ def create_resources(resources, *, resource_ids=None):
     ids = list(resource_ids or [None] * len(validated))
     for given in filter(None, ids):
         _check_id(given)
-    taken = _existing({(r["resourceType"], i) for r, i in zip(validated, ids) if i})
+    given = [(r["resourceType"], i) for r, i in zip(validated, ids) if i]
+    if len(set(given)) != len(given):
+        raise FhirError(409, "conflict", "The same resource id appears twice in one batch")
+    taken = _existing(set(given))
     if taken:
         raise FhirError(409, "conflict", f"{'/'.join(sorted(taken)[0])} already exists")
     now = clock.now()
@@ -80,7 +87,11 @@ def create_resources(resources, *, resource_ids=None):
     contents = [_dumps(r) for r in stored]
     rows = [{"resource_type": r["resourceType"], "id": r["id"], "version_id": 1, "last_updated": now,
              "deleted": False, "content": c} for r, c in zip(stored, contents)]
-    pks = insert_returning_pks(Resource.__table__, rows)
+    try:  # a concurrent writer may have taken a client-chosen id since _existing() looked
+        with db.session.begin_nested() if given else nullcontext():
+            pks = insert_returning_pks(Resource.__table__, rows)
+    except (IntegrityError, psycopg.IntegrityError):
+        raise FhirError(409, "conflict", "A resource with that id was created concurrently") from None
     bulk_insert(ResourceVersion.__table__, [
         _version_row(pk, r["resourceType"], r["id"], 1, now, "POST", c) for pk, r, c in zip(pks, stored, contents)])
     _write_indexes(zip(pks, stored))

@@ -22,6 +22,8 @@ def criterion_clause(res, crit, pk=None):
     """A boolean SQL expression for one Criterion, correlated on `pk` (default: the alias `res`'s pk)."""
     param = crit.param
     pk = res.c.pk if pk is None else pk
+    if param.name in ("_id", "_lastUpdated") and crit.modifier == "missing":
+        return false() if crit.values[-1] == "true" else true()  # every resource has an id and lastUpdated
     if param.name == "_id":
         return _id_clause(res, crit)
     if param.name == "_lastUpdated":
