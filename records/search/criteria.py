@@ -42,24 +42,26 @@ def criterion_clause(res, crit, pk=None):
     return exists().where(*base, or_(*matchers))
 
 
-def drive(crit):
-    """(index alias, conditions) when `crit` can drive the query as an ordered index range, else None.
-
-    Equality on a token code or a reference target fully precedes resource_pk in the lookup
-    indexes, so rows come out in resource_pk order and a LIMIT stops the scan early.
-    """
+def index_conditions(crit):
+    """(index alias, conditions) for a criterion that index rows alone satisfy (not :missing, :not,
+    chained or a column param), else None. Such a criterion can drive the query."""
     param = crit.param
-    if (crit.modifier or crit.chain or len(crit.values) != 1 or param.type not in ("token", "reference")
-            or param.name in ("_id", "_lastUpdated")):
-        return None
-    value = crit.values[0]
-    if param.type == "token" and ("|" in value and not value.split("|", 1)[1]):
-        return None
-    if param.type == "reference" and "/" in value and split_reference(value)[1] is None:
+    if param.name in ("_id", "_lastUpdated") or crit.chain or crit.modifier in ("missing", "not"):
         return None
     idx = INDEX_MODELS[param.type].__table__.alias()
     return idx, [idx.c.resource_type == param.resource_type, idx.c.param == param.name,
-                 _value_clause(idx, crit, value)]
+                 or_(*[_value_clause(idx, crit, v) for v in crit.values])]
+
+
+def is_ordered(crit):
+    """True when the criterion is one equality on a token code or reference target: those columns
+    fully precede resource_pk in the lookup indexes, so matches come out in resource_pk order."""
+    if crit.modifier or crit.chain or len(crit.values) != 1 or crit.param.type not in ("token", "reference"):
+        return False
+    value = crit.values[0]
+    if crit.param.type == "token":
+        return "|" not in value or bool(value.split("|", 1)[1])
+    return "/" not in value or split_reference(value)[1] is not None
 
 
 def _id_clause(res, crit):

@@ -6,13 +6,12 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import distinct_on
 
 from core.extensions import db
 from records.errors import FhirError
 from records.models import Resource
 from records.search import includes
-from records.search.criteria import criterion_clause, drive, needs_row, patient_filter
+from records.search.criteria import criterion_clause, index_conditions, is_ordered, needs_row, patient_filter
 from records.search.paging import after, decode_cursor, encode_cursor, order_by, parse_sort
 from records.search.parse import parse_criterion
 
@@ -90,66 +89,74 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
 
 @dataclass
 class _Plan:
-    """FROM clause, WHERE clauses, the pk column to order and page on, and whether to de-duplicate."""
+    """Where matches come from: FROM, WHERE, the pk column to order and page on; `driven` when the
+    FROM is an index table (rows may repeat, so pks are de-duplicated before the page is fetched)."""
 
     source: object
     where: list
     pk: object
-    distinct: bool = False
-    count_source: object = None
-    count_where: list | None = None
+    driven: bool = False
 
 
 def _plan(res, resource_type, crits, patient_ids, ordered):
-    """Drive from an ordered index range when a criterion allows it (PostgreSQL, default sort); else
-    filter the resource rows with one EXISTS per criterion."""
+    """Drive from one criterion's index range when the sort is the default one, else filter the
+    resource rows with one EXISTS per criterion."""
     live = [res.c.resource_type == resource_type, res.c.deleted.is_(False)]
-    driver = None
-    if ordered and db.session.get_bind().dialect.name == "postgresql":
-        driver = next(((c, d) for c in crits if (d := drive(c)) is not None), None)
-    if driver is None:
+    candidates = [(c, d) for c in crits if (d := index_conditions(c)) is not None] if ordered else []
+    if not candidates:
         where = live + [criterion_clause(res, c) for c in crits]
         if patient_ids is not None:
             where.append(patient_filter(res, resource_type, patient_ids))
         return _Plan(res, where, res.c.pk)
-    crit, (idx, conditions) = driver
+    crit, (idx, conditions) = next(((c, d) for c, d in candidates if is_ordered(c)), candidates[0])
     pk = idx.c.resource_pk
     where = conditions + [criterion_clause(res, c, pk) for c in crits if c is not crit]
     if patient_ids is not None:
         where.append(patient_filter(res, resource_type, patient_ids, pk))
-    # Index rows exist only for live resources, so counting needs the resource row only when a
-    # criterion reads it (_id, _lastUpdated, the Patient id restriction).
-    needs_res = any(needs_row(c) for c in crits) or (patient_ids is not None and resource_type == "Patient")
-    joined = idx.join(res, res.c.pk == pk)
-    return _Plan(joined, where + live, pk, True, count_source=joined if needs_res else idx,
-                 count_where=where + live if needs_res else where)
+    # Index rows exist only for live resources of their type, so the resource row is joined only
+    # when a criterion reads it (_id, _lastUpdated, the Patient id restriction).
+    if any(needs_row(c) for c in crits) or (patient_ids is not None and resource_type == "Patient"):
+        return _Plan(idx.join(res, res.c.pk == pk), where + live, pk, driven=True)
+    return _Plan(idx, where, pk, driven=True)
+
+
+def _matching(plan):
+    stmt = select(plan.pk).select_from(plan.source).where(*plan.where)
+    return stmt.distinct() if plan.driven else stmt
 
 
 def _total(plan, mode):
     """accurate: count every match; default/estimate: count up to BOUNDED_TOTAL, else None; none: None."""
     if mode == "none":
         return None
-    matching = select(plan.pk).select_from(plan.count_source if plan.count_source is not None else plan.source)
-    matching = matching.where(*(plan.where if plan.count_where is None else plan.count_where))
-    if plan.distinct:
-        matching = matching.distinct().order_by(plan.pk)
+    matching = _matching(plan)
     if mode == "accurate":
         return db.session.scalar(select(func.count()).select_from(matching.subquery()))
-    bounded = db.session.scalar(select(func.count()).select_from(matching.limit(BOUNDED_TOTAL + 1).subquery()))
-    return bounded if bounded <= BOUNDED_TOTAL else None
+    bounded = matching.order_by(plan.pk).limit(BOUNDED_TOTAL + 1)
+    count = db.session.scalar(select(func.count()).select_from(bounded.subquery()))
+    return count if count <= BOUNDED_TOTAL else None
 
 
 def _page(result, res, plan, keys, cursor):
     """Fill result.resources and the cursors, fetching one extra row to know if there is more."""
     direction, values, last_pk = decode_cursor(cursor, keys) if cursor else ("next", None, None)
     reverse = direction == "prev"
-    stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)])
-    stmt = stmt.select_from(plan.source).where(*plan.where)
-    if plan.distinct:
-        stmt = stmt.ext(distinct_on(plan.pk))
-    if cursor:
-        stmt = stmt.where(after(keys, plan.pk, values, last_pk, reverse=reverse))
-    rows = db.session.execute(stmt.order_by(*order_by(keys, plan.pk, reverse)).limit(result.count + 1)).all()
+    limit = result.count + 1
+    if plan.driven:  # pick the page's pks from the index first, then read only those rows
+        pks = _matching(plan)
+        if cursor:
+            pks = pks.where(after([], plan.pk, [], last_pk, reverse=reverse))
+        pks = pks.order_by(*order_by([], plan.pk, reverse)).limit(limit)
+        page = Resource.__table__.alias()
+        stmt = select(page.c.pk, page.c.content).where(page.c.pk.in_(pks.scalar_subquery()))
+        stmt = stmt.order_by(*order_by([], page.c.pk, reverse))
+    else:
+        stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)])
+        stmt = stmt.where(*plan.where)
+        if cursor:
+            stmt = stmt.where(after(keys, plan.pk, values, last_pk, reverse=reverse))
+        stmt = stmt.order_by(*order_by(keys, plan.pk, reverse)).limit(limit)
+    rows = db.session.execute(stmt).all()
     more = len(rows) > result.count
     rows = rows[:result.count]
     if reverse:
@@ -192,10 +199,10 @@ def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):
     read_resource("Patient", patient_id)  # 404 / 410 when there is no such Patient
     res = Resource.__table__.alias()
     member = CompartmentMember.__table__.alias()
-    in_compartment = select(member.c.resource_pk).where(member.c.patient_id == patient_id)
-    where = [res.c.pk.in_(in_compartment), res.c.deleted.is_(False)]
+    # Compartment rows exist only for live resources; (patient_id, resource_pk) is their key, so the
+    # page is an ordered range of that key.
     result = SearchResult([], count=min(max(int(count), 1), MAX_COUNT), params=[("_count", str(count))])
-    plan = _Plan(res, where, res.c.pk)
+    plan = _Plan(member, [member.c.patient_id == patient_id], member.c.resource_pk, driven=True)
     _page(result, res, plan, [], cursor)
     result.total = len(result.resources) if not cursor and not result.next_cursor else _total(plan, "default")
     result.included = includes.referenced_outside_compartments(result.resources)
