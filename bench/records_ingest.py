@@ -40,7 +40,8 @@ def _work(args, worker, queue):
 def main(argv=None):
     """Print resources/s for storing --resources resources."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), required=not os.environ.get("DATABASE_URL"))
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        required=not os.environ.get("DATABASE_URL"))
     parser.add_argument("--resources", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1)

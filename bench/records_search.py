@@ -123,7 +123,8 @@ def run(app, args):
 def main(argv=None):
     """Load (unless --reuse finds enough data) and measure."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), required=not os.environ.get("DATABASE_URL"))
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        required=not os.environ.get("DATABASE_URL"))
     parser.add_argument("--resources", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)

@@ -10,7 +10,8 @@ from sqlalchemy import and_, exists, false, not_, or_, select, true
 from core import clock
 from records.models import INDEX_MODELS, Resource
 from records.search.parse import split_prefix
-from records.search.values import normalise_string, parse_date_range, parse_number_range, prefix_upper_bound, split_reference
+from records.search.values import (normalise_string, parse_date_range, parse_number_range, prefix_upper_bound,
+                                   split_reference)
 
 
 def needs_row(crit):

@@ -117,7 +117,8 @@ def test_paging_a_filtered_search_with_inserts_and_going_back():
     _patients(3, gender="male")
     seen, cursor, pages = [], None, []
     while True:
-        page = store.search("Patient", [("gender", "female"), ("_count", "2")] + ([("_cursor", cursor)] if cursor else []))
+        paging = [("_cursor", cursor)] if cursor else []
+        page = store.search("Patient", [("gender", "female"), ("_count", "2")] + paging)
         pages.append(page)
         seen += ids(page)
         if len(pages) == 1:
