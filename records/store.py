@@ -10,7 +10,6 @@ import re
 from contextlib import nullcontext
 
 import psycopg
-
 from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
@@ -37,8 +36,9 @@ def _dumps(resource):
 def _stamp(resource, resource_id, version_id, now):
     meta = {**(resource.get("meta") or {}), "versionId": str(version_id),
             "lastUpdated": now.isoformat().replace("+00:00", "Z")}
-    return {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta, **resource} | {
-        "id": resource_id, "meta": meta}
+    stamped = {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta}
+    stamped.update((k, v) for k, v in resource.items() if k not in stamped)
+    return stamped
 
 
 def _check_id(resource_id):
@@ -74,8 +74,10 @@ def create_resources(resources, *, resource_ids=None):
     """Create many resources in one round trip per table (transaction Bundles, imports); all or nothing."""
     validated = [validate_resource(r) for r in resources]
     ids = list(resource_ids or [None] * len(validated))
-    for given in filter(None, ids):
-        _check_id(given)
+    if len(ids) != len(validated):
+        raise ValueError("resource_ids must have one entry (or None) per resource")
+    for resource_id in filter(None, ids):
+        _check_id(resource_id)
     given = [(r["resourceType"], i) for r, i in zip(validated, ids) if i]
     if len(set(given)) != len(given):
         raise FhirError(409, "conflict", "The same resource id appears twice in one batch")
