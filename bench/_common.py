@@ -25,9 +25,12 @@ def empty_records(app):
 
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("TRUNCATE fhir_resources CASCADE"))
+            db.session.execute(text("TRUNCATE fhir_resources, fhir_idx_string, fhir_idx_token, fhir_idx_reference, "
+                                    "fhir_idx_date, fhir_idx_quantity CASCADE"))
         else:
-            db.session.execute(text("DELETE FROM fhir_resources"))
+            for table in ("fhir_idx_string", "fhir_idx_token", "fhir_idx_reference", "fhir_idx_date",
+                          "fhir_idx_quantity", "fhir_compartment", "fhir_resource_versions", "fhir_resources"):
+                db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
 
 

@@ -4,7 +4,7 @@ psycopg 3 runs an executemany as one statement per row; COPY streams every row i
 which is what lets ingest go past 2,000 resources/s. Table and column names come from our models
 (psycopg.sql.Identifier), values are streamed as data: no value is ever spliced into SQL.
 """
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from core.extensions import db
 
@@ -25,3 +25,16 @@ def bulk_insert(table, rows):
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
+
+
+def insert_returning_pks(table, rows):
+    """Insert `rows` and return their new primary keys in order (sequence + COPY on PostgreSQL)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        stmt = insert(table).returning(table.c.pk, sort_by_parameter_order=True)
+        return list(connection.execute(stmt, rows).scalars())
+    # One round trip for the keys, then COPY: cheaper than a RETURNING insert of hundreds of VALUES.
+    pks = list(connection.execute(select(func.nextval(f"{table.name}_pk_seq")).select_from(
+        func.generate_series(1, len(rows)))).scalars())
+    bulk_insert(table, [{"pk": pk, **row} for pk, row in zip(pks, rows)])
+    return pks

@@ -7,15 +7,18 @@ command that calls them commits once.
 """
 import json
 import re
+from contextlib import nullcontext
 
+import psycopg
 from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.extensions import db
 from core.types import new_id
 from records.compartment import compartment_patients  # noqa: F401  (public API)
 from records.errors import FhirError
-from records.bulk import bulk_insert
+from records.bulk import bulk_insert, insert_returning_pks
 from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
 from records.search.definitions import supported_search_params  # noqa: F401  (public API)
 from records.search.engine import SearchResult, everything, search  # noqa: F401  (public API)
@@ -33,8 +36,9 @@ def _dumps(resource):
 def _stamp(resource, resource_id, version_id, now):
     meta = {**(resource.get("meta") or {}), "versionId": str(version_id),
             "lastUpdated": now.isoformat().replace("+00:00", "Z")}
-    return {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta, **resource} | {
-        "id": resource_id, "meta": meta}
+    stamped = {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta}
+    stamped.update((k, v) for k, v in resource.items() if k not in stamped)
+    return stamped
 
 
 def _check_id(resource_id):
@@ -70,9 +74,14 @@ def create_resources(resources, *, resource_ids=None):
     """Create many resources in one round trip per table (transaction Bundles, imports); all or nothing."""
     validated = [validate_resource(r) for r in resources]
     ids = list(resource_ids or [None] * len(validated))
-    for given in filter(None, ids):
-        _check_id(given)
-    taken = _existing({(r["resourceType"], i) for r, i in zip(validated, ids) if i})
+    if len(ids) != len(validated):
+        raise ValueError("resource_ids must have one entry (or None) per resource")
+    for resource_id in filter(None, ids):
+        _check_id(resource_id)
+    given = [(r["resourceType"], i) for r, i in zip(validated, ids) if i]
+    if len(set(given)) != len(given):
+        raise FhirError(409, "conflict", "The same resource id appears twice in one batch")
+    taken = _existing(set(given))
     if taken:
         raise FhirError(409, "conflict", f"{'/'.join(sorted(taken)[0])} already exists")
     now = clock.now()
@@ -80,8 +89,11 @@ def create_resources(resources, *, resource_ids=None):
     contents = [_dumps(r) for r in stored]
     rows = [{"resource_type": r["resourceType"], "id": r["id"], "version_id": 1, "last_updated": now,
              "deleted": False, "content": c} for r, c in zip(stored, contents)]
-    pks = db.session.scalars(insert(Resource.__table__).returning(Resource.__table__.c.pk,
-                                                                  sort_by_parameter_order=True), rows).all()
+    try:  # a concurrent writer may have taken a client-chosen id since _existing() looked
+        with db.session.begin_nested() if given else nullcontext():
+            pks = insert_returning_pks(Resource.__table__, rows)
+    except (IntegrityError, psycopg.IntegrityError):
+        raise FhirError(409, "conflict", "A resource with that id was created concurrently") from None
     bulk_insert(ResourceVersion.__table__, [
         _version_row(pk, r["resourceType"], r["id"], 1, now, "POST", c) for pk, r, c in zip(pks, stored, contents)])
     _write_indexes(zip(pks, stored))

@@ -17,7 +17,8 @@ VITALS = [  # LOINC code, display, unit, mean, spread
     ("29463-7", "Body weight", "kg", 68, 12), ("9279-1", "Respiratory rate", "/min", 16, 3),
     ("59408-5", "Oxygen saturation", "%", 97, 1.5),
 ]
-ICD10 = [("I10", "Essential hypertension"), ("E11.9", "Type 2 diabetes mellitus"), ("J06.9", "Acute upper respiratory infection"),
+ICD10 = [("I10", "Essential hypertension"), ("E11.9", "Type 2 diabetes mellitus"),
+         ("J06.9", "Acute upper respiratory infection"),
          ("K21.9", "Gastro-oesophageal reflux disease"), ("M54.5", "Low back pain"), ("J45.9", "Asthma"),
          ("E78.5", "Hyperlipidaemia"), ("F41.1", "Generalized anxiety disorder")]
 DRUGS = [("314076", "lisinopril 10 MG Oral Tablet"), ("860975", "metformin 500 MG Oral Tablet"),

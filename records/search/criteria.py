@@ -10,19 +10,28 @@ from sqlalchemy import and_, exists, false, not_, or_, select, true
 from core import clock
 from records.models import INDEX_MODELS, Resource
 from records.search.parse import split_prefix
-from records.search.values import normalise_string, parse_date_range, parse_number_range, prefix_upper_bound, split_reference
+from records.search.values import (normalise_string, parse_date_range, parse_number_range, prefix_upper_bound,
+                                   split_reference)
 
 
-def criterion_clause(res, crit):
-    """A boolean SQL expression over the resource alias `res` for one Criterion."""
+def needs_row(crit):
+    """True when the criterion reads columns of the resource row (not only index rows)."""
+    return crit.param.name in ("_id", "_lastUpdated")
+
+
+def criterion_clause(res, crit, pk=None):
+    """A boolean SQL expression for one Criterion, correlated on `pk` (default: the alias `res`'s pk)."""
     param = crit.param
+    pk = res.c.pk if pk is None else pk
+    if param.name in ("_id", "_lastUpdated") and crit.modifier == "missing":
+        return false() if crit.values[-1] == "true" else true()  # every resource has an id and lastUpdated
     if param.name == "_id":
         return _id_clause(res, crit)
     if param.name == "_lastUpdated":
         return or_(*[_date_match(res.c.last_updated, res.c.last_updated, v, point=True) for v in crit.values])
     model = INDEX_MODELS[param.type]
     idx = model.__table__.alias()
-    base = [idx.c.resource_pk == res.c.pk, idx.c.resource_type == param.resource_type, idx.c.param == param.name]
+    base = [idx.c.resource_pk == pk, idx.c.resource_type == param.resource_type, idx.c.param == param.name]
     if crit.modifier == "missing":
         present = exists().where(*base)
         return not_(present) if crit.values[-1] == "true" else present
@@ -32,6 +41,28 @@ def criterion_clause(res, crit):
     if crit.modifier == "not":
         return not_(exists().where(*base, or_(*matchers)))
     return exists().where(*base, or_(*matchers))
+
+
+def index_conditions(crit):
+    """(index alias, conditions) for a criterion that index rows alone satisfy (not :missing, :not,
+    chained or a column param), else None. Such a criterion can drive the query."""
+    param = crit.param
+    if param.name in ("_id", "_lastUpdated") or crit.chain or crit.modifier in ("missing", "not"):
+        return None
+    idx = INDEX_MODELS[param.type].__table__.alias()
+    return idx, [idx.c.resource_type == param.resource_type, idx.c.param == param.name,
+                 or_(*[_value_clause(idx, crit, v) for v in crit.values])]
+
+
+def is_ordered(crit):
+    """True when the criterion is one equality on a token code or reference target: those columns
+    fully precede resource_pk in the lookup indexes, so matches come out in resource_pk order."""
+    if crit.modifier or crit.chain or len(crit.values) != 1 or crit.param.type not in ("token", "reference"):
+        return False
+    value = crit.values[0]
+    if crit.param.type == "token":
+        return "|" not in value or bool(value.split("|", 1)[1])
+    return "/" not in value or split_reference(value)[1] is not None
 
 
 def _id_clause(res, crit):
@@ -142,7 +173,7 @@ def _quantity(idx, value):
     return and_(*clauses)
 
 
-def patient_filter(res, resource_type, patient_ids):
+def patient_filter(res, resource_type, patient_ids, pk=None):
     """Restrict `res` to the compartments of `patient_ids` (for Patient: to those ids)."""
     from records.models import CompartmentMember
 
@@ -152,4 +183,4 @@ def patient_filter(res, resource_type, patient_ids):
     if resource_type == "Patient":
         return res.c.id.in_(ids)
     member = CompartmentMember.__table__.alias()
-    return exists().where(member.c.resource_pk == res.c.pk, member.c.patient_id.in_(ids))
+    return exists().where(member.c.resource_pk == (res.c.pk if pk is None else pk), member.c.patient_id.in_(ids))

@@ -80,9 +80,10 @@ def get_param(resource_type, name):
     return params_for(resource_type).get(name)
 
 
+@lru_cache(maxsize=None)
 def indexed_params(resource_type):
-    """The params whose values are extracted into index rows (everything but the column params)."""
-    return [p for p in params_for(resource_type).values() if p.name not in COLUMN_PARAMS]
+    """(param, compiled expression) for the params whose values go into index rows (not the column ones)."""
+    return tuple((p, p.evaluate) for p in params_for(resource_type).values() if p.name not in COLUMN_PARAMS)
 
 
 def supported_search_params():

@@ -11,7 +11,7 @@ from core.extensions import db
 from records.errors import FhirError
 from records.models import Resource
 from records.search import includes
-from records.search.criteria import criterion_clause, patient_filter
+from records.search.criteria import criterion_clause, index_conditions, is_ordered, needs_row, patient_filter
 from records.search.paging import after, decode_cursor, encode_cursor, order_by, parse_sort
 from records.search.parse import parse_criterion
 
@@ -52,7 +52,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
 
     model_class(resource_type)
     res = Resource.__table__.alias()
-    unsupported, control, echo, clauses = [], {}, [], []
+    unsupported, control, echo, crits = [], {}, [], []
     for name, value in params:
         if name in IGNORED:
             continue
@@ -63,45 +63,100 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
             continue
         crit = parse_criterion(resource_type, name, value, unsupported)
         if crit is not None:
-            clauses.append(criterion_clause(res, crit))
+            crits.append(crit)
             echo.append((name, value))
     keys = parse_sort(res, resource_type, control.get("_sort", []), unsupported)
     if strict and unsupported:
         raise FhirError(400, "not-supported", "; ".join(msg for _, msg in unsupported), [n for n, _ in unsupported])
-    where = [res.c.resource_type == resource_type, res.c.deleted.is_(False), *clauses]
-    if patient_ids is not None:
-        where.append(patient_filter(res, resource_type, patient_ids))
+    plan = _plan(res, resource_type, crits, patient_ids, ordered=not keys)
     count = _count_param(control["_count"]) if "_count" in control else DEFAULT_COUNT
     total_mode = (control.get("_total") or ["default"])[-1]
     summary_count = (control.get("_summary") or [""])[-1] == "count" or count == 0
     result = SearchResult([], count=count, unsupported=unsupported, params=echo, summary_count_only=summary_count)
-    result.total = _total(res, where, "accurate" if summary_count else total_mode)
     if summary_count:
+        result.total = _total(plan, "accurate")
         return result
-    _page(result, res, where, keys, (control.get("_cursor") or [None])[-1])
+    cursor = (control.get("_cursor") or [None])[-1]
+    _page(result, res, plan, keys, cursor)
+    if total_mode != "none" and not cursor and result.next_cursor is None:
+        result.total = len(result.resources)  # the first page holds every match: no count needed
+    else:
+        result.total = _total(plan, total_mode)
     result.included = includes.resolve(resource_type, result.resources, control, patient_ids, unsupported)
     _apply_elements(result, control.get("_elements"))
     return result
 
 
-def _total(res, where, mode):
+@dataclass
+class _Plan:
+    """Where matches come from: FROM, WHERE, the pk column to order and page on; `driven` when the
+    FROM is an index table (rows may repeat, so pks are de-duplicated before the page is fetched)."""
+
+    source: object
+    where: list
+    pk: object
+    driven: bool = False
+
+
+def _plan(res, resource_type, crits, patient_ids, ordered):
+    """Drive from one criterion's index range when the sort is the default one, else filter the
+    resource rows with one EXISTS per criterion."""
+    live = [res.c.resource_type == resource_type, res.c.deleted.is_(False)]
+    candidates = [(c, d) for c in crits if (d := index_conditions(c)) is not None] if ordered else []
+    if not candidates:
+        where = live + [criterion_clause(res, c) for c in crits]
+        if patient_ids is not None:
+            where.append(patient_filter(res, resource_type, patient_ids))
+        return _Plan(res, where, res.c.pk)
+    crit, (idx, conditions) = next(((c, d) for c, d in candidates if is_ordered(c)), candidates[0])
+    pk = idx.c.resource_pk
+    where = conditions + [criterion_clause(res, c, pk) for c in crits if c is not crit]
+    if patient_ids is not None:
+        where.append(patient_filter(res, resource_type, patient_ids, pk))
+    # Index rows exist only for live resources of their type, so the resource row is joined only
+    # when a criterion reads it (_id, _lastUpdated, the Patient id restriction).
+    if any(needs_row(c) for c in crits) or (patient_ids is not None and resource_type == "Patient"):
+        return _Plan(idx.join(res, res.c.pk == pk), where + live, pk, driven=True)
+    return _Plan(idx, where, pk, driven=True)
+
+
+def _matching(plan):
+    stmt = select(plan.pk).select_from(plan.source).where(*plan.where)
+    return stmt.distinct() if plan.driven else stmt
+
+
+def _total(plan, mode):
+    """accurate: count every match; default/estimate: count up to BOUNDED_TOTAL, else None; none: None."""
     if mode == "none":
         return None
-    matching = select(res.c.pk).where(*where)
+    matching = _matching(plan)
     if mode == "accurate":
         return db.session.scalar(select(func.count()).select_from(matching.subquery()))
-    bounded = db.session.scalar(select(func.count()).select_from(matching.limit(BOUNDED_TOTAL + 1).subquery()))
-    return bounded if bounded <= BOUNDED_TOTAL else None
+    bounded = matching.order_by(plan.pk).limit(BOUNDED_TOTAL + 1)
+    count = db.session.scalar(select(func.count()).select_from(bounded.subquery()))
+    return count if count <= BOUNDED_TOTAL else None
 
 
-def _page(result, res, where, keys, cursor):
+def _page(result, res, plan, keys, cursor):
     """Fill result.resources and the cursors, fetching one extra row to know if there is more."""
     direction, values, last_pk = decode_cursor(cursor, keys) if cursor else ("next", None, None)
     reverse = direction == "prev"
-    stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)]).where(*where)
-    if cursor:
-        stmt = stmt.where(after(keys, res.c.pk, values, last_pk, reverse=reverse))
-    rows = db.session.execute(stmt.order_by(*order_by(keys, res.c.pk, reverse)).limit(result.count + 1)).all()
+    limit = result.count + 1
+    if plan.driven:  # pick the page's pks from the index first, then read only those rows
+        pks = _matching(plan)
+        if cursor:
+            pks = pks.where(after([], plan.pk, [], last_pk, reverse=reverse))
+        pks = pks.order_by(*order_by([], plan.pk, reverse)).limit(limit)
+        page = Resource.__table__.alias()
+        stmt = select(page.c.pk, page.c.content).where(page.c.pk.in_(pks.scalar_subquery()))
+        stmt = stmt.order_by(*order_by([], page.c.pk, reverse))
+    else:
+        stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)])
+        stmt = stmt.where(*plan.where)
+        if cursor:
+            stmt = stmt.where(after(keys, plan.pk, values, last_pk, reverse=reverse))
+        stmt = stmt.order_by(*order_by(keys, plan.pk, reverse)).limit(limit)
+    rows = db.session.execute(stmt).all()
     more = len(rows) > result.count
     rows = rows[:result.count]
     if reverse:
@@ -144,10 +199,11 @@ def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):
     read_resource("Patient", patient_id)  # 404 / 410 when there is no such Patient
     res = Resource.__table__.alias()
     member = CompartmentMember.__table__.alias()
-    in_compartment = select(member.c.resource_pk).where(member.c.patient_id == patient_id)
-    where = [res.c.pk.in_(in_compartment), res.c.deleted.is_(False)]
+    # Compartment rows exist only for live resources; (patient_id, resource_pk) is their key, so the
+    # page is an ordered range of that key.
     result = SearchResult([], count=min(max(int(count), 1), MAX_COUNT), params=[("_count", str(count))])
-    result.total = _total(res, where, "default")
-    _page(result, res, where, [], cursor)
+    plan = _Plan(member, [member.c.patient_id == patient_id], member.c.resource_pk, driven=True)
+    _page(result, res, plan, [], cursor)
+    result.total = len(result.resources) if not cursor and not result.next_cursor else _total(plan, "default")
     result.included = includes.referenced_outside_compartments(result.resources)
     return result

@@ -112,8 +112,8 @@ def extract_rows(resource):
     """{table kind: [row dict]} for every indexed parameter of the resource's type."""
     rtype = resource["resourceType"]
     out = {"string": [], "token": [], "reference": [], "date": [], "quantity": []}
-    for param in indexed_params(rtype):
-        nodes = param.evaluate(resource)
+    for param, evaluate in indexed_params(rtype):
+        nodes = evaluate(resource)
         if not nodes:
             continue
         seen = set()

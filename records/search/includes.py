@@ -70,7 +70,8 @@ def _included(resource_type, ids, parsed, patient_ids):
     _, param, target_type = parsed
     src, ref, target = Resource.__table__.alias(), ReferenceIndex.__table__.alias(), Resource.__table__.alias()
     sources = select(src.c.pk).where(src.c.resource_type == resource_type, src.c.id.in_(ids))
-    refs = select(ref.c.target_type, ref.c.target_id).where(ref.c.resource_pk.in_(sources), ref.c.target_id.is_not(None))
+    refs = select(ref.c.target_type, ref.c.target_id).where(ref.c.resource_pk.in_(sources),
+                                                        ref.c.target_id.is_not(None))
     if param != "*":
         refs = refs.where(ref.c.param == param)
     if target_type:

@@ -144,3 +144,9 @@ def test_create_many_is_all_or_nothing():
     with pytest.raises(FhirError):
         store.create_resources([patient(), {"resourceType": "Patient", "birthDate": "bad"}])
     assert store.search("Patient", []).resources == []
+
+
+def test_the_same_id_twice_in_one_batch_is_a_conflict():
+    with pytest.raises(FhirError) as error:
+        store.create_resources([patient(), patient()], resource_ids=["dup", "dup"])
+    assert error.value.status == 409

@@ -26,7 +26,8 @@ def test_paths_choices_casts_and_unions():
 def test_where_resolve_and_field_filters():
     assert _values("Observation.subject.where(resolve() is Patient)") == [{"reference": "Patient/1"}]
     assert _values("Observation.subject.where(resolve() is Group)") == []
-    patient = {"resourceType": "Patient", "telecom": [{"system": "email", "value": "a@b"}, {"system": "phone", "value": "1"}]}
+    patient = {"resourceType": "Patient",
+               "telecom": [{"system": "email", "value": "a@b"}, {"system": "phone", "value": "1"}]}
     assert _values("Patient.telecom.where(system='phone')", patient) == [{"system": "phone", "value": "1"}]
 
 

@@ -110,3 +110,37 @@ def test_elements_keeps_listed_elements_and_marks_subsetted():
     resource = store.search("Patient", [("_elements", "gender")]).resources[0]
     assert set(resource) == {"resourceType", "id", "meta", "gender"}
     assert resource["meta"]["tag"][-1]["code"] == "SUBSETTED"
+
+
+def test_paging_a_filtered_search_with_inserts_and_going_back():
+    made = _patients(5, gender="female")
+    _patients(3, gender="male")
+    seen, cursor, pages = [], None, []
+    while True:
+        paging = [("_cursor", cursor)] if cursor else []
+        page = store.search("Patient", [("gender", "female"), ("_count", "2")] + paging)
+        pages.append(page)
+        seen += ids(page)
+        if len(pages) == 1:
+            made.append(store.create_resource(patient(family="Late", gender="female"))["id"])
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert seen == made
+    back = store.search("Patient", [("gender", "female"), ("_count", "2"), ("_cursor", pages[1].prev_cursor)])
+    assert ids(back) == made[:2]
+
+
+def test_a_resource_matching_twice_is_returned_once():
+    twice = store.create_resource(patient(identifier=[{"system": "urn:a", "value": "7"},
+                                                      {"system": "urn:b", "value": "7"}]))["id"]
+    result = store.search("Patient", [("identifier", "7")])
+    assert ids(result) == [twice] and result.total == 1
+    assert store.search("Patient", [("identifier", "7"), ("_total", "accurate"), ("_count", "1")]).total == 1
+
+
+def test_filtered_total_with_id_and_patient_restriction():
+    made = _patients(3, gender="female")
+    result = store.search("Patient", [("gender", "female"), ("_id", f"{made[0]},{made[1]}"), ("_total", "accurate")],
+                          patient_ids={made[1], made[2]})
+    assert ids(result) == [made[1]] and result.total == 1
