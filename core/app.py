@@ -89,6 +89,11 @@ def register_blueprints(app):
 
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
+    import clinic
+
+    clinic.init_app(app)
+    for bp in clinic.blueprints():
+        api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
 
 
