@@ -23,6 +23,7 @@ class Appointment(db.Model):
         Index("ix_appointments_doctor_local_date", "doctor_id", "local_date"),
         Index("ix_appointments_status_starts_at", "status", "starts_at"),
         Index("ix_appointments_queue", "doctor_id", "local_date", "session", "status"),
+        Index("ix_appointments_doctor_finished_at", "doctor_id", "finished_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)  # opaque public id

@@ -13,13 +13,11 @@ class Reminder(db.Model):
     """A reminder due at `due_at`; the sweep claims it with a conditional update, so it fires once."""
 
     __tablename__ = "reminders"
-    __table_args__ = (
-        UniqueConstraint("appointment_id", "kind"),
-        Index("ix_reminders_status_due_at", "status", "due_at"),
-    )
+    # No unique (appointment, kind): a reschedule cancels the pending rows and adds new ones.
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # e.g. "24h", "1h"
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | cancelled
