@@ -25,9 +25,6 @@ class InstitutionSchema(Schema):
 
 
 class InstitutionUpdateSchema(InstitutionSchema):
-    class Meta:
-        partial = True
-
     timezone = fields.String(validate=[validate.Length(max=64), check_timezone])
     is_active = fields.Boolean()
 
@@ -69,9 +66,6 @@ class DoctorSchema(Schema):
 
 
 class DoctorUpdateSchema(DoctorSchema):
-    class Meta:
-        partial = True
-
     specialties = fields.List(fields.String(validate=validate.OneOf(SPECIALTY_CODES)), validate=validate.Length(max=20))
     institution_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50))
     consult_fee_fen = fields.Integer(validate=validate.Range(0, 10_000_000))

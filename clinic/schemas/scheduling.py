@@ -27,7 +27,6 @@ class TemplateSchema(Schema):
 
 class TemplateUpdateSchema(TemplateSchema):
     class Meta:
-        partial = True
         exclude = ("doctor_id", "institution_id")
 
     capacity = fields.Integer(validate=validate.Range(1, 200))

@@ -48,7 +48,7 @@ class InstitutionById(MethodView):
         return directory.get_institution(institution_id)
 
     @require_role("admin")
-    @bp.arguments(InstitutionUpdateSchema)
+    @bp.arguments(InstitutionUpdateSchema(partial=True))
     @bp.response(200, InstitutionSchema)
     def patch(self, body, institution_id):
         """Change an institution (admin)."""
@@ -82,7 +82,7 @@ class DoctorById(MethodView):
         return directory.get_doctor(doctor_id)
 
     @require_role("admin")
-    @bp.arguments(DoctorUpdateSchema)
+    @bp.arguments(DoctorUpdateSchema(partial=True))
     @bp.response(200, DoctorSchema)
     def patch(self, body, doctor_id):
         """Change a doctor (admin); `specialties` and `institution_ids` replace the lists."""

@@ -38,7 +38,7 @@ class TemplateById(MethodView):
         return schedules.get_template(current_actor(), template_id)
 
     @require_role(*STAFF)
-    @bp.arguments(TemplateUpdateSchema)
+    @bp.arguments(TemplateUpdateSchema(partial=True))
     @bp.response(200, TemplateSchema)
     def patch(self, body, template_id):
         """Change a template (slots already generated keep their times)."""
