@@ -54,6 +54,7 @@ def test_new_capacity_and_leaving_the_line(app, client, accounts, world, frozen)
     doctor_id, _ = world.doctor([inst])
     first, second = accounts.patient()[1], accounts.patient()[1]
     entry = client.post("/api/v1/waitlist", headers=first, json={"doctor_id": doctor_id, "date": "2026-03-04"}).get_json()
+    frozen.advance(seconds=1)
     client.post("/api/v1/waitlist", headers=second, json={"doctor_id": doctor_id, "date": "2026-03-04"})
     # A place appears (new capacity): the first in line is offered it at once.
     from clinic import waitlist
