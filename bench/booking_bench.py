@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -74,16 +74,18 @@ def _load_data(env, clients, per_client):
         for i in range(clients + 1):
             doctor = directory.save_doctor({"practitioner_id": f"bench-{i}", "name": f"Bench Dr {i}",
                                             "specialties": ["general_medicine"], "institution_ids": [inst.id]})
-            count = HOT_SLOTS if i == clients else per_client
+            hot_lane = i == clients
+            count = HOT_SLOTS if hot_lane else per_client
+            # Hot slots lie after every private slot, so no patient's own bookings overlap them.
+            base = start + timedelta(minutes=15 * per_client + 60) if hot_lane else start
             rows = [{"id": new_id(), "doctor_id": doctor.id, "institution_id": inst.id, "kind": "in_person",
-                     "session": "morning", "local_date": (start + timedelta(minutes=15 * k)).date(),
-                     "starts_at": start + timedelta(minutes=15 * k), "ends_at": start + timedelta(minutes=15 * k + 15),
+                     "session": "morning", "local_date": (base + timedelta(minutes=15 * k)).date(),
+                     "starts_at": base + timedelta(minutes=15 * k), "ends_at": base + timedelta(minutes=15 * k + 15),
                      "capacity": 1, "booked": 0, "held": 0, "status": "open", "flagged": False}
                     for k in range(count)]
             db.session.execute(Slot.__table__.insert(), rows)
             lanes.append([row["id"] for row in rows])
         for i in range(clients):
-            from datetime import date
             user = accounts.register_patient(f"Bench {i}", make_id_number("330203", date(1980, 1, 1), i + 1),
                                              f"137{i:08d}", "benchpass1")
             tokens.append(auth.issue_token(user)[0])
@@ -172,14 +174,15 @@ def main():
     url = f"http://127.0.0.1:{port}"
     command = [str(BIN / "gunicorn"), "--worker-class", "gthread", "-w", str(args.workers), "--threads",
                str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(Path(instance) / "gunicorn.log", "w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(100):
             try:
                 if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                time.sleep(0.2)
         processes = max(1, min(args.processes, args.clients))
         health, health_time = _phase(url, "healthz", args.seconds, [(t, []) for t in tokens], processes)
         bookings, booking_time = _phase(url, "book", args.seconds, list(zip(tokens, lanes)), processes)
@@ -188,6 +191,7 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     double, mismatch, total = _double_bookings(database_url)
     if not args.keep_db:
         _recreate_database(args.admin_url)

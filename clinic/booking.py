@@ -12,9 +12,12 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import eligibility, fhir_sync, reminders, waitlist
-from clinic.dbutil import begin_write, conditional_update, insert_ignore
+from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, insert_ignore,
+                           insert_or_increment)
 from clinic.models import Appointment, Doctor, PatientBookingDay, Slot
 from clinic.transitions import ACTIVE, can_transition
 from core import clock
@@ -36,7 +39,9 @@ def patient_of(actor):
 
 def bookable_slot(slot_id, kind):
     """The slot if it exists, is of `kind`, in the future and open (404 / 422 / 409 otherwise)."""
-    slot = db.session.get(Slot, slot_id, populate_existing=True)
+    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id)
+                             .options(joinedload(Slot.doctor), joinedload(Slot.institution))
+                             .execution_options(populate_existing=True))
     if slot is None or slot.status == "cancelled":
         raise ApiError(404, "not_found", "No such slot.")
     if kind and slot.kind != kind:
@@ -51,15 +56,16 @@ def bookable_slot(slot_id, kind):
 
 def _lock_day(patient_id, day, increment):
     """Take the patient's day row (and count one more appointment when `increment`); 409 over the limit."""
-    insert_ignore(PatientBookingDay, [{"patient_id": patient_id, "day": day, "active": 0}], ["patient_id", "day"])
-    where = [PatientBookingDay.patient_id == patient_id, PatientBookingDay.day == day]
-    if increment:
+    if increment:  # one upsert: insert with 1, or add 1 below the limit (taking the row lock)
         limit = current_app.config["CLINIC_MAX_APPOINTMENTS_PER_DAY"]
-        if not conditional_update(PatientBookingDay, [*where, PatientBookingDay.active < limit],
-                                  {"active": PatientBookingDay.active + 1}):
+        if insert_or_increment(PatientBookingDay, {"patient_id": patient_id, "day": day}, ["patient_id", "day"],
+                               "active", below=limit) is None:
             raise _conflict("daily_limit_reached", f"You already hold {limit} appointments on that day.")
-    else:  # lock only: a no-op update still takes the row lock
-        conditional_update(PatientBookingDay, where, {"active": PatientBookingDay.active})
+        return
+    insert_ignore(PatientBookingDay, [{"patient_id": patient_id, "day": day, "active": 0}], ["patient_id", "day"])
+    # Lock only: a no-op update still takes the row lock.
+    conditional_update(PatientBookingDay, [PatientBookingDay.patient_id == patient_id, PatientBookingDay.day == day],
+                       {"active": PatientBookingDay.active})
 
 
 def _release_day(patient_id, day):
@@ -79,15 +85,18 @@ def _check_overlap(patient_id, starts_at, ends_at, exclude_id=None):
 
 
 def _take_place(slot_id, from_hold=False):
-    """Take one place in the slot; a waitlist offer converts its hold instead (409 when full)."""
+    """Take one place in the slot; a waitlist offer converts its hold instead (409 when full).
+    Returns the slot's new (booked, held)."""
     where = [Slot.id == slot_id, Slot.status == "open"]
     if from_hold:
-        taken = conditional_update(Slot, [*where, Slot.held > 0], {"booked": Slot.booked + 1, "held": Slot.held - 1})
+        taken = conditional_update_returning(Slot, [*where, Slot.held > 0],
+                                             {"booked": Slot.booked + 1, "held": Slot.held - 1}, Slot.booked, Slot.held)
     else:
-        taken = conditional_update(Slot, [*where, Slot.booked + Slot.held < Slot.capacity],
-                                   {"booked": Slot.booked + 1})
-    if not taken:
+        taken = conditional_update_returning(Slot, [*where, Slot.booked + Slot.held < Slot.capacity],
+                                             {"booked": Slot.booked + 1}, Slot.booked, Slot.held)
+    if taken is None:
         raise _conflict("slot_full", "That slot is fully booked.")
+    return taken
 
 
 def _free_place(slot_id):
@@ -104,18 +113,18 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
     begin_write()
     _lock_day(patient_id, slot.local_date, increment=True)
     _check_overlap(patient_id, slot.starts_at, slot.ends_at)
-    _take_place(slot.id, from_hold)
-    doctor = db.session.get(Doctor, slot.doctor_id)
+    booked, held = _take_place(slot.id, from_hold)
+    set_committed_value(slot, "booked", booked)
+    set_committed_value(slot, "held", held)
     appt = Appointment(patient_id=patient_id, user_id=user_id, doctor_id=slot.doctor_id,
                        institution_id=slot.institution_id, slot_id=slot.id, kind=slot.kind, channel=channel,
-                       reason=reason, status="booked", fee_fen=doctor.consult_fee_fen, starts_at=slot.starts_at,
+                       reason=reason, status="booked", fee_fen=slot.doctor.consult_fee_fen, starts_at=slot.starts_at,
                        ends_at=slot.ends_at, local_date=slot.local_date, session=slot.session,
                        slot_minutes=int((slot.ends_at - slot.starts_at).total_seconds() // 60),
                        booked_at=clock.now())
     db.session.add(appt)
     db.session.flush()
     reminders.schedule_reminders(appt)
-    db.session.refresh(slot)
     fhir_sync.sync_slots([slot])
     fhir_sync.sync_appointment(appt)
     record_access(actor, "create", f"Appointment/{appt.id}", f"Patient/{patient_id}")

@@ -40,7 +40,24 @@ def insert_ignore(model, rows, keys, returning=None):
     return []
 
 
+def insert_or_increment(model, values, keys, column, below=None):
+    """Upsert in one round trip: insert `values` (column = 1) or add 1 to `column` where it is below
+    `below`; return the new value, or None when the row is at the limit (nothing changed)."""
+    module = postgresql if dialect_name() == "postgresql" else sqlite
+    current = getattr(model, column)
+    stmt = module.insert(model).values(**values, **{column: 1}).on_conflict_do_update(
+        index_elements=keys, set_={column: current + 1}, where=(current < below) if below is not None else None)
+    return db.session.execute(stmt.returning(current)).scalar()
+
+
 def conditional_update(model, where, values):
     """UPDATE model SET values WHERE where; return the number of rows changed (the race decider)."""
     stmt = update(model).where(*where).values(**values).execution_options(synchronize_session=False)
     return db.session.execute(stmt).rowcount
+
+
+def conditional_update_returning(model, where, values, *columns):
+    """Like conditional_update, returning the changed row's `columns` (None when nothing changed)."""
+    stmt = (update(model).where(*where).values(**values).returning(*columns)
+            .execution_options(synchronize_session=False))
+    return db.session.execute(stmt).first()

@@ -3,6 +3,7 @@ features (risk control's referrals) use: `nearest_institutions`, `family_doctor_
 import math
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
 
 from clinic import fhir_sync
 from clinic.models import Doctor, DoctorInstitution, DoctorSpecialty, FamilyDoctorBinding, Institution
@@ -93,7 +94,8 @@ def family_doctor_of(patient_id):
 
 def list_doctors(specialty=None, institution_id=None, online=None, family_doctor=None):
     """Active doctors filtered by specialty, institution, online availability and family-doctor status."""
-    stmt = select(Doctor).where(Doctor.is_active.is_(True)).order_by(Doctor.name, Doctor.id)
+    stmt = select(Doctor).where(Doctor.is_active.is_(True)).order_by(Doctor.name, Doctor.id).options(
+        selectinload(Doctor.specialty_rows), selectinload(Doctor.institution_rows))
     if specialty:
         stmt = stmt.where(exists().where(DoctorSpecialty.doctor_id == Doctor.id,
                                          DoctorSpecialty.specialty == specialty))

@@ -49,9 +49,9 @@ class Doctor(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     specialty_rows: Mapped[list["DoctorSpecialty"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="DoctorSpecialty.specialty")
+        cascade="all, delete-orphan", order_by="DoctorSpecialty.specialty")
     institution_rows: Mapped[list["DoctorInstitution"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="DoctorInstitution.institution_id")
+        cascade="all, delete-orphan", order_by="DoctorInstitution.institution_id")
 
     @property
     def specialties(self):

@@ -3,7 +3,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Time,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.extensions import db
@@ -90,6 +90,9 @@ class Slot(db.Model):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # booked but covered by an exception
     flag_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    doctor = relationship("Doctor", viewonly=True)
+    institution = relationship("Institution", viewonly=True)
 
     @property
     def available(self):
