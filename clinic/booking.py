@@ -124,6 +124,8 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
                        booked_at=clock.now())
     db.session.add(appt)
     db.session.flush()
+    for name, value in (("slot", slot), ("doctor", slot.doctor), ("institution", slot.institution)):
+        set_committed_value(appt, name, value)  # already loaded: the response needs no lazy loads
     reminders.schedule_reminders(appt)
     fhir_sync.sync_slots([slot])
     fhir_sync.sync_appointment(appt)
