@@ -8,7 +8,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as config_module
 from core.extensions import api, db, migrate, socketio
-from core import models as _kernel_models  # noqa: F401  (tables known to migrations)
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -65,10 +64,19 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def import_models():
+    """Import every domain's tables so the metadata (and so migrations) knows them."""
+    from clinic import models as clinic_models  # noqa: F401
+    from clinic.riskcontrol import models as risk_models  # noqa: F401
+    from core import models  # noqa: F401
+    from records import models as records_models  # noqa: F401
+
+
 def register_extensions(app):
     """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
     from core import http, observability, transaction
 
+    import_models()
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -84,17 +92,21 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
+    import clinic
+    from clinic.riskcontrol import setup as risk_setup, views as risk_views
     from core import docs
     from core.views import admin, auth
+    from records import fhir as records_fhir
 
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
-    import clinic
-
+    api.register_blueprint(risk_views.bp)
+    risk_setup.init_app(app)
     clinic.init_app(app)
     for bp in clinic.blueprints():
         api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
+    records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
 
 
 def register_errorhandlers(app):

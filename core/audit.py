@@ -1,7 +1,8 @@
 """The audit trail of health-data access: every read, search and write of health data leaves an entry.
 
 Domains never write AuditEntry rows themselves: they call `record_access` (or decorate a service
-function with `audited`). Denied and failed accesses are kept even when the request rolls back.
+function with `audited`). Denied and failed accesses are kept even when the request rolls back;
+successful ones commit (or roll back) with the work they describe.
 """
 import contextvars
 import functools
@@ -10,6 +11,7 @@ import json
 from flask import g, has_request_context, request
 
 from core import clock
+from core.extensions import db
 from core.models import AuditEntry
 from core.transaction import keep_on_error
 
@@ -45,6 +47,12 @@ def record_access(actor, action, entity=None, patient_ref=None, outcome="success
         detail=json.dumps(detail, default=str, ensure_ascii=False) if isinstance(detail, (dict, list)) else detail,
     )
     _entries_recorded.set(_entries_recorded.get() + 1)
+    if outcome == "success":
+        # Rolled back with the request: an access the client never received did not happen,
+        # and a create that was undone must not be audited as done.
+        entry = AuditEntry(**values)
+        db.session.add(entry)
+        return entry
     return keep_on_error(AuditEntry, **values)
 
 

@@ -60,4 +60,4 @@ class UserSchema(MeSchema):
 class UserQuerySchema(Schema):
     role = fields.String(validate=validate.OneOf(("patient", "doctor", "pharmacist", "admin")))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))

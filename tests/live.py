@@ -6,18 +6,20 @@ from werkzeug.serving import make_server
 
 
 class LiveServer:
-    """Serve `app` on 127.0.0.1 with one thread per request until stop()."""
+    """Serve `app` on a free loopback port in a daemon thread; `url` is its root."""
 
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+    def __init__(self, app, host="127.0.0.1"):
+        self.server = make_server(host, 0, app, threaded=True)
+        self.url = f"http://{host}:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self):
+        """Start serving; returns self."""
         self.thread.start()
         return self
 
     def stop(self):
+        """Stop serving and wait for the thread."""
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)

@@ -252,6 +252,12 @@ def load_ruleset_file(path: str | Path, predicates: Mapping[str, Predicate] | No
     return load_ruleset(data, predicates)
 
 
+def default_ruleset_data() -> dict[str, Any]:
+    """Return the shipped rule set as JSON-ready data (dates as ISO text), for publishing."""
+    data = yaml.safe_load(DEFAULT_RULESET_FILE.read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=lambda v: v.isoformat() if isinstance(v, dt.date) else str(v)))
+
+
 @cache
 def default_ruleset() -> RuleSet:
     """Return the rule set shipped in rules/default.yaml (loaded once)."""

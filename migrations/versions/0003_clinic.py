@@ -1,7 +1,7 @@
 """clinic: directory, schedules, appointments, queue, reminders, waitlist
 
 Revision ID: 0003_clinic
-Revises: 0001_kernel
+Revises: 0003_risk
 Create Date: 2026-11-24 05:20:49.706395
 
 """
@@ -12,7 +12,7 @@ import core.types
 
 # revision identifiers, used by Alembic.
 revision = '0003_clinic'
-down_revision = '0001_kernel'
+down_revision = '0003_risk'
 branch_labels = None
 depends_on = None
 

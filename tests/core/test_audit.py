@@ -53,3 +53,18 @@ def test_denied_access_is_kept_although_the_request_rolls_back(make_app):
 def test_unknown_outcome_is_a_programming_error(app):
     with app.app_context(), pytest.raises(ValueError):
         record_access(DOCTOR, "read", outcome="maybe")
+
+
+def test_success_entries_roll_back_with_a_failed_request(make_app):
+    other = make_app()
+    probe = Blueprint("probe2", __name__)
+
+    @probe.post("/api/v1/probe2")
+    def half_done():
+        record_access(DOCTOR, "create", entity="Observation/1", patient_ref="Patient/7")
+        raise ApiError(409, "conflict", "Later step failed.")
+
+    other.register_blueprint(probe)
+    assert other.test_client().post("/api/v1/probe2").status_code == 409
+    with other.app_context():
+        assert db.session.scalars(select(AuditEntry)).all() == []

@@ -1,0 +1,102 @@
+"""The online-treatment protocol: versioned texts, patients' signatures, revocation and expiry."""
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from clinic.riskcontrol.models import OnlineTreatmentConsent, ProtocolVersion
+from core import clock
+from core.errors import ApiError
+from core.extensions import db
+
+SHIPPED_PROTOCOL = Path(__file__).with_name("data") / "protocol.yaml"
+# Called with (consent row) after every change, inside the transaction; the FHIR mirror registers here.
+_consent_listeners = []
+
+
+def on_consent_change(listener):
+    """Register `listener(consent)` to run after a consent is signed or revoked."""
+    if listener not in _consent_listeners:
+        _consent_listeners.append(listener)
+
+
+def _notify(consent):
+    for listener in _consent_listeners:
+        listener(consent)
+
+
+def shipped_protocol():
+    """The protocol text shipped with the package, as data."""
+    return yaml.safe_load(SHIPPED_PROTOCOL.read_text(encoding="utf-8"))
+
+
+def ensure_protocol():
+    """The current protocol row, storing the shipped version when none was published yet."""
+    row = current_protocol()
+    if row is None:
+        row = ProtocolVersion(**shipped_protocol())
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def current_protocol():
+    """The newest published protocol version, or None."""
+    return db.session.scalar(select(ProtocolVersion).order_by(ProtocolVersion.published_at.desc(),
+                                                               ProtocolVersion.version.desc()).limit(1))
+
+
+def sign_consent(actor, protocol_version, practitioner_id=None):
+    """The patient signs the current protocol version (with a physician or family-doctor team)."""
+    if actor.role != "patient" or not actor.patient_id:
+        raise ApiError(403, "forbidden", "Only a patient signs their own online-treatment protocol.")
+    protocol = ensure_protocol()
+    if protocol_version != protocol.version:
+        known = db.session.get(ProtocolVersion, protocol_version)
+        raise ApiError(409 if known else 422, "protocol_version_mismatch",
+                       f"Sign the current protocol version {protocol.version}.", current_version=protocol.version)
+    now = clock.now()
+    consent = OnlineTreatmentConsent(patient_id=actor.patient_id, protocol_version=protocol.version,
+                                     practitioner_id=practitioner_id, signed_at=now,
+                                     expires_at=now + timedelta(days=protocol.validity_days))
+    db.session.add(consent)
+    db.session.flush()
+    _notify(consent)
+    return consent
+
+
+def revoke_consent(actor, consent_id):
+    """Revoke a consent (its patient or an admin); revoking twice changes nothing."""
+    consent = db.session.get(OnlineTreatmentConsent, consent_id)
+    if consent is None or not (actor.is_admin or consent.patient_id == actor.patient_id):
+        raise ApiError(404, "not_found", "No such consent.")
+    if consent.revoked_at is None:
+        consent.revoked_at = clock.now()
+        db.session.flush()
+        _notify(consent)
+    return consent
+
+
+def consent_state(consent, at=None):
+    """valid | expired | revoked for one consent at a moment."""
+    at = at or clock.now()
+    if consent.revoked_at is not None and consent.revoked_at <= at:
+        return "revoked"
+    if consent.expires_at <= at:
+        return "expired"
+    return "valid"
+
+
+def consent_status(patient_id, at=None):
+    """The patient's consent status for the risk engine (valid | missing | expired | revoked) and the
+    consent it rests on: any valid signature counts; otherwise the latest one explains why not."""
+    consents = db.session.scalars(select(OnlineTreatmentConsent)
+                                  .where(OnlineTreatmentConsent.patient_id == patient_id)
+                                  .order_by(OnlineTreatmentConsent.signed_at.desc())).all()
+    for consent in consents:
+        if consent_state(consent, at) == "valid":
+            return "valid", consent
+    if not consents:
+        return "missing", None
+    return consent_state(consents[0], at), consents[0]

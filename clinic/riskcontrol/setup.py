@@ -1,0 +1,7 @@
+"""Start-up wiring of risk control (called from create_app)."""
+from clinic.riskcontrol import consent_fhir, consents
+
+
+def init_app(app):
+    """Mirror consents into the FHIR record."""
+    consents.on_consent_change(consent_fhir.write_consent)

@@ -1,0 +1,112 @@
+"""Risk-control endpoints: rules, decisions, the protocol and consents."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from clinic.riskcontrol import consents, decisions, rulesets, service, triage
+from clinic.riskcontrol.schemas import (
+    ConsentRequestSchema, ConsentSchema, DecisionQuerySchema, DecisionSchema, EligibilityAnswerSchema,
+    EligibilityRequestSchema, ProtocolSchema, RuleSetDocumentSchema, RuleSetPublishSchema, TriageAnswerSchema,
+    TriageRequestSchema,
+)
+from core.auth import current_actor, require_role
+from core.errors import ApiError
+
+bp = Blueprint("risk", __name__, url_prefix="/api/v1", description="Risk control of online treatment")
+
+
+def _with_status(consent):
+    consent.status = consents.consent_state(consent)
+    return consent
+
+
+@bp.route("/risk/rules")
+class Rules(MethodView):
+    @require_role("admin", "doctor")
+    @bp.response(200, RuleSetDocumentSchema)
+    def get(self):
+        """The rule set in force (admins and doctors)."""
+        data, row = rulesets.active_ruleset_document()
+        meta = {"source": "published", "published_at": row.published_at.isoformat(),
+                "published_by": row.published_by} if row else {"source": "packaged"}
+        return {**data, **meta}
+
+    @require_role("admin")
+    @bp.arguments(RuleSetPublishSchema)
+    @bp.response(201, RuleSetDocumentSchema)
+    def post(self, body):
+        """Publish a new rule-set version (validated first; the active version stays on any error)."""
+        row = rulesets.publish_ruleset(current_actor(), body)
+        return {**body, "source": "published", "published_at": row.published_at.isoformat(),
+                "published_by": row.published_by}
+
+
+@bp.route("/risk/decisions")
+class Decisions(MethodView):
+    @require_role("patient", "doctor", "admin")
+    @bp.arguments(DecisionQuerySchema, location="query")
+    @bp.response(200, DecisionSchema(many=True))
+    def get(self, query):
+        """The decision log: a patient's own, a doctor's patients', or (admin) anyone's."""
+        rows = decisions.list_decisions(current_actor(), query.get("patient_id"), query["limit"])
+        return [decisions.decision_to_dict(r) for r in rows]
+
+
+@bp.route("/consents/protocol")
+class Protocol(MethodView):
+    @bp.response(200, ProtocolSchema)
+    def get(self):
+        """The current online-treatment protocol text and version."""
+        current_actor()
+        return consents.current_protocol() or consents.shipped_protocol()
+
+
+@bp.route("/consents")
+class Consents(MethodView):
+    @require_role("patient")
+    @bp.arguments(ConsentRequestSchema)
+    @bp.response(201, ConsentSchema)
+    def post(self, body):
+        """Sign the current protocol version."""
+        return _with_status(consents.sign_consent(current_actor(), body["protocol_version"], body.get("doctor_id")))
+
+
+@bp.route("/consents/<string:consent_id>/revoke")
+class RevokeConsent(MethodView):
+    @require_role("patient", "admin")
+    @bp.response(200, ConsentSchema)
+    def post(self, consent_id):
+        """Revoke a signed protocol; online care stops until the patient signs again."""
+        return _with_status(consents.revoke_consent(current_actor(), consent_id))
+
+
+@bp.route("/eligibility")
+class Eligibility(MethodView):
+    @require_role("patient", "doctor", "admin")
+    @bp.arguments(EligibilityRequestSchema)
+    @bp.response(200, EligibilityAnswerSchema)
+    def post(self, body):
+        """Check whether online treatment may go on at a checkpoint, with the reasons and next steps."""
+        actor = current_actor()
+        patient_id = body.get("patient_id") or actor.patient_id
+        if not patient_id:
+            raise ApiError(422, "validation_error", "patient_id is required for staff.",
+                           title="Request validation failed",
+                           errors=[{"field": "patient_id", "message": "required for staff"}])
+        doctor_id = body.get("doctor_id") or actor.practitioner_id
+        return service.check(actor, body["checkpoint"], patient_id, complaint_code=body.get("complaint_code"),
+                             medications=body.get("medications"), guardian_present=body.get("guardian_present"),
+                             doctor=service.doctor_facts(doctor_id) if doctor_id else None,
+                             condition_changed=body["condition_changed"], context="api:eligibility")
+
+
+@bp.route("/triage")
+class Triage(MethodView):
+    @require_role("patient")
+    @bp.arguments(TriageRequestSchema)
+    @bp.response(201, TriageAnswerSchema)
+    def post(self, body):
+        """Submit the pre-consultation triage; the answer says whether the condition looks stable."""
+        actor = current_actor()
+        response = triage.submit_triage(actor, body["symptoms"], body["vitals"])
+        return {"id": response["id"], "authored": response["authored"],
+                "assessment": service.assess_triage(triage.triage_from_response(response))}

@@ -1,0 +1,164 @@
+"""Who may read and write which clinical records: pure rules over an Actor plus relationship hooks.
+
+Rules (checked by records.api before every store call):
+- admin and the system actor: everything;
+- any authenticated user: shared resources (the directory and reference data);
+- patient: reads and searches their own compartment; writes only self-reported data
+  (QuestionnaireResponse, Observation with themselves as subject and sole performer);
+- doctor: reads and writes clinical data of patients they care for (relation "cares_for_patient",
+  search scope from core.auth.patients_in_scope);
+- pharmacist: reads MedicationRequests and the minimum Patient data of patients their pharmacy
+  serves (relation "pharmacy_serves_patient" and the scope providers the pharmacy domain registers).
+Searches are restricted in SQL by passing the allowed patient ids to the store, never post-filtered.
+"""
+from core import auth
+
+DIRECTORY_TYPES = frozenset({"Organization", "Location", "Practitioner", "PractitionerRole", "Schedule", "Slot",
+                             "HealthcareService"})
+# Reference data that belongs to no patient; readable by every authenticated user, written by admins.
+SHARED_TYPES = DIRECTORY_TYPES | {"Medication", "Questionnaire", "ValueSet", "CodeSystem"}
+SELF_REPORTED_TYPES = frozenset({"QuestionnaireResponse", "Observation"})
+PHARMACIST_TYPES = frozenset({"MedicationRequest", "Patient"})
+ADMIN_ONLY_TYPES = frozenset({"AuditEvent"})
+CARE = "cares_for_patient"
+PHARMACY = "pharmacy_serves_patient"
+# Elements of a Patient a pharmacist needs to hand over medicines (data minimisation).
+PHARMACIST_PATIENT_ELEMENTS = ("resourceType", "id", "meta", "name", "gender", "birthDate", "telecom")
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+
+
+class AccessDenied(Exception):
+    """The actor may not perform this access; the message says why (safe to show)."""
+
+
+def is_unrestricted(actor):
+    """Admins and the system actor see everything."""
+    return actor.role in ("admin", "system")
+
+
+def _relation_for(actor):
+    return {"doctor": CARE, "pharmacist": PHARMACY}.get(actor.role)
+
+
+def _may_see_patient(actor, patient_id):
+    if actor.role == "patient":
+        return actor.patient_id == patient_id
+    relation = _relation_for(actor)
+    return bool(relation) and auth.has_relationship(actor, relation, patient_id)
+
+
+def check_type_readable(actor, resource_type):
+    """Raise AccessDenied when the actor's role may not read `resource_type` at all."""
+    if is_unrestricted(actor) or (resource_type in SHARED_TYPES and resource_type not in ADMIN_ONLY_TYPES):
+        return
+    if resource_type in ADMIN_ONLY_TYPES:
+        raise AccessDenied(f"Only administrators may read {resource_type}.")
+    if actor.role == "pharmacist" and resource_type not in PHARMACIST_TYPES:
+        raise AccessDenied(f"A pharmacist may not read {resource_type}.")
+    if actor.role not in ("patient", "doctor", "pharmacist"):
+        raise AccessDenied("Your role may not read clinical records.")
+
+
+def check_read(actor, resource_type, patient_ids):
+    """Raise AccessDenied unless the actor may read a `resource_type` in the compartments `patient_ids`."""
+    check_type_readable(actor, resource_type)
+    if is_unrestricted(actor) or resource_type in SHARED_TYPES:
+        return
+    if not patient_ids:
+        # Not in any patient's compartment (e.g. a Device): staff may read it, patients may not.
+        if actor.role == "patient":
+            raise AccessDenied("This record does not belong to you.")
+        return
+    if not any(_may_see_patient(actor, pid) for pid in patient_ids):
+        raise AccessDenied("You have no care relationship with the patient this record belongs to.")
+
+
+def search_scope(actor, resource_type):
+    """None (no restriction) or the set of patient ids a search of `resource_type` is limited to."""
+    check_type_readable(actor, resource_type)
+    if is_unrestricted(actor) or resource_type in SHARED_TYPES:
+        return None
+    if actor.role == "patient":
+        return {actor.patient_id} if actor.patient_id else set()
+    return set(auth.patients_in_scope(actor))
+
+
+def check_includes(actor, include_types):
+    """Raise AccessDenied when _include/_revinclude would add types the actor may not read.
+
+    `include_types` are the resource types the includes can add (resolved by the caller from the
+    search parameter definitions); the patient restriction itself is applied in SQL by the store.
+    """
+    for resource_type in include_types:
+        check_type_readable(actor, resource_type)
+
+
+def include_scope(actor):
+    """The patient ids resources included into a directory search are limited to (None: no limit)."""
+    if is_unrestricted(actor):
+        return None
+    if actor.role == "patient":
+        return {actor.patient_id} if actor.patient_id else set()
+    return set(auth.patients_in_scope(actor))
+
+
+def check_patient_access(actor, patient_id):
+    """Raise AccessDenied unless the actor may see the whole record of `patient_id` ($everything)."""
+    if is_unrestricted(actor):
+        return
+    if actor.role == "pharmacist" or not _may_see_patient(actor, patient_id):
+        raise AccessDenied("You may not see this patient's record.")
+
+
+def _refs(value):
+    if isinstance(value, dict):
+        return [value.get("reference")]
+    return [v.get("reference") for v in value or () if isinstance(v, dict)]
+
+
+def _is_self_reported(actor, resource):
+    me = f"Patient/{actor.patient_id}"
+    if resource.get("resourceType") == "Observation":
+        performers = _refs(resource.get("performer"))
+        return _refs(resource.get("subject")) == [me] and all(p == me for p in performers)
+    if resource.get("resourceType") == "QuestionnaireResponse":
+        return _refs(resource.get("subject")) == [me] and all(r in (None, me) for r in _refs(resource.get("source")))
+    return False
+
+
+def check_write(actor, resource, patient_ids):
+    """Raise AccessDenied unless the actor may write `resource` (whose compartments are `patient_ids`)."""
+    if is_unrestricted(actor):
+        return
+    resource_type = resource.get("resourceType")
+    if resource_type in SHARED_TYPES or resource_type in ADMIN_ONLY_TYPES or resource_type == "Patient":
+        raise AccessDenied(f"Only administrators may write {resource_type}.")
+    if actor.role == "patient":
+        if resource_type not in SELF_REPORTED_TYPES or not _is_self_reported(actor, resource) \
+                or set(patient_ids) != {actor.patient_id}:
+            raise AccessDenied("Patients may only record their own questionnaire answers and observations.")
+        return
+    if actor.role == "doctor":
+        if not patient_ids:
+            raise AccessDenied("A clinical record must belong to a patient.")
+        if not all(auth.has_relationship(actor, CARE, pid) for pid in patient_ids):
+            raise AccessDenied("You have no care relationship with this patient.")
+        return
+    raise AccessDenied("Your role may not write clinical records.")
+
+
+def check_history(actor, resource_type=None):
+    """Type- and system-level history is for administrators (the store cannot filter it by patient yet)."""
+    if not is_unrestricted(actor):
+        raise AccessDenied("History across resources is available to administrators only.")
+
+
+def minimise(actor, resource):
+    """The view of `resource` the actor may see (pharmacists get a subset of the Patient)."""
+    if actor.role != "pharmacist" or resource.get("resourceType") != "Patient":
+        return resource
+    subset = {k: resource[k] for k in PHARMACIST_PATIENT_ELEMENTS if k in resource}
+    meta = dict(subset.get("meta") or {})
+    meta["tag"] = [*(meta.get("tag") or []), SUBSETTED]
+    subset["meta"] = meta
+    return subset

@@ -1,0 +1,261 @@
+"""The records service API: the only way other domains (and the FHIR REST layer) touch clinical records.
+
+Every function takes the acting `core.auth.Actor` first, applies records.access, calls the store
+(which flushes, never commits) and leaves an audit entry (success, denied or failed); `@audited`
+makes a missing entry a bug. `core.auth.SYSTEM` may do everything and is audited like anyone else.
+"""
+import sys
+from contextlib import contextmanager
+from urllib.parse import urlencode
+
+from core.audit import audited, record_access
+from records import access, auditevents, scoped_search, store
+from records.fhir import transactions
+from records.fhir.outcome import fhir_error
+from records.access import AccessDenied
+from records.errors import FhirError
+
+READ_ONLY_TYPES = frozenset({"AuditEvent"})  # derived from core.models.AuditEntry, see records.auditevents
+HISTORY_CHECK_LIMIT = 1000
+
+
+def _patient_ref(patient_ids):
+    return f"Patient/{sorted(patient_ids)[0]}" if patient_ids else None
+
+
+class _Access:
+    """What one call touched, filled in as it goes, for the audit entry."""
+
+    def __init__(self, actor, action, entity):
+        self.actor, self.action, self.entity, self.patient_ids = actor, action, entity, set()
+
+    def succeeded(self, detail=None):
+        extra = sorted(self.patient_ids)[1:]
+        if extra:
+            detail = {**(detail or {}), "patients": [f"Patient/{p}" for p in extra[:50]]}
+        record_access(self.actor, self.action, self.entity, _patient_ref(self.patient_ids), detail=detail)
+
+
+@contextmanager
+def _audit(actor, action, entity):
+    """Audit a denied or failed call here; the body calls `.succeeded()` on success."""
+    call = _Access(actor, action, entity)
+    try:
+        yield call
+    except AccessDenied as exc:
+        record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="denied", detail=str(exc))
+        raise fhir_error(403, "forbidden", str(exc)) from None
+    except FhirError as exc:
+        record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="failed",
+                      detail=f"{exc.status} {exc.diagnostics}")
+        raise
+
+
+def _writable_type(resource_type):
+    if resource_type in READ_ONLY_TYPES:
+        raise fhir_error(405, "not-supported", f"{resource_type} is read-only (derived from the audit trail).")
+
+
+def _compartment(resource):
+    return set(store.compartment_patients(resource)) if resource else set()
+
+
+@audited("read")
+def read(actor, resource_type, resource_id):
+    """Read the current version of a resource (http://hl7.org/fhir/R4/http.html#read)."""
+    with _audit(actor, "read", f"{resource_type}/{resource_id}") as call:
+        if resource_type in READ_ONLY_TYPES:
+            access.check_type_readable(actor, resource_type)
+            resource = auditevents.read_event(resource_id)
+            if resource is None:
+                raise fhir_error(404, "not-found", f"{resource_type}/{resource_id} is not known.")
+        else:
+            resource = store.read_resource(resource_type, resource_id)
+            call.patient_ids = _compartment(resource)
+            access.check_read(actor, resource_type, call.patient_ids)
+        call.succeeded()
+    return access.minimise(actor, resource)
+
+
+@audited("vread")
+def read_version(actor, resource_type, resource_id, version_id):
+    """Read one version of a resource (http://hl7.org/fhir/R4/http.html#vread)."""
+    with _audit(actor, "vread", f"{resource_type}/{resource_id}/_history/{version_id}") as call:
+        if resource_type in READ_ONLY_TYPES:
+            raise fhir_error(404, "not-found", f"{resource_type} has no version history.")
+        resource = store.read_version(resource_type, resource_id, version_id)
+        call.patient_ids = _compartment(resource)
+        access.check_read(actor, resource_type, call.patient_ids)
+        call.succeeded()
+    return access.minimise(actor, resource)
+
+
+@audited("read")
+def read_reference(actor, reference):
+    """Read the resource a relative reference points at ("Type/id" or "Type/id/_history/vid")."""
+    parts = (reference or "").strip("/").split("/")
+    if len(parts) == 2:
+        return read(actor, parts[0], parts[1])
+    if len(parts) == 4 and parts[2] == "_history":
+        return read_version(actor, parts[0], parts[1], parts[3])
+    record_access(actor, "read", reference, outcome="failed", detail="not a relative reference")
+    raise fhir_error(400, "invalid", f"{reference!r} is not a relative reference 'Type/id'.")
+
+
+@audited("create")
+def create(actor, resource):
+    """Create a resource with a server-assigned id (http://hl7.org/fhir/R4/http.html#create)."""
+    resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    with _audit(actor, "create", resource_type) as call:
+        _writable_type(resource_type)
+        checked = store.validate_resource(resource)
+        call.patient_ids = _compartment(checked)
+        access.check_write(actor, checked, call.patient_ids)
+        saved = store.create_resource(resource)
+        call.entity = f"{saved['resourceType']}/{saved['id']}"
+        call.succeeded()
+    return saved
+
+
+@audited("create")
+def conditional_create(actor, resource, query):
+    """Create unless `query` matches (http://hl7.org/fhir/R4/http.html#ccreate); return (resource, created)."""
+    resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    params = [(k, v) for k, v in query if k not in ("_count", "_cursor")] + [("_count", "2")]
+    matches = search(actor, resource_type, params).resources
+    if len(matches) > 1:
+        record_access(actor, "create", f"{resource_type}?{urlencode(query)}", outcome="failed",
+                      detail="several matches for If-None-Exist")
+        raise fhir_error(412, "duplicate", f"If-None-Exist {urlencode(query)!r} matches several resources.")
+    if matches:
+        return matches[0], False
+    return create(actor, resource), True
+
+
+@audited("update")
+def update(actor, resource_type, resource_id, resource, if_match=None):
+    """Update (or create with a client id) a resource (http://hl7.org/fhir/R4/http.html#update); (resource, created)."""
+    with _audit(actor, "update", f"{resource_type}/{resource_id}") as call:
+        _writable_type(resource_type)
+        resource = {**resource, "id": resource_id} if isinstance(resource, dict) else resource
+        checked = store.validate_resource(resource, expected_type=resource_type)
+        try:
+            existing = store.read_resource(resource_type, resource_id)
+        except FhirError as exc:
+            if exc.status not in (404, 410):
+                raise
+            existing = None
+        if existing is not None:
+            call.patient_ids = _compartment(existing)
+            access.check_write(actor, existing, call.patient_ids)
+        else:
+            call.action = "create"  # update-as-create: audited as what it is, denied or not
+        new_patients = _compartment(checked)
+        call.patient_ids |= new_patients
+        access.check_write(actor, checked, new_patients)
+        saved, created = store.update_resource(resource_type, resource_id, resource, if_match=if_match)
+        call.succeeded()
+    return saved, created
+
+
+@audited("delete")
+def delete(actor, resource_type, resource_id):
+    """Delete a resource; later reads answer 410 (http://hl7.org/fhir/R4/http.html#delete)."""
+    with _audit(actor, "delete", f"{resource_type}/{resource_id}") as call:
+        _writable_type(resource_type)
+        try:
+            existing = store.read_resource(resource_type, resource_id)
+        except FhirError as exc:
+            if exc.status != 410:
+                raise
+            call.succeeded({"already_deleted": True})  # deleting twice is not an error
+            return None
+        call.patient_ids = _compartment(existing)
+        access.check_write(actor, existing, call.patient_ids)
+        version = store.delete_resource(resource_type, resource_id)
+        call.succeeded()
+    return version
+
+
+@audited("search")
+def search(actor, resource_type, params, *, strict=False):
+    """Search `resource_type` within what the actor may see (http://hl7.org/fhir/R4/search.html)."""
+    params = list(params)
+    with _audit(actor, "search", f"{resource_type}?{urlencode(params)}") as call:
+        if resource_type in READ_ONLY_TYPES:
+            access.check_type_readable(actor, resource_type)
+            try:
+                result = auditevents.search_events(params)
+            except (auditevents.BadParameter, ValueError) as exc:
+                raise fhir_error(400, "invalid", str(exc)) from None
+        else:
+            scope = access.search_scope(actor, resource_type)
+            if actor.role == "patient":
+                call.patient_ids = set(scope or ())
+            result = scoped_search.run(actor, resource_type, params, scope, strict)
+        call.succeeded({"total": result.total, "returned": len(result.resources)})
+    return scoped_search.minimised(actor, result)
+
+
+@audited("history")
+def history(actor, resource_type=None, resource_id=None, *, since=None, count=50, offset=0):
+    """Instance, type or system history (http://hl7.org/fhir/R4/http.html#history); (entries, total)."""
+    entity = "/".join(p for p in (resource_type, resource_id) if p) + "/_history"
+    with _audit(actor, "history", entity) as call:
+        if resource_type in READ_ONLY_TYPES:
+            raise fhir_error(404, "not-found", f"{resource_type} has no history.")
+        if resource_id is None:
+            access.check_history(actor, resource_type)
+        else:
+            # Every version must be readable: a record that moved between patients stays private.
+            versions, _ = store.history(resource_type, resource_id, count=HISTORY_CHECK_LIMIT)
+            if not versions:
+                raise fhir_error(404, "not-found", f"{resource_type}/{resource_id} is not known.")
+            for entry in versions:
+                if entry.get("resource"):
+                    patients = _compartment(entry["resource"])
+                    call.patient_ids |= patients
+                    access.check_read(actor, resource_type, patients)
+        entries, total = store.history(resource_type, resource_id, since=since, count=count, offset=offset)
+        call.succeeded({"total": total})
+    if actor.role == "pharmacist":
+        entries = [{**e, "resource": access.minimise(actor, e["resource"]) if e.get("resource") else None}
+                   for e in entries]
+    return entries, total
+
+
+@audited("everything")
+def everything(actor, patient_id, *, count=50, cursor=None):
+    """Everything in a patient's compartment, paged (http://hl7.org/fhir/R4/patient-operation-everything.html)."""
+    with _audit(actor, "everything", f"Patient/{patient_id}/$everything") as call:
+        call.patient_ids = {patient_id}
+        store.read_resource("Patient", patient_id)  # 404 / 410 before the access check
+        access.check_patient_access(actor, patient_id)
+        result = store.everything(patient_id, count=count, cursor=cursor)
+        call.succeeded({"total": result.total})
+    return result
+
+
+def _operations(actor):
+    return transactions.Operations.bind(sys.modules[__name__], actor)
+
+
+@audited("batch")
+def batch(actor, bundle, *, base_url=""):
+    """Process a batch Bundle: independent entries, each with its own outcome (http://hl7.org/fhir/R4/http.html#transaction)."""
+    response = transactions.process_batch(bundle, _operations(actor), base_url=base_url)
+    record_access(actor, "batch", f"Bundle/batch ({len(bundle.get('entry') or [])} entries)")
+    return response
+
+
+@audited("transaction")
+def transaction(actor, bundle, *, base_url=""):
+    """Process a transaction Bundle atomically (http://hl7.org/fhir/R4/http.html#transaction)."""
+    entity = f"Bundle/transaction ({len(bundle.get('entry') or [])} entries)"
+    try:
+        response = transactions.process_transaction(bundle, _operations(actor), base_url=base_url)
+    except FhirError as exc:
+        record_access(actor, "transaction", entity, outcome="failed", detail=f"{exc.status} {exc.diagnostics}")
+        raise
+    record_access(actor, "transaction", entity)
+    return response

@@ -1,0 +1,60 @@
+"""Care relationships derived from FHIR data, registered with core.auth at start-up.
+
+A doctor cares for a patient when the patient's Patient.generalPractitioner references the doctor's
+Practitioner (family-doctor binding) or the doctor's Practitioner takes part in an Encounter or an
+Appointment of that patient. clinic registers further providers from its own tables.
+These queries go straight to the store (they are part of access control, not an access).
+"""
+from core import auth
+
+CARE = "cares_for_patient"
+# (resource type, search parameter naming the practitioner) whose compartment patients are cared for.
+CARE_SOURCES = (("Patient", "general-practitioner"), ("Encounter", "participant"), ("Appointment", "actor"))
+PAGE = 500
+
+
+def _practitioner_ref(actor):
+    if actor.role != "doctor" or not actor.practitioner_id:
+        return None
+    return f"Practitioner/{actor.practitioner_id}"
+
+
+def cares_for_patient(actor, patient_id):
+    """True when FHIR data links the doctor's Practitioner to `patient_id`."""
+    from records import store
+
+    ref = _practitioner_ref(actor)
+    if ref is None or not patient_id:
+        return False
+    for resource_type, param in CARE_SOURCES:
+        found = store.search(resource_type, [(param, ref), ("_count", "1")], patient_ids={patient_id})
+        if found.resources:
+            return True
+    return False
+
+
+def patients_cared_for(actor):
+    """The ids of every patient FHIR data links to the doctor's Practitioner."""
+    from records import store
+
+    ref = _practitioner_ref(actor)
+    if ref is None:
+        return set()
+    patients = set()
+    for resource_type, param in CARE_SOURCES:
+        cursor = None
+        while True:
+            params = [(param, ref), ("_count", str(PAGE))] + ([("_cursor", cursor)] if cursor else [])
+            found = store.search(resource_type, params)
+            for resource in found.resources:
+                patients.update(store.compartment_patients(resource))
+            cursor = found.next_cursor
+            if not cursor:
+                break
+    return patients
+
+
+def register():
+    """Install the providers with the kernel (idempotent)."""
+    auth.register_relationship(CARE, cares_for_patient)
+    auth.register_patient_scope(patients_cared_for)

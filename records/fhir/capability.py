@@ -1,0 +1,75 @@
+"""The CapabilityStatement served at /fhir/metadata (http://hl7.org/fhir/R4/capabilitystatement.html).
+
+Built from what the store really supports (store.supported_search_params()), so it never promises
+a type, interaction or search parameter that is not implemented.
+"""
+from functools import lru_cache
+
+from records import auditevents
+
+READ_ONLY = {"AuditEvent"}  # derived from core.models.AuditEntry (records.auditevents)
+WRITE_INTERACTIONS = ("read", "vread", "update", "delete", "history-instance", "history-type", "create",
+                      "search-type")
+COMMON_SEARCH = ("_id", "_lastUpdated")
+
+
+@lru_cache(maxsize=1)
+def _store_params():
+    from records import store
+
+    return store.supported_search_params()
+
+
+def supported_types():
+    """Every resource type served under /fhir."""
+    return frozenset(_store_params()) | READ_ONLY
+
+
+def _search_params(resource_type):
+    if resource_type in READ_ONLY:
+        return [{"name": name, "type": kind, "documentation": doc}
+                for name, (kind, doc) in auditevents.SEARCH_PARAMS.items()]
+    return [{k: p[k] for k in ("name", "type", "documentation") if p.get(k)} for p in _store_params()[resource_type]]
+
+
+def _resource(resource_type):
+    interactions = ("read", "search-type") if resource_type in READ_ONLY else WRITE_INTERACTIONS
+    entry = {
+        "type": resource_type,
+        "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
+        "interaction": [{"code": code} for code in interactions],
+        "searchParam": _search_params(resource_type),
+    }
+    if resource_type in READ_ONLY:
+        entry["documentation"] = "Read-only view of the audit trail; administrators only."
+        return entry
+    entry.update({"versioning": "versioned", "readHistory": True, "updateCreate": True,
+                  "conditionalCreate": True, "conditionalUpdate": False, "conditionalDelete": "not-supported"})
+    if resource_type == "Patient":
+        entry["operation"] = [{"name": "everything",
+                               "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]
+    return entry
+
+
+def capability_statement(base_url, software_version="0.1.0", published="2026-01-01"):
+    """The server's CapabilityStatement."""
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": published,
+        "publisher": "Cloud Hospital",
+        "kind": "instance",
+        "software": {"name": "Cloud Hospital records", "version": software_version},
+        "implementation": {"description": "Cloud Hospital FHIR R4 API", "url": base_url},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "rest": [{
+            "mode": "server",
+            "documentation": "Bearer tokens from /api/v1/auth/token; access follows care relationships.",
+            "security": {"cors": True, "service": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth",
+                "display": "OAuth"}], "text": "Bearer token"}]},
+            "resource": [_resource(t) for t in sorted(supported_types())],
+            "interaction": [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"}],
+        }],
+    }

@@ -1,0 +1,188 @@
+"""The FHIR router: a table of tiny handlers, one per interaction (after Medplum's fhir-router).
+
+No Flask here: the HTTP views and the Bundle processor both build a `Request`, call `route` with
+the records API bound to the actor (`ops`), and turn the `Reply` into a response or a Bundle entry.
+Spec: http://hl7.org/fhir/R4/http.html
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl
+
+from records.fhir import bundles, capability
+from records.fhir.outcome import fhir_error
+
+ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+MAX_COUNT = 1000
+DEFAULT_COUNT = 50
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # relative to the FHIR base, no leading slash: "Patient/1/_history/2"
+    query: list = field(default_factory=list)  # [(name, value)], without _format / _pretty
+    body: object = None
+    if_match: str | None = None
+    if_none_exist: str | None = None
+    strict: bool = False  # Prefer: handling=strict
+    base_url: str = ""
+
+
+@dataclass
+class Reply:
+    status: int
+    resource: dict | None = None
+    location: str | None = None  # "Type/id/_history/vid", made absolute by the caller
+
+
+def _count(query, default=DEFAULT_COUNT):
+    raw = dict(query).get("_count")
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise fhir_error(400, "invalid", f"_count must be a non-negative integer, not {raw!r}", ["_count"])
+    return min(int(raw), MAX_COUNT)
+
+
+def _checked_id(resource_id):
+    if not ID.match(resource_id):
+        raise fhir_error(400, "invalid", f"{resource_id!r} is not a valid resource id.")
+    return resource_id
+
+
+def _body_of_type(req, resource_type):
+    body = req.body
+    if not isinstance(body, dict) or "resourceType" not in body:
+        raise fhir_error(400, "structure", "The body must be a FHIR resource (a JSON object with resourceType).")
+    if body["resourceType"] != resource_type:
+        raise fhir_error(400, "invalid", f"The body is a {body['resourceType']}, the URL names {resource_type}.",
+                         ["resourceType"])
+    return body
+
+
+def location_of(resource):
+    """The relative versioned location of a stored resource."""
+    return f"{resource['resourceType']}/{resource['id']}/_history/{resource['meta']['versionId']}"
+
+
+def read(ops, req, type, id):
+    """GET [type]/[id] (http://hl7.org/fhir/R4/http.html#read)."""
+    return Reply(200, ops.read(type, _checked_id(id)))
+
+
+def vread(ops, req, type, id, vid):
+    """GET [type]/[id]/_history/[vid] (http://hl7.org/fhir/R4/http.html#vread)."""
+    return Reply(200, ops.read_version(type, _checked_id(id), vid))
+
+
+def create(ops, req, type):
+    """POST [type], conditional with If-None-Exist (http://hl7.org/fhir/R4/http.html#create)."""
+    body = _body_of_type(req, type)
+    if req.if_none_exist:
+        saved, created = ops.conditional_create(body, parse_qsl(req.if_none_exist.lstrip("?").split("?")[-1]))
+        return Reply(201 if created else 200, saved, location_of(saved))
+    saved = ops.create(body)
+    return Reply(201, saved, location_of(saved))
+
+
+def update(ops, req, type, id):
+    """PUT [type]/[id]; creates with the client's id when new (http://hl7.org/fhir/R4/http.html#update)."""
+    body = _body_of_type(req, type)
+    if body.get("id") != id:
+        raise fhir_error(400, "invalid", "The resource id must be present and equal the id in the URL.", ["id"])
+    saved, created = ops.update(type, _checked_id(id), body, if_match=req.if_match)
+    return Reply(201 if created else 200, saved, location_of(saved))
+
+
+def delete(ops, req, type, id):
+    """DELETE [type]/[id] (http://hl7.org/fhir/R4/http.html#delete)."""
+    ops.delete(type, _checked_id(id))
+    return Reply(204)
+
+
+def search(ops, req, type):
+    """GET [type]?... and POST [type]/_search (http://hl7.org/fhir/R4/search.html)."""
+    result = ops.search(type, req.query, strict=req.strict)
+    if req.strict and result.unsupported:  # the store refuses these itself; includes are checked late
+        names = [item[0] if isinstance(item, tuple) else item for item in result.unsupported]
+        raise fhir_error(400, "not-supported", f"Unsupported search parameters: {', '.join(names)}", names)
+    return Reply(200, bundles.searchset(result, req.base_url, type, dict(req.query).get("_cursor")))
+
+
+def _since(query):
+    raw = dict(query).get("_since")
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise fhir_error(400, "invalid", f"_since must be an instant, not {raw!r}", ["_since"]) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _history(ops, req, path, type=None, id=None):
+    count, offset = _count(req.query), dict(req.query).get("_offset", "0")
+    if not offset.isdigit():
+        raise fhir_error(400, "invalid", "_offset must be a non-negative integer", ["_offset"])
+    entries, total = ops.history(type, id, since=_since(req.query), count=count, offset=int(offset))
+    return Reply(200, bundles.history(entries, total, req.base_url, path, req.query, count, int(offset)))
+
+
+def instance_history(ops, req, type, id):
+    """GET [type]/[id]/_history (http://hl7.org/fhir/R4/http.html#history)."""
+    return _history(ops, req, f"{type}/{id}/_history", type, _checked_id(id))
+
+
+def type_history(ops, req, type):
+    """GET [type]/_history."""
+    return _history(ops, req, f"{type}/_history", type)
+
+
+def system_history(ops, req):
+    """GET /_history."""
+    return _history(ops, req, "_history")
+
+
+def everything(ops, req, id):
+    """GET Patient/[id]/$everything, paged (http://hl7.org/fhir/R4/patient-operation-everything.html)."""
+    cursor = dict(req.query).get("_cursor")
+    result = ops.everything(_checked_id(id), count=_count(req.query), cursor=cursor)
+    return Reply(200, bundles.searchset(result, req.base_url, f"Patient/{id}/$everything", cursor))
+
+
+T, I = r"(?P<type>[A-Z][A-Za-z]+)", r"(?P<id>[^/]+)"
+ROUTES = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, handler in (
+    ("GET", r"_history", system_history),
+    ("GET", rf"Patient/{I}/\$everything", everything),
+    ("POST", rf"Patient/{I}/\$everything", everything),
+    ("GET", rf"{T}/_history", type_history),
+    ("GET", rf"{T}/_search", search),
+    ("POST", rf"{T}/_search", search),
+    ("GET", rf"{T}/{I}/_history/(?P<vid>[^/]+)", vread),
+    ("GET", rf"{T}/{I}/_history", instance_history),
+    ("GET", rf"{T}/{I}", read),
+    ("PUT", rf"{T}/{I}", update),
+    ("DELETE", rf"{T}/{I}", delete),
+    ("GET", T, search),
+    ("POST", T, create),
+)]
+
+
+def route(ops, req):
+    """Dispatch `req` to its handler; FhirError for unknown types (404) and methods (405)."""
+    path = req.path.strip("/")
+    allowed = []
+    for method, pattern, handler in ROUTES:
+        match = pattern.match(path)
+        if not match:
+            continue
+        resource_type = match.groupdict().get("type")
+        if resource_type and resource_type not in capability.supported_types():
+            raise fhir_error(404, "not-supported", f"Resource type {resource_type!r} is not supported here.")
+        if method == req.method or (method == "GET" and req.method == "HEAD"):
+            return handler(ops, req, **match.groupdict())
+        allowed.append(method)
+    if allowed:
+        raise fhir_error(405, "not-supported", f"{req.method} is not allowed on /{path}; use {', '.join(allowed)}.")
+    raise fhir_error(404, "not-found", f"No FHIR interaction at /{path}.")

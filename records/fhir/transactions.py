@@ -1,0 +1,186 @@
+"""Batch and transaction Bundles (http://hl7.org/fhir/R4/http.html#transaction).
+
+Each entry goes through the same router as an HTTP request. A transaction runs inside one
+savepoint: the first failing entry rolls back every entry and the whole request fails. A batch runs
+each entry in its own savepoint and reports a per-entry outcome. Processing order follows
+http://hl7.org/fhir/R4/http.html#trules: DELETE, POST, PUT/PATCH, GET/HEAD; responses keep the
+request order. urn:uuid fullUrls of created entries are resolved to the new ids everywhere.
+"""
+import copy
+import functools
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import parse_qsl, urlsplit
+
+from core.audit import record_access
+from core.extensions import db
+from records.errors import FhirError
+from records.fhir import router
+from records.fhir.outcome import fhir_error, from_error
+
+ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+STATUS_TEXT = {200: "200 OK", 201: "201 Created", 204: "204 No Content"}
+
+
+@dataclass
+class Operations:
+    """The records API bound to one actor (records.api._operations builds it)."""
+
+    read: Callable
+    read_version: Callable
+    create: Callable
+    conditional_create: Callable
+    update: Callable
+    delete: Callable
+    search: Callable
+    history: Callable
+    everything: Callable
+    actor: object = None
+
+    @classmethod
+    def bind(cls, api, actor):
+        """The functions of the records API module `api`, with `actor` filled in."""
+        names = ("read", "read_version", "create", "conditional_create", "update", "delete", "search",
+                 "history", "everything")
+        return cls(**{name: functools.partial(getattr(api, name), actor) for name in names}, actor=actor)
+
+
+def _check_bundle(bundle, kind):
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle" or bundle.get("type") != kind:
+        raise fhir_error(400, "invalid", f"Expected a Bundle of type {kind}.", ["Bundle.type"])
+    entries = bundle.get("entry") or []
+    for index, entry in enumerate(entries):
+        request = entry.get("request") if isinstance(entry, dict) else None
+        if not isinstance(request, dict) or request.get("method") not in ORDER or not request.get("url"):
+            raise fhir_error(400, "required", f"Bundle.entry[{index}] needs request.method and request.url.",
+                             [f"Bundle.entry[{index}].request"])
+    return entries
+
+
+def _relative(url, base_url):
+    """Split an entry URL (relative, or absolute on this server) into (path, query)."""
+    if base_url and url.startswith(base_url):
+        url = url[len(base_url):]
+    elif "://" in url:
+        url = urlsplit(url).path
+    path, _, query = url.lstrip("/").partition("?")
+    return path, parse_qsl(query, keep_blank_values=True)
+
+
+def _request_for(entry, base_url):
+    request = entry["request"]
+    path, query = _relative(request["url"], base_url)
+    return router.Request(method=request["method"], path=path, query=query, body=entry.get("resource"),
+                          if_match=request.get("ifMatch"), if_none_exist=request.get("ifNoneExist"),
+                          base_url=base_url)
+
+
+def _response_entry(reply, base_url):
+    response = {"status": STATUS_TEXT.get(reply.status, str(reply.status))}
+    entry = {"response": response}
+    resource = reply.resource
+    if reply.location:
+        response["location"] = f"{base_url}/{reply.location}" if base_url else reply.location
+    if resource and resource.get("meta", {}).get("versionId") and resource.get("resourceType") != "Bundle":
+        response["etag"] = f'W/"{resource["meta"]["versionId"]}"'
+        response["lastModified"] = resource["meta"].get("lastUpdated")
+        entry["fullUrl"] = f"{base_url}/{resource['resourceType']}/{resource['id']}"
+    if resource is not None:
+        entry["resource"] = resource
+    return entry
+
+
+def _error_entry(error):
+    return {"response": {"status": str(error.status), "outcome": from_error(error)}}
+
+
+def _replace_refs(value, mapping):
+    """Rewrite every reference (and urn:uuid string) found in `mapping`, however deeply nested."""
+    if isinstance(value, dict):
+        return {k: _replace_refs(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_refs(v, mapping) for v in value]
+    if isinstance(value, str) and value in mapping:
+        return mapping[value]
+    return value
+
+
+def _assign_ids(entries, ops):
+    """Map each POST entry's fullUrl to "Type/new-id" (or the existing match of If-None-Exist)."""
+    mapping, plan = {}, {}
+    for index, entry in enumerate(entries):
+        full_url, request, resource = entry.get("fullUrl"), entry["request"], entry.get("resource") or {}
+        if request["method"] != "POST" or not resource.get("resourceType"):
+            continue
+        rtype = resource["resourceType"]
+        existing = None
+        if request.get("ifNoneExist"):
+            query = parse_qsl(request["ifNoneExist"].split("?")[-1])
+            matches = ops.search(rtype, query + [("_count", "2")]).resources
+            if len(matches) > 1:
+                raise fhir_error(412, "duplicate", f"Bundle.entry[{index}]: If-None-Exist matches several resources.",
+                                 [f"Bundle.entry[{index}].request.ifNoneExist"])
+            existing = matches[0] if matches else None
+        new_id = existing["id"] if existing else uuid.uuid4().hex
+        plan[index] = (new_id, existing)
+        if full_url:
+            mapping[full_url] = f"{rtype}/{new_id}"
+    return mapping, plan
+
+
+def _perform_planned(ops, entry, planned, base_url):
+    """A POST whose id was fixed up front: update-as-create with that id, or the existing match."""
+    new_id, existing = planned
+    if existing is not None:
+        return router.Reply(200, existing, router.location_of(existing))
+    resource = {**entry["resource"], "id": new_id}
+    saved, _ = ops.update(resource["resourceType"], new_id, resource)
+    return router.Reply(201, saved, router.location_of(saved))
+
+
+def process_transaction(bundle, ops, *, base_url=""):
+    """All entries or none; FhirError (with the entry index) when any entry fails."""
+    entries = copy.deepcopy(_check_bundle(bundle, "transaction"))
+    savepoint = db.session.begin_nested()
+    try:
+        mapping, plan = _assign_ids(entries, ops)
+        entries = [_replace_refs(e, mapping) for e in entries]
+        results = {}
+        for index in sorted(range(len(entries)), key=lambda i: ORDER[entries[i]["request"]["method"]]):
+            entry = entries[index]
+            try:
+                if index in plan:
+                    reply = _perform_planned(ops, entry, plan[index], base_url)
+                else:
+                    reply = router.route(ops, _request_for(entry, base_url))
+            except FhirError as exc:
+                raise FhirError(exc.status, exc.code, f"Bundle.entry[{index}]: {exc.diagnostics}",
+                                exc.expression or [f"Bundle.entry[{index}]"]) from None
+            results[index] = _response_entry(reply, base_url)
+    except Exception:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return {"resourceType": "Bundle", "type": "transaction-response",
+            "entry": [results[i] for i in range(len(entries))]}
+
+
+def process_batch(bundle, ops, *, base_url=""):
+    """Every entry on its own; a failing entry gets its OperationOutcome and the others go on."""
+    entries = _check_bundle(bundle, "batch")
+    results = {}
+    for index in sorted(range(len(entries)), key=lambda i: ORDER[entries[i]["request"]["method"]]):
+        savepoint = db.session.begin_nested()
+        try:
+            reply = router.route(ops, _request_for(entries[index], base_url))
+        except FhirError as exc:
+            savepoint.rollback()
+            # The entry's own audit row went with the savepoint; keep the attempt on record.
+            record_access(ops.actor, "batch", entries[index]["request"]["url"][:200],
+                          outcome="denied" if exc.status == 403 else "failed", detail=f"{exc.status} {exc.diagnostics}")
+            results[index] = _error_entry(exc)
+            continue
+        savepoint.commit()
+        results[index] = _response_entry(reply, base_url)
+    return {"resourceType": "Bundle", "type": "batch-response", "entry": [results[i] for i in range(len(entries))]}

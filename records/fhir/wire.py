@@ -1,0 +1,107 @@
+"""The FHIR wire format: media types, _format / _pretty, Prefer, base URL, and JSON responses.
+
+JSON only (http://hl7.org/fhir/R4/http.html#mime-type); a request for XML gets 406.
+"""
+import json
+from email.utils import format_datetime
+from datetime import datetime
+
+from flask import Response, current_app, request
+
+from records.fhir.outcome import fhir_error
+
+FHIR_JSON = "application/fhir+json"
+JSON_FORMATS = {"json", "application/json", "application/fhir+json", "text/json"}
+XML_FORMATS = {"xml", "text/xml", "application/xml", "application/fhir+xml"}
+FORM = "application/x-www-form-urlencoded"
+CONTROL_PARAMS = ("_format", "_pretty")
+
+
+def base_url():
+    """The absolute FHIR base: PUBLIC_BASE_URL when set, else the request's (ProxyFix-corrected) root."""
+    public = current_app.config.get("PUBLIC_BASE_URL")
+    root = (public or request.url_root).rstrip("/")
+    return root if root.endswith("/fhir") else f"{root}/fhir"
+
+
+def _media(value):
+    return value.split(";")[0].strip().lower()
+
+
+def check_format():
+    """406 unless the client accepts JSON (through _format or Accept)."""
+    wanted = request.args.get("_format")
+    if wanted is not None:
+        if _media(wanted) not in JSON_FORMATS:
+            raise fhir_error(406, "not-supported", f"_format {wanted!r} is not served; this server speaks JSON.")
+        return
+    offered = [_media(m) for m in request.headers.get("Accept", "").split(",") if m.strip()]
+    if not offered or any(m in JSON_FORMATS or m.endswith(("+json", "/*")) or m == "*/*" for m in offered):
+        return
+    if any(m in XML_FORMATS for m in offered):
+        raise fhir_error(406, "not-supported", "XML is not served; ask for application/fhir+json.")
+
+
+def query_params():
+    """The query (and, for _search, the form body) as [(name, value)], without _format and _pretty."""
+    pairs = list(request.args.items(multi=True))
+    if request.method == "POST" and request.mimetype == FORM:
+        pairs += list(request.form.items(multi=True))
+    return [(k, v) for k, v in pairs if k not in CONTROL_PARAMS]
+
+
+def json_body():
+    """The parsed JSON body (None when there is none); 400 when malformed, 415 for other media types."""
+    if request.mimetype == FORM:
+        return None  # a POST _search body: read by query_params()
+    raw = request.get_data(cache=True)  # RequestEntityTooLarge (413) past MAX_CONTENT_LENGTH
+    if not raw:
+        return None
+    if request.mimetype not in (FHIR_JSON, "application/json") and not request.mimetype.endswith("+json"):
+        raise fhir_error(415, "not-supported", f"Content-Type {request.mimetype or '(none)'} is not accepted; "
+                         "send application/fhir+json.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise fhir_error(400, "structure", f"The body is not valid JSON: {exc}") from None
+
+
+def preferences():
+    """The Prefer header as a dict ({"return": "minimal", "handling": "strict"})."""
+    found = {}
+    for part in request.headers.get("Prefer", "").replace(";", ",").split(","):
+        key, _, value = part.strip().partition("=")
+        if key:
+            found[key.strip().lower()] = value.strip().strip('"')
+    return found
+
+
+def http_date(instant):
+    """An RFC 9110 date for a FHIR instant ("2024-01-01T00:00:00.000Z")."""
+    return format_datetime(datetime.fromisoformat(instant.replace("Z", "+00:00")), usegmt=True)
+
+
+def etag_version(header):
+    """The version in an ETag / If-Match value (W/"3" -> "3")."""
+    if not header:
+        return None
+    value = header.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"')
+
+
+def respond(resource, status=200, headers=None):
+    """A FHIR JSON response (pretty with _pretty=true); `resource` None gives an empty body."""
+    if resource is None:
+        body = b""
+    else:
+        pretty = request.args.get("_pretty", "").lower() == "true"
+        body = json.dumps(resource, ensure_ascii=False, indent=2 if pretty else None,
+                          separators=None if pretty else (",", ":"))
+    response = Response(body, status=status, mimetype=FHIR_JSON)
+    if resource is not None:
+        response.charset = "utf-8"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,1 @@
+"""Indexed FHIR search: definitions, index extraction, query building, paging and includes."""

