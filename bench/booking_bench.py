@@ -159,6 +159,8 @@ def main():
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--no-fhir-sync", action="store_true",
+                        help="skip the FHIR Slot/Appointment writes (CLINIC_FHIR_SYNC=false), to see their cost")
     args = parser.parse_args()
     if "@127.0.0.1:" not in args.admin_url:
         parser.error("the benchmark only talks to 127.0.0.1")
@@ -167,6 +169,7 @@ def main():
     _recreate_database(args.admin_url)
     instance = tempfile.mkdtemp(prefix="booking-bench-")
     env = _environment(database_url, instance)
+    env["CLINIC_FHIR_SYNC"] = "false" if args.no_fhir_sync else "true"
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     print(f"loading {args.clients} patients, {args.clients * per_client + HOT_SLOTS} slots ...", flush=True)
     tokens, lanes, hot = _load_data(env, args.clients, per_client)
@@ -200,7 +203,8 @@ def main():
     booking_rate = len(booked) / booking_time
     latencies = [lat for _, lat in bookings]
     race_status = [s for s, _ in race]
-    print(f"command: {' '.join(command[1:])}  (clients {args.clients}, {args.seconds:g} s per phase)")
+    print(f"command: {' '.join(command[1:])}  (clients {args.clients}, {args.seconds:g} s per phase, "
+          f"FHIR sync {env['CLINIC_FHIR_SYNC']})")
     print(f"healthz: {health_rate:.0f} req/s ({len(health)} requests, {sum(s != 200 for s, _ in health)} errors)")
     print(f"booking: {booking_rate:.0f} bookings/s = {100 * booking_rate / health_rate:.0f}% of healthz "
           f"({len(booked)} booked, {sum(s >= 500 for s, _ in bookings)} 5xx, {len(bookings) - len(booked)} not 201)")
