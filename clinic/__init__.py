@@ -1,0 +1,45 @@
+"""Patient-facing workflows: directory, schedules and slots, booking, queue, reminders, waitlist
+(and the pure risk engine in clinic.risk). `init_app` wires the clinic into the app at start-up."""
+
+DEFAULTS = {
+    "CLINIC_SLOT_HORIZON_DAYS": 14,  # how far ahead slots are generated
+    "CLINIC_CANCEL_CUTOFF_MINUTES": 120,  # patients cannot cancel or reschedule later than this before the start
+    "CLINIC_MAX_APPOINTMENTS_PER_DAY": 3,  # active appointments per patient per local day
+    "CLINIC_CHECKIN_OPENS_MINUTES": 60,  # check-in opens this long before the start
+    "CLINIC_NOSHOW_GRACE_MINUTES": 30,  # not checked in this long after the start: noshow
+    "CLINIC_WAITLIST_HOLD_MINUTES": 15,  # how long a freed place is held for a waitlisted patient
+    "CLINIC_REMINDER_MINUTES": (24 * 60, 60),  # reminders this long before the start
+    "CLINIC_IDEMPOTENCY_TTL_HOURS": 24,
+    "CLINIC_FHIR_SYNC": True,
+}
+
+
+def init_app(app):
+    """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
+    import os
+
+    from clinic import access, cli, jobs, models, realtime  # noqa: F401  (models: tables; jobs: registration)
+
+    for key, value in DEFAULTS.items():
+        if key not in app.config:
+            app.config[key] = _from_env(os.environ.get(key), value)
+    access.register()
+    realtime.init_app(app)
+    cli.init_app(app)
+
+
+def _from_env(raw, default):
+    if raw in (None, ""):
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, tuple):
+        return tuple(int(part) for part in raw.split(",") if part.strip())
+    return int(raw)
+
+
+def blueprints():
+    """The clinic's API blueprints."""
+    from clinic.views import BLUEPRINTS
+
+    return BLUEPRINTS

@@ -66,6 +66,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def import_models():
     """Import every domain's tables so the metadata (and so migrations) knows them."""
+    from clinic import models as clinic_models  # noqa: F401
     from clinic.riskcontrol import models as risk_models  # noqa: F401
     from core import models  # noqa: F401
     from pharmacy import models as pharmacy_models  # noqa: F401
@@ -92,6 +93,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
+    import clinic
     from clinic.riskcontrol import setup as risk_setup, views as risk_views
     from core import docs
     from core.views import admin, auth
@@ -107,6 +109,9 @@ def register_blueprints(app):
     api.register_blueprint(prescriptions.bp)
     api.register_blueprint(pharmacy_orders.bp)
     api.register_blueprint(pharmacies.bp)
+    clinic.init_app(app)
+    for bp in clinic.blueprints():
+        api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
     records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
 

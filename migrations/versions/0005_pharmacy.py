@@ -1,7 +1,7 @@
 """pharmacy: pharmacies, stock, signing keys, prescriptions, orders, offers, dispenses
 
 Revision ID: 0005_pharmacy
-Revises: 0003_risk
+Revises: 0004_clinic
 Create Date: 2026-11-24 05:19:23.271873
 
 """
@@ -12,7 +12,7 @@ import core.types
 
 # revision identifiers, used by Alembic.
 revision = '0005_pharmacy'
-down_revision = '0003_risk'
+down_revision = '0004_clinic'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,220 @@
+"""Booking benchmark: gunicorn + PostgreSQL on 127.0.0.1, 64 concurrent clients.
+
+    /work/main/.venv/bin/python bench/booking_bench.py [--clients 64] [--seconds 10] [--workers 1] [--threads 64]
+
+It creates (and drops) its own database `clinic_bench`, migrates it, loads one institution, one doctor
+per client with a private run of single-capacity slots, 50 "hot" slots and one patient per client,
+starts gunicorn (gthread) on a free loopback port and runs three bounded phases with the same clients:
+1. GET /healthz for --seconds: the server's plain request rate;
+2. POST /api/v1/appointments for --seconds, each client booking its own slots: bookings/s, p50/p99;
+3. a race: every client tries every hot slot once (clients x 50 requests): exactly 50 may succeed.
+Double bookings are counted from the database at the end (must be 0). Only 127.0.0.1 is contacted.
+"""
+import argparse
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DB_NAME = "clinic_bench"
+HOT_SLOTS = 50
+MAX_REQUESTS_PER_CLIENT = 5000  # a hard bound on each phase besides the time limit
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _recreate_database(admin_url):
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def _environment(database_url, instance):
+    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance, "FLASK_APP": "wsgi",
+           "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789", "LOG_LEVEL": "WARNING",
+           "CLINIC_MAX_APPOINTMENTS_PER_DAY": "100000", "SCHEDULER_AUTOSTART": "false"}
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def _load_data(env, clients, per_client):
+    """Directory, slots, patients and bearer tokens, written straight through the services."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    from clinic import directory
+    from clinic.models import Slot
+    from core import accounts, auth, clock
+    from core.app import create_app
+    from core.extensions import db
+    from core.identity import make_id_number
+    from core.types import new_id
+
+    app = create_app({"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024})
+    start = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    with app.app_context():
+        inst = directory.save_institution({"code": "BENCH", "name": "Bench Clinic", "kind": "primary"})
+        lanes, tokens = [], []
+        for i in range(clients + 1):
+            doctor = directory.save_doctor({"practitioner_id": f"bench-{i}", "name": f"Bench Dr {i}",
+                                            "specialties": ["general_medicine"], "institution_ids": [inst.id]})
+            hot_lane = i == clients
+            count = HOT_SLOTS if hot_lane else per_client
+            # Hot slots lie after every private slot, so no patient's own bookings overlap them.
+            base = start + timedelta(minutes=15 * per_client + 60) if hot_lane else start
+            rows = [{"id": new_id(), "doctor_id": doctor.id, "institution_id": inst.id, "kind": "in_person",
+                     "session": "morning", "local_date": (base + timedelta(minutes=15 * k)).date(),
+                     "starts_at": base + timedelta(minutes=15 * k), "ends_at": base + timedelta(minutes=15 * k + 15),
+                     "capacity": 1, "booked": 0, "held": 0, "status": "open", "flagged": False}
+                    for k in range(count)]
+            db.session.execute(Slot.__table__.insert(), rows)
+            lanes.append([row["id"] for row in rows])
+        for i in range(clients):
+            user = accounts.register_patient(f"Bench {i}", make_id_number("330203", date(1980, 1, 1), i + 1),
+                                             f"137{i:08d}", "benchpass1")
+            tokens.append(auth.issue_token(user)[0])
+        db.session.commit()
+        db.engine.dispose()
+    return tokens, lanes[:clients], lanes[clients]
+
+
+def _client_thread(url, mode, headers, slot_ids, deadline, results):
+    session = requests.Session()
+    done = 0
+    while done < MAX_REQUESTS_PER_CLIENT and (deadline is None or time.perf_counter() < deadline):
+        if mode == "healthz":
+            began = time.perf_counter()
+            status = session.get(f"{url}/healthz", timeout=30).status_code
+        else:
+            if done >= len(slot_ids):
+                break
+            began = time.perf_counter()
+            status = session.post(f"{url}/api/v1/appointments", headers=headers, timeout=30,
+                                  json={"slot_id": slot_ids[done], "kind": "in_person", "channel": "app"}).status_code
+        results.append((status, time.perf_counter() - began))
+        done += 1
+
+
+def _client_process(job):
+    """One process running a share of the clients as threads (the GIL would otherwise cap the client)."""
+    url, mode, seconds, shares = job
+    results = []
+    deadline = time.perf_counter() + seconds if seconds else None
+    threads = [threading.Thread(target=_client_thread, args=(url, mode, {"Authorization": f"Bearer {token}"},
+                                                            slots, deadline, results)) for token, slots in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _phase(url, mode, seconds, shares, processes):
+    jobs = [(url, mode, seconds, shares[p::processes]) for p in range(processes)]
+    began = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        results = [r for chunk in pool.map(_client_process, jobs) for r in chunk]
+    return results, time.perf_counter() - began
+
+
+def _percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def _double_bookings(database_url):
+    with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
+        over = conn.execute("SELECT count(*) FROM slots WHERE booked > capacity").fetchone()[0]
+        excess = conn.execute("""SELECT coalesce(sum(n - capacity), 0) FROM (
+            SELECT s.capacity, count(a.id) AS n FROM slots s JOIN appointments a ON a.slot_id = s.id
+            WHERE a.status <> 'cancelled' GROUP BY s.id, s.capacity) t WHERE n > capacity""").fetchone()[0]
+        mismatch = conn.execute("""SELECT count(*) FROM slots s WHERE s.booked <> (
+            SELECT count(*) FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')""").fetchone()[0]
+        booked = conn.execute("SELECT count(*) FROM appointments").fetchone()[0]
+    return int(over) + int(excess), int(mismatch), int(booked)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=64)
+    parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--no-fhir-sync", action="store_true",
+                        help="skip the FHIR Slot/Appointment writes (CLINIC_FHIR_SYNC=false), to see their cost")
+    args = parser.parse_args()
+    if "@127.0.0.1:" not in args.admin_url:
+        parser.error("the benchmark only talks to 127.0.0.1")
+    per_client = min(MAX_REQUESTS_PER_CLIENT, int(args.seconds * 200) + 50)
+    database_url = args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
+    _recreate_database(args.admin_url)
+    instance = tempfile.mkdtemp(prefix="booking-bench-")
+    env = _environment(database_url, instance)
+    env["CLINIC_FHIR_SYNC"] = "false" if args.no_fhir_sync else "true"
+    subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    print(f"loading {args.clients} patients, {args.clients * per_client + HOT_SLOTS} slots ...", flush=True)
+    tokens, lanes, hot = _load_data(env, args.clients, per_client)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(BIN / "gunicorn"), "--worker-class", "gthread", "-w", str(args.workers), "--threads",
+               str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    log = open(Path(instance) / "gunicorn.log", "w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        processes = max(1, min(args.processes, args.clients))
+        health, health_time = _phase(url, "healthz", args.seconds, [(t, []) for t in tokens], processes)
+        bookings, booking_time = _phase(url, "book", args.seconds, list(zip(tokens, lanes)), processes)
+        race_shares = [(t, random.Random(i).sample(hot, len(hot))) for i, t in enumerate(tokens)]
+        race, _ = _phase(url, "book", None, race_shares, processes)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    double, mismatch, total = _double_bookings(database_url)
+    if not args.keep_db:
+        _recreate_database(args.admin_url)
+    health_rate = sum(s == 200 for s, _ in health) / health_time
+    booked = [lat for s, lat in bookings if s == 201]
+    booking_rate = len(booked) / booking_time
+    latencies = [lat for _, lat in bookings]
+    race_status = [s for s, _ in race]
+    print(f"command: {' '.join(command[1:])}  (clients {args.clients}, {args.seconds:g} s per phase, "
+          f"FHIR sync {env['CLINIC_FHIR_SYNC']})")
+    print(f"healthz: {health_rate:.0f} req/s ({len(health)} requests, {sum(s != 200 for s, _ in health)} errors)")
+    print(f"booking: {booking_rate:.0f} bookings/s = {100 * booking_rate / health_rate:.0f}% of healthz "
+          f"({len(booked)} booked, {sum(s >= 500 for s, _ in bookings)} 5xx, {len(bookings) - len(booked)} not 201)")
+    print(f"booking latency: p50 {1000 * _percentile(latencies, 0.5):.1f} ms, "
+          f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms, mean {1000 * statistics.mean(latencies):.1f} ms")
+    print(f"race for {HOT_SLOTS} hot slots: {race_status.count(201)} booked, {race_status.count(409)} refused (409), "
+          f"{sum(s >= 500 for s in race_status)} 5xx")
+    print(f"database: {total} appointments, double bookings {double}, slot counters out of step {mismatch}")
+    return 0 if double == 0 and mismatch == 0 and race_status.count(201) == HOT_SLOTS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

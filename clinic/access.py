@@ -1,0 +1,82 @@
+"""Who may see and do what in the clinic, and the care relationships clinic grants to core.auth.
+
+A patient sees only their own appointments; a doctor those booked with them; an admin all. Anything
+else answers 404, not 403, so ids cannot be probed. A doctor cares for a patient who has a
+non-cancelled appointment with them or has signed with them as family doctor.
+"""
+from sqlalchemy import select
+
+from clinic.directory import doctor_for_actor
+from clinic.models import Appointment, FamilyDoctorBinding
+from core import auth
+from core.errors import ApiError
+from core.extensions import db
+
+CARE = "cares_for_patient"
+NOT_FOUND = "No such appointment."
+
+
+def own_doctor_id(actor):
+    """The doctor id of a doctor actor, or None."""
+    doctor = doctor_for_actor(actor)
+    return doctor.id if doctor else None
+
+
+def can_see_appointment(actor, appt):
+    """True when `actor` may see `appt`."""
+    if actor.is_admin:
+        return True
+    if actor.role == "patient":
+        return appt.patient_id == actor.patient_id
+    if actor.role == "doctor":
+        return appt.doctor_id == own_doctor_id(actor)
+    return False
+
+
+def visible_appointment(actor, appointment_id):
+    """The appointment if `actor` may see it, else 404."""
+    appt = db.session.get(Appointment, appointment_id, populate_existing=True)
+    if appt is None or not can_see_appointment(actor, appt):
+        raise ApiError(404, "not_found", NOT_FOUND)
+    return appt
+
+
+def require_doctor_of(actor, doctor_id):
+    """Admins may manage any doctor's schedule; a doctor only their own (403 otherwise)."""
+    if actor.is_admin:
+        return
+    if actor.role != "doctor" or own_doctor_id(actor) != doctor_id:
+        raise ApiError(403, "forbidden", "You may only manage your own schedule.")
+
+
+def cares_for_patient(actor, patient_id):
+    """True when the doctor has a non-cancelled appointment with, or a family-doctor contract for, the patient."""
+    doctor_id = own_doctor_id(actor)
+    if doctor_id is None or not patient_id:
+        return False
+    booked = db.session.scalar(select(Appointment.id).where(
+        Appointment.doctor_id == doctor_id, Appointment.patient_id == patient_id,
+        Appointment.status != "cancelled").limit(1))
+    if booked:
+        return True
+    return db.session.scalar(select(FamilyDoctorBinding.id).where(
+        FamilyDoctorBinding.doctor_id == doctor_id, FamilyDoctorBinding.patient_id == patient_id)) is not None
+
+
+def patients_cared_for(actor):
+    """Every patient id the doctor cares for through appointments or family-doctor contracts."""
+    doctor_id = own_doctor_id(actor)
+    if doctor_id is None:
+        return set()
+    booked = db.session.scalars(select(Appointment.patient_id).distinct().where(
+        Appointment.doctor_id == doctor_id, Appointment.status != "cancelled"))
+    signed = db.session.scalars(select(FamilyDoctorBinding.patient_id).where(FamilyDoctorBinding.doctor_id == doctor_id))
+    return set(booked) | set(signed)
+
+
+def register():
+    """Install the providers with the kernel (idempotent)."""
+    auth.register_relationship(CARE, cares_for_patient)
+    auth.register_patient_scope(patients_cared_for)
+
+

@@ -1,0 +1,217 @@
+"""Booking, cancelling and rescheduling: capacity and conflicts decided by the database.
+
+Every write path takes its locks in one order (the patient's day row, then slots by id, then the
+appointment row), so two requests never wait on each other in a cycle:
+- the patient's day row: a conditional update `active < limit` caps appointments per day and
+  serialises one patient's bookings, so the overlap check that follows cannot race;
+- the slot: `UPDATE slots SET booked = booked + 1 WHERE id = :id AND booked + held < capacity`;
+- the appointment: status changes are `UPDATE ... WHERE status = :expected`.
+On SQLite `begin_write()` takes the database write lock first instead (see clinic.dbutil).
+"""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from clinic import eligibility, fhir_sync, reminders, waitlist
+from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, insert_ignore,
+                           insert_or_increment)
+from clinic.models import Appointment, Doctor, PatientBookingDay, Slot
+from clinic.transitions import ACTIVE, can_transition
+from core import clock
+from core.audit import record_access
+from core.errors import ApiError
+from core.extensions import db
+
+
+def _conflict(code, detail, **extra):
+    return ApiError(409, code, detail, **extra)
+
+
+def patient_of(actor):
+    """The (patient_id, user_id) of a patient actor; 403 for anyone else."""
+    if actor.role != "patient" or not actor.patient_id:
+        raise ApiError(403, "forbidden", "Only patients book appointments for themselves.")
+    return actor.patient_id, actor.user_id
+
+
+def bookable_slot(slot_id, kind):
+    """The slot if it exists, is of `kind`, in the future and open (404 / 422 / 409 otherwise)."""
+    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id)
+                             .options(joinedload(Slot.doctor), joinedload(Slot.institution))
+                             .execution_options(populate_existing=True))
+    if slot is None or slot.status == "cancelled":
+        raise ApiError(404, "not_found", "No such slot.")
+    if kind and slot.kind != kind:
+        raise ApiError(422, "validation_error", "One or more fields are invalid.", title="Request validation failed",
+                       errors=[{"field": "kind", "message": f"the slot is for {slot.kind} consultations"}])
+    if slot.starts_at <= clock.now():
+        raise _conflict("slot_in_past", "That slot has already started.")
+    if slot.status != "open":
+        raise _conflict("slot_unavailable", "That slot is no longer offered.")
+    return slot
+
+
+def _lock_day(patient_id, day, increment):
+    """Take the patient's day row (and count one more appointment when `increment`); 409 over the limit."""
+    if increment:  # one upsert: insert with 1, or add 1 below the limit (taking the row lock)
+        limit = current_app.config["CLINIC_MAX_APPOINTMENTS_PER_DAY"]
+        if insert_or_increment(PatientBookingDay, {"patient_id": patient_id, "day": day}, ["patient_id", "day"],
+                               "active", below=limit) is None:
+            raise _conflict("daily_limit_reached", f"You already hold {limit} appointments on that day.")
+        return
+    insert_ignore(PatientBookingDay, [{"patient_id": patient_id, "day": day, "active": 0}], ["patient_id", "day"])
+    # Lock only: a no-op update still takes the row lock.
+    conditional_update(PatientBookingDay, [PatientBookingDay.patient_id == patient_id, PatientBookingDay.day == day],
+                       {"active": PatientBookingDay.active})
+
+
+def _release_day(patient_id, day):
+    conditional_update(PatientBookingDay, [PatientBookingDay.patient_id == patient_id, PatientBookingDay.day == day,
+                                           PatientBookingDay.active > 0], {"active": PatientBookingDay.active - 1})
+
+
+def _check_overlap(patient_id, starts_at, ends_at, exclude_id=None):
+    stmt = select(Appointment.id).where(Appointment.patient_id == patient_id, Appointment.status.in_(ACTIVE),
+                                        Appointment.starts_at < ends_at, Appointment.ends_at > starts_at)
+    if exclude_id:
+        stmt = stmt.where(Appointment.id != exclude_id)
+    clash = db.session.scalar(stmt.limit(1))
+    if clash:
+        raise _conflict("conflicting_appointment", "You already have an appointment at that time.",
+                        appointment_id=clash)
+
+
+def _take_place(slot_id, from_hold=False):
+    """Take one place in the slot; a waitlist offer converts its hold instead (409 when full).
+    Returns the slot's new (booked, held)."""
+    where = [Slot.id == slot_id, Slot.status == "open"]
+    if from_hold:
+        taken = conditional_update_returning(Slot, [*where, Slot.held > 0],
+                                             {"booked": Slot.booked + 1, "held": Slot.held - 1}, Slot.booked, Slot.held)
+    else:
+        taken = conditional_update_returning(Slot, [*where, Slot.booked + Slot.held < Slot.capacity],
+                                             {"booked": Slot.booked + 1}, Slot.booked, Slot.held)
+    if taken is None:
+        raise _conflict("slot_full", "That slot is fully booked.")
+    return taken
+
+
+def _free_place(slot_id):
+    conditional_update(Slot, [Slot.id == slot_id, Slot.booked > 0], {"booked": Slot.booked - 1})
+
+
+def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=False):
+    """Book a slot for the calling patient: 201, or 409 (full / conflict / limit), 422 (not eligible)."""
+    patient_id, user_id = patient_of(actor)
+    slot = bookable_slot(slot_id, kind)
+    body = {"slot_id": slot_id, "kind": slot.kind, "reason": reason, "channel": channel}
+    if slot.kind == "online":
+        eligibility.ensure_eligible(actor, patient_id, slot, body)
+    begin_write()
+    _lock_day(patient_id, slot.local_date, increment=True)
+    _check_overlap(patient_id, slot.starts_at, slot.ends_at)
+    booked, held = _take_place(slot.id, from_hold)
+    set_committed_value(slot, "booked", booked)
+    set_committed_value(slot, "held", held)
+    appt = Appointment(patient_id=patient_id, user_id=user_id, doctor_id=slot.doctor_id,
+                       institution_id=slot.institution_id, slot_id=slot.id, kind=slot.kind, channel=channel,
+                       reason=reason, status="booked", fee_fen=slot.doctor.consult_fee_fen, starts_at=slot.starts_at,
+                       ends_at=slot.ends_at, local_date=slot.local_date, session=slot.session,
+                       slot_minutes=int((slot.ends_at - slot.starts_at).total_seconds() // 60),
+                       booked_at=clock.now())
+    db.session.add(appt)
+    db.session.flush()
+    for name, value in (("slot", slot), ("doctor", slot.doctor), ("institution", slot.institution)):
+        set_committed_value(appt, name, value)  # already loaded: the response needs no lazy loads
+    reminders.schedule_reminders(appt)
+    fhir_sync.sync_slots([slot])
+    fhir_sync.sync_appointment(appt)
+    record_access(actor, "create", f"Appointment/{appt.id}", f"Patient/{patient_id}")
+    return appt
+
+
+def transition(appt, target, **values):
+    """Move `appt` to `target` if the state table allows it and nobody changed it meanwhile (409 otherwise)."""
+    if not can_transition(appt.status, target):
+        raise _conflict("illegal_transition", f"An appointment that is {appt.status} cannot become {target}.",
+                        current_status=appt.status, requested_status=target)
+    changed = conditional_update(Appointment, [Appointment.id == appt.id, Appointment.status == appt.status],
+                                 {"status": target, "updated_at": clock.now(), **values})
+    if not changed:
+        raise _conflict("appointment_changed", "The appointment was changed meanwhile; reload it.")
+    db.session.refresh(appt)
+    return appt
+
+
+def _check_owner_change(actor, appt, action):
+    if actor.is_admin:
+        return
+    if actor.role != "patient" or appt.patient_id != actor.patient_id:
+        raise ApiError(403, "forbidden", f"Only the patient or an administrator may {action} this appointment.")
+    cutoff = timedelta(minutes=current_app.config["CLINIC_CANCEL_CUTOFF_MINUTES"])
+    if appt.status == "booked" and clock.now() > appt.starts_at - cutoff:
+        raise _conflict("cutoff_passed", f"Appointments can only be changed up to {cutoff} before they start.",
+                        cutoff_minutes=int(cutoff.total_seconds() // 60))
+
+
+def cancel_appointment(actor, appt):
+    """Cancel a booked appointment (patients up to the cut-off) and free its place for the waitlist."""
+    _check_owner_change(actor, appt, "cancel")
+    if not can_transition(appt.status, "cancelled"):
+        transition(appt, "cancelled")  # raises the 409 with the state table's answer
+    begin_write()
+    _lock_day(appt.patient_id, appt.local_date, increment=False)
+    _free_place(appt.slot_id)
+    transition(appt, "cancelled", cancelled_at=clock.now())
+    _release_day(appt.patient_id, appt.local_date)
+    reminders.cancel_reminders(appt.id)
+    slot = db.session.get(Slot, appt.slot_id, populate_existing=True)
+    waitlist.offer_freed_place(slot)
+    fhir_sync.sync_slots([slot])
+    fhir_sync.sync_appointment(appt)
+    record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="cancelled")
+    return appt
+
+
+def reschedule_appointment(actor, appt, new_slot_id):
+    """Move a booked appointment to another slot atomically: the new place is taken or nothing changes."""
+    _check_owner_change(actor, appt, "reschedule")
+    if appt.status != "booked":
+        raise _conflict("illegal_transition", f"An appointment that is {appt.status} cannot be rescheduled.",
+                        current_status=appt.status, requested_status="booked")
+    if new_slot_id == appt.slot_id:
+        raise _conflict("same_slot", "The appointment is already in that slot.")
+    slot = bookable_slot(new_slot_id, appt.kind)
+    if slot.kind == "online":
+        eligibility.ensure_eligible(actor, appt.patient_id, slot, {"slot_id": slot.id, "kind": slot.kind,
+                                                                    "reason": appt.reason, "channel": appt.channel})
+    old_slot_id, old_day = appt.slot_id, appt.local_date
+    begin_write()
+    for day in sorted({old_day, slot.local_date}):
+        _lock_day(appt.patient_id, day, increment=(day == slot.local_date and day != old_day))
+    _check_overlap(appt.patient_id, slot.starts_at, slot.ends_at, exclude_id=appt.id)
+    for slot_id in sorted((old_slot_id, slot.id)):  # slots in id order; failure rolls everything back
+        _take_place(slot_id) if slot_id == slot.id else _free_place(slot_id)
+    doctor = db.session.get(Doctor, slot.doctor_id)
+    moved = conditional_update(Appointment, [Appointment.id == appt.id, Appointment.status == "booked",
+                                             Appointment.slot_id == old_slot_id], {
+        "slot_id": slot.id, "doctor_id": slot.doctor_id, "institution_id": slot.institution_id,
+        "starts_at": slot.starts_at, "ends_at": slot.ends_at, "local_date": slot.local_date, "session": slot.session,
+        "slot_minutes": int((slot.ends_at - slot.starts_at).total_seconds() // 60),
+        "fee_fen": doctor.consult_fee_fen, "updated_at": clock.now()})
+    if not moved:
+        raise _conflict("appointment_changed", "The appointment was changed meanwhile; reload it.")
+    if old_day != slot.local_date:
+        _release_day(appt.patient_id, old_day)
+    db.session.refresh(appt)
+    reminders.cancel_reminders(appt.id)
+    reminders.schedule_reminders(appt)
+    old_slot = db.session.get(Slot, old_slot_id, populate_existing=True)
+    waitlist.offer_freed_place(old_slot)
+    fhir_sync.sync_slots([old_slot, db.session.get(Slot, slot.id, populate_existing=True)])
+    fhir_sync.sync_appointment(appt)
+    record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="rescheduled")
+    return appt

@@ -1,0 +1,47 @@
+"""`flask clinic ...`: generate slots now, rewrite the FHIR views."""
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core.extensions import db
+
+clinic_cli = AppGroup("clinic", help="Directory, schedules and appointments.")
+
+
+@clinic_cli.command("generate-slots")
+@click.option("--days", type=int, default=None, help="Horizon in days (default CLINIC_SLOT_HORIZON_DAYS).")
+def generate_slots_command(days):
+    """Extend the generated slots to the horizon (what the daily job does)."""
+    from clinic import slots
+
+    created = slots.generate_slots(horizon_days=days)
+    db.session.commit()
+    click.echo(f"{len(created)} new slots")
+
+
+@clinic_cli.command("fhir-sync")
+def fhir_sync_command():
+    """Rewrite every FHIR view (Organization ... Appointment) from the clinic tables."""
+    from clinic import fhir_sync
+    from clinic.models import Appointment, Doctor, Institution, Slot
+
+    if not fhir_sync.enabled():
+        raise click.ClickException("FHIR sync is off (records not installed or CLINIC_FHIR_SYNC=False).")
+    with click.progressbar(length=4, label="syncing") as bar:
+        for inst in db.session.scalars(select(Institution)):
+            fhir_sync.sync_institution(inst)
+        bar.update(1)
+        for doctor in db.session.scalars(select(Doctor)):
+            fhir_sync.sync_doctor(doctor)
+        bar.update(1)
+        fhir_sync.sync_slots(list(db.session.scalars(select(Slot))))
+        bar.update(1)
+        for appt in db.session.scalars(select(Appointment)):
+            fhir_sync.sync_appointment(appt)
+        bar.update(1)
+    db.session.commit()
+
+
+def init_app(app):
+    """Register the clinic command group."""
+    app.cli.add_command(clinic_cli)

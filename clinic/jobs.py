@@ -1,0 +1,35 @@
+"""The clinic's periodic sweeps (run by the scheduler leader; tests call these functions directly)."""
+from flask import current_app
+
+from clinic import idempotency, reminders, slots, waitlist
+from core.scheduler import register_periodic
+
+
+@register_periodic("clinic.extend_slots", seconds=24 * 3600)
+def extend_slots():
+    """Extend the rolling horizon of generated slots."""
+    return len(slots.generate_slots())
+
+
+@register_periodic("clinic.send_reminders", seconds=60)
+def send_reminders():
+    """Send due appointment reminders (each once)."""
+    return reminders.send_due_reminders()
+
+
+@register_periodic("clinic.mark_noshows", seconds=300)
+def mark_noshows():
+    """Mark appointments never checked in as noshow."""
+    return reminders.mark_noshows()
+
+
+@register_periodic("clinic.expire_waitlist_offers", seconds=60)
+def expire_waitlist_offers():
+    """Expire waitlist holds and offer the places to the next in line."""
+    return waitlist.expire_offers()
+
+
+@register_periodic("clinic.purge_idempotency_keys", seconds=3600)
+def purge_idempotency_keys():
+    """Forget Idempotency-Keys older than their retention."""
+    return idempotency.purge_keys(current_app.config["CLINIC_IDEMPOTENCY_TTL_HOURS"])

@@ -1,0 +1,1 @@
+"""marshmallow schemas of the clinic API (bodies, queries and responses)."""

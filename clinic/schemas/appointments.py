@@ -1,0 +1,112 @@
+"""Schemas of appointments, queue positions, waitlist entries, notifications and reports."""
+import json
+
+from marshmallow import Schema, fields, validate
+
+from clinic.models.booking import APPOINTMENT_STATUSES, CHANNELS
+from clinic.models.scheduling import KINDS
+from clinic.reports import GROUPS
+from clinic.schemas.common import UTCDateTimeField
+from clinic.schemas.directory import DoctorBriefSchema, InstitutionBriefSchema
+from clinic.schemas.scheduling import SlotSchema
+
+SHORT_ID = validate.Length(min=1, max=64)
+
+
+class AppointmentCreateSchema(Schema):
+    slot_id = fields.String(required=True, validate=SHORT_ID)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+    channel = fields.String(load_default="app", validate=validate.OneOf(CHANNELS))
+
+
+class AppointmentSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    patient_id = fields.String()
+    kind = fields.String()
+    channel = fields.String()
+    reason = fields.String(allow_none=True)
+    slot = fields.Nested(SlotSchema)
+    doctor = fields.Nested(DoctorBriefSchema)
+    institution = fields.Nested(InstitutionBriefSchema)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    local_date = fields.Date()
+    session = fields.String()
+    fee_fen = fields.Integer(metadata={"description": "Fee in fen (integer)"})
+    queue_number = fields.Integer(allow_none=True)
+    booked_at = fields.DateTime()
+    checked_in_at = fields.DateTime(allow_none=True)
+    called_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+
+
+class AppointmentQuerySchema(Schema):
+    date = fields.Date(metadata={"description": "Local date (a doctor's day list)"})
+    status = fields.String(validate=validate.OneOf(APPOINTMENT_STATUSES))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class RescheduleSchema(Schema):
+    slot_id = fields.String(required=True, validate=SHORT_ID)
+
+
+class QueuePositionSchema(Schema):
+    appointment_id = fields.String()
+    status = fields.String()
+    position = fields.Integer(allow_none=True, metadata={"description": "1 = next; 0 = in consultation"})
+    queue_number = fields.Integer(allow_none=True)
+    estimated_wait_minutes = fields.Integer(allow_none=True)
+
+
+class WaitlistCreateSchema(Schema):
+    doctor_id = fields.String(required=True, validate=SHORT_ID)
+    date = fields.Date(required=True, metadata={"description": "Local date wanted"})
+
+
+class WaitlistSchema(Schema):
+    id = fields.String()
+    doctor_id = fields.String()
+    date = fields.Date(attribute="day")
+    status = fields.String()
+    joined_at = fields.DateTime()
+    offered_slot_id = fields.String(allow_none=True)
+    offer_expires_at = fields.DateTime(allow_none=True)
+    appointment_id = fields.String(allow_none=True)
+
+
+class WaitlistAcceptSchema(Schema):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+    channel = fields.String(load_default="app", validate=validate.OneOf(CHANNELS))
+
+
+class NotificationSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String(allow_none=True)
+    data = fields.Function(lambda row: json.loads(row.data) if row.data else {})
+    is_read = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class NotificationQuerySchema(Schema):
+    unread = fields.Boolean(metadata={"description": "Only unread notifications"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class ReportQuerySchema(Schema):
+    from_ = UTCDateTimeField(data_key="from", required=True)
+    to = UTCDateTimeField(required=True)
+    group_by = fields.String(load_default="institution", validate=validate.OneOf(GROUPS))
+
+
+class WaitingTimeRowSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    consultations = fields.Integer()
+    average_wait_minutes = fields.Float()
+    median_wait_minutes = fields.Float()

@@ -1,0 +1,130 @@
+"""Appointment endpoints: book, list, read, cancel, reschedule, check in, call, finish, queue position."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from clinic import booking, queue
+from clinic.access import own_doctor_id, visible_appointment
+from clinic.idempotency import HEADER_DOC, idempotent
+from clinic.models import Appointment
+from clinic.schemas.appointments import (AppointmentCreateSchema, AppointmentQuerySchema, AppointmentSchema,
+                                         QueuePositionSchema, RescheduleSchema)
+from core.audit import record_access
+from core.auth import current_actor, require_role
+from core.extensions import db
+
+bp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="Appointments and the queue")
+
+
+@bp.route("")
+class Appointments(MethodView):
+    @require_role()
+    @bp.arguments(AppointmentQuerySchema, location="query")
+    @bp.response(200, AppointmentSchema(many=True))
+    def get(self, query):
+        """The caller's appointments (a doctor: their own, `date` for a day list; admins: all)."""
+        actor = current_actor()
+        stmt = select(Appointment)
+        if actor.role == "patient":
+            stmt = stmt.where(Appointment.patient_id == actor.patient_id)
+        elif actor.role == "doctor":
+            stmt = stmt.where(Appointment.doctor_id == (own_doctor_id(actor) or ""))
+        elif not actor.is_admin:
+            return []
+        if query.get("date"):
+            stmt = stmt.where(Appointment.local_date == query["date"])
+        if query.get("status"):
+            stmt = stmt.where(Appointment.status == query["status"])
+        order = (Appointment.queue_number, Appointment.starts_at) if query.get("date") else (Appointment.starts_at,)
+        rows = list(db.session.scalars(stmt.order_by(*order, Appointment.id).limit(query["limit"])
+                                       .offset(query["offset"])))
+        record_access(actor, "search", "Appointment", f"Patient/{actor.patient_id}" if actor.patient_id else None,
+                      detail={"returned": len(rows)})
+        return rows
+
+    @require_role("patient")
+    @idempotent
+    @bp.doc(parameters=[HEADER_DOC])
+    @bp.arguments(AppointmentCreateSchema)
+    @bp.response(201, AppointmentSchema)
+    def post(self, body):
+        """Book a slot. 409 when full or conflicting; 422 `not_eligible` with reasons and referral."""
+        return booking.book_slot(current_actor(), body["slot_id"], body["kind"], body.get("reason"), body["channel"])
+
+
+def _visible(appointment_id, action="read"):
+    actor = current_actor()
+    appt = visible_appointment(actor, appointment_id)
+    if action == "read":
+        record_access(actor, "read", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}")
+    return actor, appt
+
+
+@bp.route("/<string:appointment_id>")
+class AppointmentById(MethodView):
+    @require_role()
+    @bp.response(200, AppointmentSchema)
+    def get(self, appointment_id):
+        """One appointment (404 unless it is yours, your patient's, or you are an admin)."""
+        return _visible(appointment_id)[1]
+
+
+@bp.route("/<string:appointment_id>/cancel")
+class Cancel(MethodView):
+    @require_role()
+    @idempotent
+    @bp.doc(parameters=[HEADER_DOC])
+    @bp.response(200, AppointmentSchema)
+    def post(self, appointment_id):
+        """Cancel (patients up to the cut-off before the start); the place goes to the waitlist."""
+        return booking.cancel_appointment(*_visible(appointment_id, "cancel"))
+
+
+@bp.route("/<string:appointment_id>/reschedule")
+class Reschedule(MethodView):
+    @require_role()
+    @idempotent
+    @bp.doc(parameters=[HEADER_DOC])
+    @bp.arguments(RescheduleSchema)
+    @bp.response(200, AppointmentSchema)
+    def post(self, body, appointment_id):
+        """Move to another slot atomically (409 and no change when the new slot is full)."""
+        actor, appt = _visible(appointment_id, "reschedule")
+        return booking.reschedule_appointment(actor, appt, body["slot_id"])
+
+
+@bp.route("/<string:appointment_id>/check-in")
+class CheckIn(MethodView):
+    @require_role()
+    @bp.response(200, QueuePositionSchema)
+    def post(self, appointment_id):
+        """Check in (desk, kiosk, or the online waiting room): get a queue number and position."""
+        appt = queue.check_in(*_visible(appointment_id, "check-in"))
+        return queue.queue_position(appt)
+
+
+@bp.route("/<string:appointment_id>/call")
+class Call(MethodView):
+    @require_role("doctor", "admin")
+    @bp.response(200, AppointmentSchema)
+    def post(self, appointment_id):
+        """The doctor calls the patient in: the consultation starts."""
+        return queue.call_patient(*_visible(appointment_id, "call"))
+
+
+@bp.route("/<string:appointment_id>/finish")
+class Finish(MethodView):
+    @require_role("doctor", "admin")
+    @bp.response(200, AppointmentSchema)
+    def post(self, appointment_id):
+        """The doctor ends the consultation (its duration feeds the wait estimates)."""
+        return queue.finish_consultation(*_visible(appointment_id, "finish"))
+
+
+@bp.route("/<string:appointment_id>/queue")
+class QueuePosition(MethodView):
+    @require_role()
+    @bp.response(200, QueuePositionSchema)
+    def get(self, appointment_id):
+        """Position in the doctor's queue and the estimated wait."""
+        return queue.queue_position(_visible(appointment_id, "queue")[1])

@@ -1,0 +1,50 @@
+"""The caller's notification inbox."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select, update
+
+from clinic.models import Notification
+from clinic.schemas.appointments import NotificationQuerySchema, NotificationSchema
+from core.auth import current_actor, require_role
+from core.errors import ApiError
+from core.extensions import db
+
+bp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="Notification inbox")
+
+
+@bp.route("")
+class Notifications(MethodView):
+    @require_role()
+    @bp.arguments(NotificationQuerySchema, location="query")
+    @bp.response(200, NotificationSchema(many=True))
+    def get(self, query):
+        """The caller's notifications, newest first."""
+        stmt = select(Notification).where(Notification.user_id == current_actor().user_id)
+        if query.get("unread"):
+            stmt = stmt.where(Notification.is_read.is_(False))
+        return list(db.session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id)
+                                       .limit(query["limit"])))
+
+
+@bp.route("/<string:notification_id>/read")
+class MarkRead(MethodView):
+    @require_role()
+    @bp.response(200, NotificationSchema)
+    def post(self, notification_id):
+        """Mark one notification read (404 unless it is yours)."""
+        row = db.session.get(Notification, notification_id)
+        if row is None or row.user_id != current_actor().user_id:
+            raise ApiError(404, "not_found", "No such notification.")
+        row.is_read = True
+        db.session.flush()
+        return row
+
+
+@bp.route("/read-all")
+class MarkAllRead(MethodView):
+    @require_role()
+    @bp.response(204)
+    def post(self):
+        """Mark every notification of the caller read."""
+        db.session.execute(update(Notification).where(Notification.user_id == current_actor().user_id,
+                                                      Notification.is_read.is_(False)).values(is_read=True))

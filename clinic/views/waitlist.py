@@ -1,0 +1,47 @@
+"""Waitlist endpoints: join the line for a doctor and day, accept a held place, leave."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from clinic import waitlist
+from clinic.idempotency import HEADER_DOC, idempotent
+from clinic.schemas.appointments import AppointmentSchema, WaitlistAcceptSchema, WaitlistCreateSchema, WaitlistSchema
+from core.auth import current_actor, require_role
+
+bp = Blueprint("waitlist", __name__, url_prefix="/api/v1/waitlist", description="Waitlist for a doctor and day")
+
+
+@bp.route("")
+class Waitlist(MethodView):
+    @require_role("patient")
+    @bp.response(200, WaitlistSchema(many=True))
+    def get(self):
+        """The caller's waitlist entries."""
+        return waitlist.my_entries(current_actor())
+
+    @require_role("patient")
+    @bp.arguments(WaitlistCreateSchema)
+    @bp.response(201, WaitlistSchema)
+    def post(self, body):
+        """Join the line for a doctor on a local date; a freed place is held for you and notified."""
+        return waitlist.join_waitlist(current_actor(), body["doctor_id"], body["date"])
+
+
+@bp.route("/<string:entry_id>/accept")
+class Accept(MethodView):
+    @require_role("patient")
+    @idempotent
+    @bp.doc(parameters=[HEADER_DOC])
+    @bp.arguments(WaitlistAcceptSchema)
+    @bp.response(201, AppointmentSchema)
+    def post(self, body, entry_id):
+        """Book the place held for you (409 when the offer has expired)."""
+        return waitlist.accept_offer(current_actor(), entry_id, body.get("reason"), body["channel"])
+
+
+@bp.route("/<string:entry_id>/cancel")
+class Leave(MethodView):
+    @require_role("patient")
+    @bp.response(200, WaitlistSchema)
+    def post(self, entry_id):
+        """Leave the line (a held place passes to the next patient)."""
+        return waitlist.leave_waitlist(current_actor(), entry_id)

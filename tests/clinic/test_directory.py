@@ -1,0 +1,55 @@
+"""The directory API (admins manage it) and the look-ups risk control uses."""
+from clinic.directory import nearest_institutions
+
+
+def _institution(client, admin, code, lat, lon, **extra):
+    r = client.post("/api/v1/institutions", headers=admin, json={
+        "code": code, "name": f"Institution {code}", "kind": "primary", "district": "Haishu",
+        "latitude": lat, "longitude": lon, **extra})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_admins_manage_institutions_and_doctors(client, accounts):
+    _, admin = accounts.admin()
+    _, patient = accounts.patient()
+    inst = _institution(client, admin, "NB-1", 29.87, 121.55)
+    assert inst["timezone"] == "Asia/Shanghai"
+    assert client.post("/api/v1/institutions", headers=patient, json={"code": "x"}).status_code == 403
+    assert client.post("/api/v1/institutions", headers=admin, json={
+        "code": "NB-1", "name": "dup", "kind": "primary"}).status_code == 409
+    assert client.post("/api/v1/institutions", headers=admin, json={
+        "code": "NB-2", "name": "bad tz", "kind": "primary", "timezone": "Mars/Olympus"}).status_code == 422
+    r = client.post("/api/v1/doctors", headers=admin, json={
+        "practitioner_id": "prac-1", "name": "Dr Wang", "title": "Chief physician", "specialties": ["hypertension"],
+        "institution_ids": [inst["id"]], "consult_fee_fen": 2500, "online": True, "in_person": False})
+    assert r.status_code == 201, r.get_json()
+    doctor = r.get_json()
+    assert (doctor["specialties"], doctor["institution_ids"], doctor["in_person"]) == (["hypertension"], [inst["id"]], False)
+    r = client.patch(f"/api/v1/doctors/{doctor['id']}", headers=admin, json={"specialties": ["diabetes", "cardiology"]})
+    assert r.get_json()["specialties"] == ["cardiology", "diabetes"]
+    assert client.patch(f"/api/v1/institutions/{inst['id']}", headers=admin, json={"phone": "0574-1"}).get_json()["phone"]
+    assert client.get(f"/api/v1/doctors/{doctor['id']}", headers=patient).get_json()["name"] == "Dr Wang"
+    assert client.get("/api/v1/doctors?specialty=diabetes&online=true", headers=patient).get_json()[0]["id"] == doctor["id"]
+    assert client.get("/api/v1/doctors?specialty=paediatrics", headers=patient).get_json() == []
+    assert client.get(f"/api/v1/doctors?institution_id={inst['id']}&online=false", headers=patient).get_json() == []
+    assert client.get("/api/v1/doctors/unknown", headers=patient).status_code == 404
+
+
+def test_institutions_near_a_point_with_a_specialty(app, client, accounts, world):
+    _, admin = accounts.admin()
+    _, patient = accounts.patient()
+    far = _institution(client, admin, "FAR", 30.50, 121.55)
+    near = _institution(client, admin, "NEAR", 29.88, 121.56)
+    middle = _institution(client, admin, "MID", 30.00, 121.55)
+    client.post("/api/v1/doctors", headers=admin, json={"practitioner_id": "p-psy", "name": "Dr Psy",
+                                                         "specialties": ["psychology"], "institution_ids": [far["id"], middle["id"]]})
+    rows = client.get("/api/v1/institutions?near=29.87,121.55", headers=patient).get_json()
+    assert [r["id"] for r in rows] == [near["id"], middle["id"], far["id"]]
+    assert rows[0]["distance_km"] < rows[1]["distance_km"]
+    rows = client.get("/api/v1/institutions?near=29.87,121.55&specialty=psychology", headers=patient).get_json()
+    assert [r["id"] for r in rows] == [middle["id"], far["id"]]
+    assert client.get("/api/v1/institutions?near=north", headers=patient).status_code == 422
+    with app.app_context():
+        found = nearest_institutions(29.87, 121.55, "psychology", limit=1)
+    assert found[0]["id"] == middle["id"] and found[0]["reference"] == f"Organization/org-{middle['id']}"

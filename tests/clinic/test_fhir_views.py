@@ -1,0 +1,60 @@
+"""The FHIR views: derived from the clinic tables and written in the same transaction."""
+from datetime import timedelta
+
+from clinic.models import Doctor, DoctorInstitution
+from core import clock
+from core.auth import SYSTEM
+from core.extensions import db
+from records import api as records
+from tests.clinic.conftest import book
+
+
+def _read(app, resource_type, resource_id):
+    with app.app_context():
+        resource = records.read(SYSTEM, resource_type, resource_id)
+        db.session.commit()
+        return resource
+
+
+def test_directory_and_booking_are_visible_as_fhir(app, client, accounts, world):
+    inst = world.institution()
+    doctor_id, _ = world.doctor([inst])
+    slot_id = world.slot(doctor_id, inst, clock.now() + timedelta(days=2))
+    account, patient = accounts.patient()
+    with app.app_context():
+        doctor = db.session.get(Doctor, doctor_id)
+        practitioner_id, link_id = doctor.practitioner_id, db.session.scalar(
+            db.select(DoctorInstitution.id).where(DoctorInstitution.doctor_id == doctor_id))
+    assert _read(app, "Organization", f"org-{inst}")["name"].startswith("Clinic")
+    assert _read(app, "Location", f"loc-{inst}")["managingOrganization"]["reference"] == f"Organization/org-{inst}"
+    assert _read(app, "Practitioner", practitioner_id)["name"][0]["text"].startswith("Dr")
+    role = _read(app, "PractitionerRole", f"role-{link_id}")
+    assert role["specialty"][0]["coding"][0]["code"] == "hypertension"
+    assert _read(app, "Schedule", f"schedule-{link_id}")["actor"][0]["reference"] == f"Practitioner/{practitioner_id}"
+
+    appt = book(client, patient, slot_id).get_json()
+    fhir_appt = _read(app, "Appointment", f"appt-{appt['id']}")
+    assert fhir_appt["status"] == "booked" and fhir_appt["slot"] == [{"reference": f"Slot/slot-{slot_id}"}]
+    assert {"reference": f"Patient/{account['patient_id']}"} in [p["actor"] for p in fhir_appt["participant"]]
+    assert _read(app, "Slot", f"slot-{slot_id}")["status"] == "busy"
+
+    client.post(f"/api/v1/appointments/{appt['id']}/cancel", headers=patient)
+    assert _read(app, "Appointment", f"appt-{appt['id']}")["status"] == "cancelled"
+    assert _read(app, "Slot", f"slot-{slot_id}")["status"] == "free"
+    # The patient reads their own Appointment through the FHIR API.
+    r = client.get(f"/fhir/Appointment/appt-{appt['id']}", headers=patient)
+    assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
+
+
+def test_a_failed_booking_leaves_no_fhir_trace(app, client, accounts, world):
+    inst = world.institution()
+    doctor_id, _ = world.doctor([inst])
+    slot_id = world.slot(doctor_id, inst, clock.now() + timedelta(days=2))
+    _, first = accounts.patient()
+    _, second = accounts.patient()
+    book(client, first, slot_id)
+    assert book(client, second, slot_id).status_code == 409
+    with app.app_context():
+        found = records.search(SYSTEM, "Appointment", [("slot", f"Slot/slot-{slot_id}")])
+        db.session.commit()
+    assert found.total == 1 if found.total is not None else len(found.resources) == 1

@@ -1,0 +1,20 @@
+"""`flask seed demo` loads the Ningbo directory: doctor.wang is a hypertension doctor with slots."""
+from sqlalchemy import func, select
+
+from clinic.models import Doctor, ScheduleTemplate, Slot
+from core.extensions import db
+
+
+def test_demo_directory(app, runner, client, accounts):
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    headers = accounts.login("doctor.wang", "doctor123")
+    me = client.get("/api/v1/me", headers=headers).get_json()
+    with app.app_context():
+        doctor = db.session.scalar(select(Doctor).where(Doctor.practitioner_id == me["practitioner_id"]))
+        assert "hypertension" in doctor.specialties and len(doctor.institution_ids) == 2
+        assert db.session.scalar(select(func.count()).select_from(ScheduleTemplate)) >= 8
+        assert db.session.scalar(select(func.count()).select_from(Slot).where(Slot.doctor_id == doctor.id)) > 50
+    patient = accounts.login("13800000001", "patient123")
+    doctors = client.get("/api/v1/doctors?specialty=hypertension", headers=patient).get_json()
+    assert [d["practitioner_id"] for d in doctors] == ["demo-practitioner-1"]
+    assert client.get(f"/api/v1/slots?doctor_id={doctor.id}&kind=online", headers=patient).get_json()
