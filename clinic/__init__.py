@@ -18,12 +18,13 @@ def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
     import os
 
-    from clinic import access, cli, jobs, models, realtime  # noqa: F401  (models: tables; jobs: registration)
+    from clinic import access, cli, eligibility, jobs, models, realtime  # noqa: F401  (models: tables; jobs)
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
             app.config[key] = _from_env(os.environ.get(key), value)
     access.register()
+    eligibility.register()
     realtime.init_app(app)
     cli.init_app(app)
 

@@ -103,14 +103,16 @@ def _free_place(slot_id):
     conditional_update(Slot, [Slot.id == slot_id, Slot.booked > 0], {"booked": Slot.booked - 1})
 
 
-def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=False):
+def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=False, complaint_code=None):
     """Book a slot for the calling patient: 201, or 409 (full / conflict / limit), 422 (not eligible)."""
     patient_id, user_id = patient_of(actor)
     slot = bookable_slot(slot_id, kind)
-    body = {"slot_id": slot_id, "kind": slot.kind, "reason": reason, "channel": channel}
+    complaint_code = eligibility.complaint_of(complaint_code, reason)
+    body = {"slot_id": slot_id, "kind": slot.kind, "reason": reason, "channel": channel,
+            "complaint_code": complaint_code}
+    begin_write()  # before the risk check, which writes its decision log
     if slot.kind == "online":
         eligibility.ensure_eligible(actor, patient_id, slot, body)
-    begin_write()
     _lock_day(patient_id, slot.local_date, increment=True)
     _check_overlap(patient_id, slot.starts_at, slot.ends_at)
     booked, held = _take_place(slot.id, from_hold)
@@ -118,7 +120,8 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
     set_committed_value(slot, "held", held)
     appt = Appointment(patient_id=patient_id, user_id=user_id, doctor_id=slot.doctor_id,
                        institution_id=slot.institution_id, slot_id=slot.id, kind=slot.kind, channel=channel,
-                       reason=reason, status="booked", fee_fen=slot.doctor.consult_fee_fen, starts_at=slot.starts_at,
+                       reason=reason, complaint_code=complaint_code, status="booked",
+                       fee_fen=slot.doctor.consult_fee_fen, starts_at=slot.starts_at,
                        ends_at=slot.ends_at, local_date=slot.local_date, session=slot.session,
                        slot_minutes=int((slot.ends_at - slot.starts_at).total_seconds() // 60),
                        booked_at=clock.now())
@@ -185,11 +188,12 @@ def reschedule_appointment(actor, appt, new_slot_id):
     if new_slot_id == appt.slot_id:
         raise _conflict("same_slot", "The appointment is already in that slot.")
     slot = bookable_slot(new_slot_id, appt.kind)
+    begin_write()  # before the risk check, which writes its decision log
     if slot.kind == "online":
-        eligibility.ensure_eligible(actor, appt.patient_id, slot, {"slot_id": slot.id, "kind": slot.kind,
-                                                                    "reason": appt.reason, "channel": appt.channel})
+        eligibility.ensure_eligible(actor, appt.patient_id, slot, {
+            "slot_id": slot.id, "kind": slot.kind, "reason": appt.reason, "channel": appt.channel,
+            "complaint_code": appt.complaint_code})
     old_slot_id, old_day = appt.slot_id, appt.local_date
-    begin_write()
     for day in sorted({old_day, slot.local_date}):
         _lock_day(appt.patient_id, day, increment=(day == slot.local_date and day != old_day))
     _check_overlap(appt.patient_id, slot.starts_at, slot.ends_at, exclude_id=appt.id)

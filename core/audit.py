@@ -29,8 +29,9 @@ def _request_facts():
     return request.remote_addr, getattr(g, "request_id", None)
 
 
-def record_access(actor, action, entity=None, patient_ref=None, outcome="success", detail=None):
-    """Record that `actor` did `action` on `entity` (health data of `patient_ref`) with `outcome`."""
+def record_access(actor, action, entity=None, patient_ref=None, outcome="success", detail=None, durable=False):
+    """Record that `actor` did `action` on `entity` (health data of `patient_ref`) with `outcome`;
+    `durable` keeps a successful entry even if the request fails (e.g. a refusal that was decided)."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     address, request_id = _request_facts()
@@ -47,7 +48,7 @@ def record_access(actor, action, entity=None, patient_ref=None, outcome="success
         detail=json.dumps(detail, default=str, ensure_ascii=False) if isinstance(detail, (dict, list)) else detail,
     )
     _entries_recorded.set(_entries_recorded.get() + 1)
-    if outcome == "success":
+    if outcome == "success" and not durable:
         # Rolled back with the request: an access the client never received did not happen,
         # and a create that was undone must not be audited as done.
         entry = AuditEntry(**values)

@@ -35,6 +35,9 @@ class Appointment(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(500))
+    # The ICD-10 code of the complaint (given, or read from the start of the reason): what the
+    # follow-up rule and the consultation's diagnosis refer to.
+    complaint_code: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default="booked")
     fee_fen: Mapped[int] = mapped_column(Integer, default=0)
     # Copied from the slot so overlap checks, day lists and queues need no join.

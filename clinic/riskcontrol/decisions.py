@@ -6,27 +6,31 @@ from sqlalchemy import select
 
 from clinic.risk.facts import pick_facts
 from clinic.riskcontrol.models import RiskDecisionLog
+from core import clock
 from core.audit import record_access
 from core.auth import has_relationship
 from core.errors import ApiError
 from core.extensions import db
+from core.transaction import keep_on_error
+from core.types import new_id
 
 
 def log_decision(actor, patient_id, decision, facts, context=None):
     """Store one evaluation (with exactly the facts the rules read) and audit it."""
-    row = RiskDecisionLog(
-        patient_id=patient_id, actor_user_id=actor.user_id, actor_role=actor.role,
+    # Kept even when the request then fails: a refused booking's decision is the one most worth keeping.
+    row = keep_on_error(
+        RiskDecisionLog, id=new_id(), at=clock.now(), patient_id=patient_id, actor_user_id=actor.user_id,
+        actor_role=actor.role,
         checkpoint=decision.checkpoint, decision=decision.decision, ruleset_version=decision.ruleset_version,
         reasons=json.dumps([r.to_dict() for r in decision.reasons], ensure_ascii=False),
         next_steps=json.dumps(list(decision.next_steps)),
         facts=json.dumps(pick_facts(facts, decision.facts_used), default=str, ensure_ascii=False),
         context=context,
     )
-    db.session.add(row)
     db.session.flush()
     record_access(actor, "risk-evaluate", entity=f"RiskDecision/{row.id}", patient_ref=f"Patient/{patient_id}",
                   detail={"checkpoint": row.checkpoint, "decision": row.decision,
-                          "ruleset_version": row.ruleset_version})
+                          "ruleset_version": row.ruleset_version}, durable=True)
     return row
 
 

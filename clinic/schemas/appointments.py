@@ -17,6 +17,10 @@ class AppointmentCreateSchema(Schema):
     slot_id = fields.String(required=True, validate=SHORT_ID)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+    complaint_code = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Za-z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$"),
+                                   metadata={"description": "ICD-10 code of the complaint (online care is for "
+                                                            "follow-ups of a diagnosed condition); read from the "
+                                                            "start of `reason` when omitted"})
     channel = fields.String(load_default="app", validate=validate.OneOf(CHANNELS))
 
 
@@ -27,6 +31,7 @@ class AppointmentSchema(Schema):
     kind = fields.String()
     channel = fields.String()
     reason = fields.String(allow_none=True)
+    complaint_code = fields.String(allow_none=True)
     slot = fields.Nested(SlotSchema)
     doctor = fields.Nested(DoctorBriefSchema)
     institution = fields.Nested(InstitutionBriefSchema)

@@ -49,7 +49,8 @@ class Appointments(MethodView):
     @bp.response(201, AppointmentSchema)
     def post(self, body):
         """Book a slot. 409 when full or conflicting; 422 `not_eligible` with reasons and referral."""
-        return booking.book_slot(current_actor(), body["slot_id"], body["kind"], body.get("reason"), body["channel"])
+        return booking.book_slot(current_actor(), body["slot_id"], body["kind"], body.get("reason"), body["channel"],
+                                 complaint_code=body.get("complaint_code"))
 
 
 def _visible(appointment_id, action="read"):

@@ -33,3 +33,11 @@ def sign_protocol(client, headers):
 
 
 STABLE_VITALS = {"systolic_bp": 135, "diastolic_bp": 85, "heart_rate": 72, "temperature_c": 36.6, "spo2": 98}
+
+
+def eligible_patient(app, client, accounts, code="I10", **kwargs):
+    """A patient who may be treated online for `code`: diagnosed in person, protocol signed."""
+    account, headers = accounts.patient(**kwargs)
+    give_history(app, account["patient_id"], code=code)
+    sign_protocol(client, headers)
+    return account, headers

@@ -1,0 +1,70 @@
+"""The risk gate at online booking: an ineligible patient gets 422 with reasons and referral; an
+eligible one books; both evaluations are in the decision log and the audit trail."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from clinic.models import Appointment
+from clinic.riskcontrol.models import RiskDecisionLog
+from core import clock
+from core.extensions import db
+from core.models import AuditEntry
+from tests.clinic.conftest import book
+from tests.clinic.riskcontrol.helpers import eligible_patient
+
+
+def _online_slot(world, **doctor):
+    family = world.institution(kind="primary")
+    cloud = world.institution(kind="hospital")
+    doctor_id, _ = world.doctor([cloud], **doctor)
+    start = clock.now().replace(microsecond=0, second=0, minute=0) + timedelta(hours=48)
+    return world.slot(doctor_id, cloud, start, kind="online"), family
+
+
+def test_a_first_visit_cannot_book_online_and_is_referred(app, client, accounts, world):
+    slot_id, family_institution = _online_slot(world)
+    _, patient = accounts.patient()
+    r = book(client, patient, slot_id, kind="online", reason="I10 blood pressure review")
+    body = r.get_json()
+    assert r.status_code == 422 and body["code"] == "not_eligible"
+    assert {x["rule_id"] for x in body["reasons"]} == {"visit.follow_up_only", "consent.protocol_signed"}
+    assert body["decision"] == "refer_offline" and body["next_steps"][:1] == ["see_in_person"]
+    assert all(x["message"] for x in body["reasons"])
+    assert family_institution in {i["id"] for i in body["referral"]["institutions"]}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Appointment)) == 0
+        # The refusal was decided and is kept although the booking rolled back.
+        log = db.session.scalars(select(RiskDecisionLog)).one()
+        assert (log.checkpoint, log.decision, log.context) == ("book_online", "refer_offline", f"slot:{slot_id}")
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "risk-evaluate")) == 1
+
+
+def test_an_eligible_patient_books_online_with_the_complaint_from_the_reason(app, client, accounts, world):
+    slot_id, _ = _online_slot(world)
+    _, patient = eligible_patient(app, client, accounts, code="I10")
+    r = book(client, patient, slot_id, kind="online", reason="I10 follow-up")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["complaint_code"] == "I10"
+    decisions = client.get("/api/v1/risk/decisions", headers=patient).get_json()
+    assert [d["decision"] for d in decisions] == ["allow"]
+
+
+def test_a_child_under_six_needs_a_paediatrician(app, client, accounts, world):
+    from datetime import date
+
+    slot_id, _ = _online_slot(world, specialties=("hypertension",))
+    born = date.today().replace(year=date.today().year - 4)
+    _, child = eligible_patient(app, client, accounts, born=born)
+    r = book(client, child, slot_id, kind="online", complaint_code="I10")
+    assert r.status_code == 422
+    assert "choose_paediatric_doctor" in r.get_json()["next_steps"]
+
+
+def test_in_person_bookings_are_not_gated(client, accounts, world):
+    inst = world.institution()
+    doctor_id, _ = world.doctor([inst])
+    start = clock.now().replace(microsecond=0, second=0, minute=0) + timedelta(hours=48)
+    slot_id = world.slot(doctor_id, inst, start)
+    _, patient = accounts.patient()
+    assert book(client, patient, slot_id).status_code == 201
