@@ -14,19 +14,21 @@ def _migrate_and_compare(url, tmp_path):
     os.environ["INSTANCE_PATH"] = str(tmp_path)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade()
-        tables = set(inspect(db.engine).get_table_names())
-        expected = {t.name for t in db.metadata.sorted_tables}
-        assert expected <= tables, expected - tables
-        from alembic.autogenerate import compare_metadata
-        from alembic.migration import MigrationContext
+        try:
+            upgrade()
+            tables = set(inspect(db.engine).get_table_names())
+            expected = {t.name for t in db.metadata.sorted_tables}
+            assert expected <= tables, expected - tables
+            from alembic.autogenerate import compare_metadata
+            from alembic.migration import MigrationContext
 
-        with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-        assert diff == [], diff
-        downgrade(revision="base")
-        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        db.engine.dispose()
+            with db.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            assert diff == [], diff
+            downgrade(revision="base")
+            assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        finally:
+            db.engine.dispose()  # also when an assertion failed, or the pool leaks into later tests
 
 
 def test_upgrade_an_empty_sqlite_database(tmp_path):
