@@ -18,13 +18,14 @@ def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
     import os
 
-    from clinic import access, cli, eligibility, jobs, models, realtime  # noqa: F401  (models: tables; jobs)
+    from clinic import access, cli, eligibility, jobs, models, pharmacy_link, realtime  # noqa: F401
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
             app.config[key] = _from_env(os.environ.get(key), value)
     access.register()
     eligibility.register()
+    pharmacy_link.register()
     realtime.init_app(app)
     cli.init_app(app)
 

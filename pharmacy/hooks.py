@@ -68,6 +68,11 @@ def install(name, fn):
     _hooks[name] = fn or defaults[name]
 
 
+def installed(name):
+    """The hook installed under `name` now (tests restore it after replacing it)."""
+    return _hooks[name]
+
+
 def check_prescribe(actor, patient_id, items):
     """Run the installed prescribe check."""
     return _hooks["prescribe_check"](actor, patient_id, items)

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from pharmacy import services
+from pharmacy import hooks, services
 
 ALL_WEEK = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 NINGBO = (29.8683, 121.5440)  # Tianyi Square, Haishu
@@ -26,18 +26,20 @@ def consultations():
             raise ApiError(422, "unknown_consultation", "No such consultation.")
         return known[consultation_id]
 
+    previous = hooks.installed("consultation_resolver")
     services.set_consultation_resolver(resolve)
     yield known
-    services.set_consultation_resolver(None)
+    services.set_consultation_resolver(previous)
 
 
 @pytest.fixture()
 def notes():
     """Every notification sent during the test: (event, recipients, payload)."""
     sent = []
+    previous = hooks.installed("notifier")
     services.set_notifier(lambda event, recipients, payload: sent.append((event, recipients, payload)))
     yield sent
-    services.set_notifier(None)
+    services.set_notifier(previous)
 
 
 class World:

@@ -4,7 +4,7 @@ import base64
 from sqlalchemy import select, text, update
 
 from core.extensions import db
-from pharmacy import services, signing
+from pharmacy import hooks, services, signing
 from pharmacy.models import Prescription, SigningKey
 from tests.pharmacy.conftest import AMLODIPINE
 
@@ -32,6 +32,7 @@ def test_a_restricted_drug_is_refused_with_reasons(world):
 
 
 def test_restricted_drugs_are_refused_even_when_the_installed_check_allows(world):
+    previous = hooks.installed("prescribe_check")
     services.set_prescribe_check(lambda actor, patient_id, items: {"decision": "allow", "reasons": [],
                                                                    "ruleset_version": "lenient"})
     try:
@@ -40,7 +41,7 @@ def test_restricted_drugs_are_refused_even_when_the_installed_check_allows(world
         assert world.prescribe(world.doctor(), patient_id, [precursor], expect=422)["reasons"][0][
             "restricted_class"] == "precursor"
     finally:
-        services.set_prescribe_check(None)
+        services.set_prescribe_check(previous)
 
 
 def test_the_installed_prescribe_check_decides(world):
@@ -51,6 +52,7 @@ def test_the_installed_prescribe_check_decides(world):
         return {"decision": "refer_offline", "reasons": [{"rule_id": "visit.condition_changed"}],
                 "ruleset_version": "2026.1"}
 
+    previous = hooks.installed("prescribe_check")
     services.set_prescribe_check(check)
     try:
         patient_id, _ = world.patient()
@@ -58,7 +60,7 @@ def test_the_installed_prescribe_check_decides(world):
         assert body["decision"] == "refer_offline" and body["ruleset_version"] == "2026.1"
         assert seen == [(patient_id, ["C08CA01"])]
     finally:
-        services.set_prescribe_check(None)
+        services.set_prescribe_check(previous)
 
 
 def test_an_unknown_code_is_refused(world):

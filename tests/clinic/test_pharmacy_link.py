@@ -1,0 +1,26 @@
+"""Pharmacy's events reach people through the clinic's notifier: inbox entries for the accounts
+behind each reference."""
+from tests.pharmacy.conftest import AMLODIPINE, World, consultations  # noqa: F401  (fixture)
+
+
+def test_a_review_outcome_lands_in_the_patients_inbox(client, accounts, consultations):
+    world = World(client, accounts, consultations)
+    world.pharmacy("ph-1", stock={"C08CA01": 100})
+    patient_id, patient = world.patient()
+    world.approved(patient_id, [AMLODIPINE])
+    inbox = client.get("/api/v1/notifications", headers=patient).get_json()
+    items = inbox["items"] if isinstance(inbox, dict) else inbox
+    assert [n["kind"] for n in items] == ["prescription.approved"]
+    assert "approved" in items[0]["title"]
+
+
+def test_an_offer_reaches_every_pharmacist_of_the_pharmacy(client, accounts, consultations):
+    world = World(client, accounts, consultations)
+    world.pharmacy("ph-2", stock={"C08CA01": 100})
+    first, second = world.pharmacist("ph-2"), world.pharmacist("ph-2")
+    patient_id, patient = world.patient()
+    world.order(patient, world.approved(patient_id, [AMLODIPINE]))
+    for headers in (first, second):
+        inbox = client.get("/api/v1/notifications", headers=headers).get_json()
+        items = inbox["items"] if isinstance(inbox, dict) else inbox
+        assert "order.offered" in [n["kind"] for n in items]
