@@ -1,0 +1,81 @@
+"""Socket.IO namespace `/consult` and pushes that wait for the commit.
+
+Clients connect with `auth={"token": <bearer token>}`; an invalid, expired or revoked token is
+refused. Every connection joins `user:<user_id>`, the room all personal pushes go to
+(`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
+by subclassing `ConsultNamespace` or registering their own handlers on the same namespace.
+
+Pushes are queued with `emit_after_commit`: a client never hears of a change that was rolled back,
+and the payload is computed inside the transaction, so it matches what was committed.
+"""
+import logging
+
+from flask import current_app, has_app_context, session
+from flask_socketio import Namespace, join_room
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from core.auth import actor_for, user_for_token
+from core.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/consult"
+_PENDING = "clinic_after_commit"
+
+
+def user_room(user_id):
+    """The room every connection of `user_id` joins."""
+    return f"user:{user_id}"
+
+
+class ConsultNamespace(Namespace):
+    """The `/consult` namespace: authenticated connections in per-user rooms."""
+
+    def on_connect(self, auth=None):
+        """Authenticate with the bearer token from the `auth` payload and join the user's room."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        user = user_for_token(token) if isinstance(token, str) else None
+        if user is None:
+            raise ConnectionRefusedError("unauthorized")
+        session["user_id"] = user.id
+        join_room(user_room(user.id))
+        return True
+
+    def on_disconnect(self, *args):
+        """Nothing to clean up: rooms are left automatically."""
+
+    def current_actor(self):
+        """The Actor of the connection handling the current event (None if it is gone)."""
+        from core.models import User
+
+        user = db.session.get(User, session.get("user_id")) if session.get("user_id") else None
+        return actor_for(user) if user is not None and user.is_active else None
+
+
+def emit_after_commit(event_name, payload, room):
+    """Emit `event_name` to `room` on /consult once the current transaction commits."""
+    db.session.info.setdefault(_PENDING, []).append((event_name, payload, room))
+
+
+def _flush_emits(session_):
+    for event_name, payload, room in session_.info.pop(_PENDING, []):
+        try:
+            server = current_app.extensions.get("clinic.socketio_server") if has_app_context() else None
+            (server or socketio).emit(event_name, payload, to=room, namespace=NAMESPACE)
+        except Exception:  # a push is best effort: the data is committed and can be fetched
+            log.exception("socket.io emit of %s failed", event_name)
+
+
+def _drop_emits(session_, previous_transaction):
+    if not previous_transaction.nested:
+        session_.info.pop(_PENDING, None)
+
+
+def init_app(app):
+    """Register the namespace and the commit hooks (once per process)."""
+    if not event.contains(Session, "after_commit", _flush_emits):
+        event.listen(Session, "after_commit", _flush_emits)
+        event.listen(Session, "after_soft_rollback", _drop_emits)
+    socketio.on_namespace(ConsultNamespace(NAMESPACE))
+    # Each create_app gives the shared SocketIO object a new server; pushes use this app's own.
+    app.extensions["clinic.socketio_server"] = socketio.server
