@@ -66,6 +66,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def import_models():
     """Import every domain's tables so the metadata (and so migrations) knows them."""
+    from clinic.consult import models as consult_models  # noqa: F401
     from clinic.riskcontrol import models as risk_models  # noqa: F401
     from core import models  # noqa: F401
     from records import models as records_models  # noqa: F401
@@ -91,6 +92,8 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
+    from clinic import consult
+    from clinic.consult import views as consult_views
     from clinic.riskcontrol import views as risk_views
     from core import docs
     from core.views import admin, auth
@@ -99,6 +102,8 @@ def register_blueprints(app):
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
     api.register_blueprint(risk_views.bp)
+    api.register_blueprint(consult_views.bp)
+    consult.init_app(app)  # config defaults, care relationship, the /consult namespace, sweeps, CLI
     app.register_blueprint(docs.bp)
     records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
 
