@@ -17,8 +17,10 @@ import hashlib
 from sqlalchemy import select
 
 from clinic.consult.models import ConsultAttachment, ConsultMessage, ConsultRoom
+from core.errors import ApiError
 from core.extensions import db
 from records import api as records
+from records.errors import FhirError
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
@@ -164,7 +166,11 @@ def write_outcome(actor, consultation, body):
     attachments = list(db.session.scalars(select(ConsultAttachment).where(
         ConsultAttachment.consultation_id == consultation.id).order_by(ConsultAttachment.created_at)))
     bundle = outcome_bundle(consultation, organization_id, body, messages, attachments)
-    ids = _created_ids(records.transaction(actor, bundle), bundle)
+    try:
+        ids = _created_ids(records.transaction(actor, bundle), bundle)
+    except FhirError as exc:  # nothing is kept: the request (or sweep savepoint) rolls back
+        raise ApiError(500 if exc.status >= 500 else 422, "record_write_failed",
+                       f"The outcome could not be written to the health record: {exc.diagnostics}") from None
     return {"encounter_id": ids["enc"][0], "note_id": (ids.get("note") or [None])[0],
             "condition_ids": ids.get("cond", []), "observation_ids": ids.get("obs", []),
             "attachment_document_ids": ids.get("att", []), "communication_count": len(ids.get("msg", []))}

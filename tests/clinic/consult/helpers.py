@@ -59,3 +59,26 @@ def start_consultation(app, accounts, client, queue, reason="I10 hypertension fo
     r = client.post(f"/api/v1/rooms/{room_id}/call-next", json={}, headers=doctor.headers)
     assert r.status_code == 201, r.get_json()
     return doctor, patient, room_id, r.get_json()
+
+
+NS = "/consult"
+
+
+def socket_for(app, party):
+    """An in-process Socket.IO test client connected to /consult as `party`."""
+    from core.extensions import socketio
+
+    return socketio.test_client(app, namespace=NS, auth={"token": party.token})
+
+
+def join(app, party, consultation_id, last_seq=0):
+    """Connect `party`, join the consultation; returns (test client, join ack)."""
+    tc = socket_for(app, party)
+    ack = tc.emit("join", {"consultation_id": consultation_id, "last_seq": last_seq}, namespace=NS, callback=True)
+    return tc, ack
+
+
+def say(tc, consultation_id, text, client_id=None):
+    """Send a chat message through a test client; returns the ack."""
+    return tc.emit("message", {"consultation_id": consultation_id, "client_id": client_id or text, "text": text},
+                   namespace=NS, callback=True)
