@@ -1,9 +1,15 @@
 """Fixtures of the consulting-room tests: a fake clinic queue and the shared Socket.IO server."""
+import logging
+
 import pytest
 
 from clinic.consult import queue_link
 from core.extensions import socketio
 from tests.clinic.consult.fakes import FakeQueue
+
+# The werkzeug test server reads a websocket client's close frame as a new HTTP request and logs a 400
+# for it after the socket is done (simple-websocket on the development server); not an error of ours.
+logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
 
 
 @pytest.fixture()

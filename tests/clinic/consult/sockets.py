@@ -33,9 +33,13 @@ class Recorder:
     def emit(self, event, data):
         self.client.emit(event, data, namespace=NS)
 
-    def disconnect(self):
+    def disconnect(self, wait=False):
+        """Disconnect; by default without waiting for the websocket close handshake (websocket-client
+        waits up to 3 s for the server's close frame, which the werkzeug test server is slow to send)."""
         if self.client.connected:
-            self.client.disconnect()
+            closing = threading.Thread(target=self.client.disconnect, daemon=True)
+            closing.start()
+            closing.join(10 if wait else 0.2)
 
     def of(self, name):
         with self.cond:
