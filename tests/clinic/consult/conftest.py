@@ -23,9 +23,18 @@ def queue():
 
 @pytest.fixture(autouse=True)
 def _session_socketio(request):
-    """Flask-SocketIO keeps one server per SocketIO object; another create_app (make_app) replaces it.
-    Point it back at the session app's server so live-server tests dispatch their events."""
+    """Keep the session app's Socket.IO server fit for real clients.
+
+    Flask-SocketIO keeps one server per SocketIO object and another create_app (make_app) replaces it:
+    point it back at the session app's. Its in-process test client patches the server's packet
+    senders (and makes handlers synchronous) for good: undo that after each test, so a live-server
+    test that follows gets its packets."""
+    server = None
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
-        socketio.server = app.extensions["clinic.socketio_server"]
+        server = socketio.server = app.extensions["clinic.socketio_server"]
     yield
+    if server is not None:
+        for name in ("_send_packet", "_send_eio_packet"):
+            server.__dict__.pop(name, None)
+        server.async_handlers = server.eio.async_handlers = True

@@ -21,7 +21,7 @@ def free_port():
 
 
 class ServerProcess:
-    """`gunicorn --worker-class gthread --threads 50 -w 1 wsgi:app` on a loopback port."""
+    """`gunicorn --worker-class gthread --threads 50 -w 1 wsgi:app` on a loopback port (`start_args` to change)."""
 
     def __init__(self, database_url, redis_url=None, secret_key="test-secret-key-that-is-long-enough-0123456789"):
         self.port = free_port()
@@ -30,12 +30,13 @@ class ServerProcess:
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secret_key, "INSTANCE_PATH": self.instance,
                     "REDIS_URL": redis_url or "", "SCHEDULER_AUTOSTART": "false", "LOG_LEVEL": "WARNING"}
         self.proc = None
+        self.start_args = ["--threads", "50"]
 
     def start(self, timeout=30):
         """Start and wait until /healthz answers; returns self."""
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.log = open(Path(self.instance) / "server.log", "wb")
-        self.proc = subprocess.Popen([gunicorn, "--worker-class", "gthread", "--threads", "50", "-w", "1",
+        self.proc = subprocess.Popen([gunicorn, "--worker-class", "gthread", *self.start_args, "-w", "1",
                                       "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "wsgi:app"],
                                      cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
