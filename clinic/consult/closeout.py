@@ -20,7 +20,6 @@ from clinic.consult.models import ConsultAttachment, ConsultMessage, ConsultRoom
 from core.errors import ApiError
 from core.extensions import db
 from records import api as records
-from records.errors import FhirError
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
@@ -168,7 +167,7 @@ def write_outcome(actor, consultation, body):
     bundle = outcome_bundle(consultation, organization_id, body, messages, attachments)
     try:
         ids = _created_ids(records.transaction(actor, bundle), bundle)
-    except FhirError as exc:  # nothing is kept: the request (or sweep savepoint) rolls back
+    except records.FhirError as exc:  # nothing is kept: the request (or sweep savepoint) rolls back
         raise ApiError(500 if exc.status >= 500 else 422, "record_write_failed",
                        f"The outcome could not be written to the health record: {exc.diagnostics}") from None
     return {"encounter_id": ids["enc"][0], "note_id": (ids.get("note") or [None])[0],

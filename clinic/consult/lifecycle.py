@@ -22,7 +22,7 @@ from core import clock
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
-from records.errors import FhirError
+from records import api as records
 
 _ICD10_PREFIX = re.compile(r"^\s*([A-Za-z][0-9]{2}(?:\.[0-9A-Za-z]{1,4})?)(?![0-9A-Za-z.])")
 
@@ -130,7 +130,7 @@ def _check_start(actor, consultation):
         return risk.check(actor, "start_consultation", consultation.patient_id,
                           complaint_code=consultation.complaint_code, doctor=risk.doctor_facts(actor.practitioner_id),
                           context=f"Consultation/{consultation.id}")
-    except FhirError as exc:
+    except records.FhirError as exc:  # records' error type, re-exported by its service API
         raise ApiError(422, "unknown_patient", f"The patient's record cannot be read: {exc.diagnostics}") from None
 
 
