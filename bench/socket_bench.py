@@ -155,7 +155,9 @@ def main():
     pairs = seed(app, args.clients // 2)
     server = ServerProcess(args.database_url)
     server_threads = args.threads or args.clients + 100
-    server.start_args = ["--threads", str(server_threads), "--worker-connections", str(server_threads)]
+    # gunicorn gthread: one thread per open websocket; the heartbeat timeout is relaxed for the ramp-up.
+    server.start_args = ["--threads", str(server_threads), "--worker-connections", str(server_threads + 200),
+                         "--timeout", "300"]
     server.start()
     try:
         print(f"server pid {server.proc.pid} on {server.url}; {len(pairs)} consultations, {2 * len(pairs)} clients",
