@@ -18,7 +18,7 @@ def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
     import os
 
-    from clinic import access, cli, eligibility, jobs, models, pharmacy_link, realtime  # noqa: F401
+    from clinic import access, cli, consult_link, eligibility, jobs, models, pharmacy_link, realtime  # noqa: F401
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
@@ -26,6 +26,7 @@ def init_app(app):
     access.register()
     eligibility.register()
     pharmacy_link.register()
+    consult_link.register()
     realtime.init_app(app)
     cli.init_app(app)
 

@@ -21,7 +21,9 @@ from core.extensions import db
 SPECIALTY_SYSTEM = "urn:cloud-hospital:specialty"
 INSTITUTION_KIND_SYSTEM = "urn:cloud-hospital:institution-kind"
 APPOINTMENT_STATUS = {"booked": "booked", "checked_in": "checked-in", "in_consultation": "arrived",
-                      "fulfilled": "fulfilled", "cancelled": "cancelled", "noshow": "noshow"}
+                      "fulfilled": "fulfilled", "cancelled": "cancelled", "noshow": "noshow",
+                      # refused online by risk control, referred in person
+                      "referred": "cancelled"}
 
 
 def org_id(institution):

@@ -22,7 +22,8 @@ from core.errors import ApiError
 from core.extensions import db
 
 
-def _next_queue_number(appt):
+def next_queue_number(appt):
+    """The next number in the appointment's session queue (counter row under its lock)."""
     key = {"doctor_id": appt.doctor_id, "day": appt.local_date, "session": appt.session}
     insert_ignore(QueueCounter, [{**key, "last_number": 0}], ["doctor_id", "day", "session"])
     where = [QueueCounter.doctor_id == appt.doctor_id, QueueCounter.day == appt.local_date,
@@ -42,7 +43,7 @@ def check_in(actor, appt):
         raise ApiError(409, "check_in_closed", f"Check-in is open from {opens.isoformat()} to {closes.isoformat()}.",
                        opens_at=opens.isoformat(), closes_at=closes.isoformat())
     begin_write()
-    number = _next_queue_number(appt) if appt.status == "booked" else None
+    number = next_queue_number(appt) if appt.status == "booked" else None
     transition(appt, "checked_in", checked_in_at=now, queue_number=number)
     return _after_queue_change(actor, appt, "checked in")
 

@@ -15,6 +15,7 @@ from flask_socketio import Namespace, join_room
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from clinic.consult.socket_events import ConsultEventsMixin
 from core.auth import actor_for, user_for_token
 from core.extensions import db, socketio
 
@@ -28,7 +29,7 @@ def user_room(user_id):
     return f"user:{user_id}"
 
 
-class ConsultNamespace(Namespace):
+class ConsultNamespace(ConsultEventsMixin, Namespace):
     """The `/consult` namespace: authenticated connections in per-user rooms."""
 
     def on_connect(self, auth=None):

@@ -2,11 +2,14 @@
 
 TRANSITIONS = {
     "booked": frozenset({"checked_in", "cancelled", "noshow"}),
-    "checked_in": frozenset({"in_consultation"}),
+    # From the waiting room: called in; did not come when invited (noshow); risk control refused the
+    # online start and the patient was referred in person (referred).
+    "checked_in": frozenset({"in_consultation", "noshow", "referred"}),
     "in_consultation": frozenset({"fulfilled"}),
     "fulfilled": frozenset(),
     "cancelled": frozenset(),
     "noshow": frozenset(),
+    "referred": frozenset(),
 }
 ACTIVE = frozenset({"booked", "checked_in", "in_consultation"})  # holds a place in the slot and the day
 

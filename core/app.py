@@ -67,6 +67,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def import_models():
     """Import every domain's tables so the metadata (and so migrations) knows them."""
     from clinic import models as clinic_models  # noqa: F401
+    from clinic.consult import models as consult_models  # noqa: F401
     from clinic.riskcontrol import models as risk_models  # noqa: F401
     from core import models  # noqa: F401
     from pharmacy import models as pharmacy_models  # noqa: F401
@@ -94,6 +95,8 @@ def register_extensions(app):
 def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
     import clinic
+    from clinic import consult
+    from clinic.consult import views as consult_views
     from clinic.riskcontrol import setup as risk_setup, views as risk_views
     from core import docs
     from core.views import admin, auth
@@ -112,6 +115,8 @@ def register_blueprints(app):
     clinic.init_app(app)
     for bp in clinic.blueprints():
         api.register_blueprint(bp)
+    api.register_blueprint(consult_views.bp)
+    consult.init_app(app)  # config defaults, care relationship, sweeps, CLI
     app.register_blueprint(docs.bp)
     records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
 

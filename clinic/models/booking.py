@@ -9,7 +9,7 @@ from core import clock
 from core.extensions import db
 from core.types import UTCDateTime, new_id
 
-APPOINTMENT_STATUSES = ("booked", "checked_in", "in_consultation", "fulfilled", "cancelled", "noshow")
+APPOINTMENT_STATUSES = ("booked", "checked_in", "in_consultation", "fulfilled", "cancelled", "noshow", "referred")
 CHANNELS = ("app", "web", "phone", "kiosk", "wechat")
 
 

@@ -20,4 +20,4 @@ def test_estimate_counts_patients_ahead_and_the_remaining_current_consultation()
 def test_the_state_table():
     assert can_transition("booked", "checked_in") and can_transition("in_consultation", "fulfilled")
     assert not can_transition("fulfilled", "cancelled") and not can_transition("booked", "fulfilled")
-    assert all(not TRANSITIONS[s] for s in ("fulfilled", "cancelled", "noshow"))
+    assert all(not TRANSITIONS[s] for s in ("fulfilled", "cancelled", "noshow", "referred"))

@@ -1,0 +1,28 @@
+"""Cloud consulting rooms: the doctor's queue feeds a room, chat and video-call signalling over
+Socket.IO (`/consult`), attachments, timeouts, and the outcome written into the health record.
+
+`init_app` wires it in at start-up: configuration defaults (overridable by the environment), the
+care relationship consultations create, the sweeps and the CLI.
+"""
+import os
+
+DEFAULTS = {
+    "CONSULT_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "CONSULT_INVITE_TIMEOUT_SECONDS": 300,  # an invited patient who does not join within this is skipped
+    "CONSULT_INVITE_TIMEOUT_ACTION": "requeue",  # requeue (back of the queue) | noshow
+    "CONSULT_IDLE_TIMEOUT_SECONDS": 1800,  # an active consultation without a message this long is closed
+}
+
+
+def init_app(app):
+    """Config defaults, the care relationship, the sweeps and `flask consult`."""
+    from clinic.consult import access, cli, sweeps  # noqa: F401  (sweeps: @register_periodic)
+
+    for key, default in DEFAULTS.items():
+        if key not in app.config:
+            raw = os.environ.get(key)
+            app.config[key] = default if raw in (None, "") else type(default)(raw)
+    if app.config["CONSULT_INVITE_TIMEOUT_ACTION"] not in ("requeue", "noshow"):
+        raise RuntimeError("CONSULT_INVITE_TIMEOUT_ACTION must be requeue or noshow")
+    access.register()
+    cli.init_app(app)  # the /consult namespace itself is registered by clinic.init_app (clinic.realtime)

@@ -1,0 +1,149 @@
+"""Marshmallow schemas of the consulting rooms: REST bodies and answers, and Socket.IO event payloads."""
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+ICD10 = validate.Regexp(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$", error="must be an ICD-10 code such as I10 or E11.9")
+
+
+class RoomSchema(Schema):
+    id = fields.Str()
+    code = fields.Str()
+    name = fields.Str()
+    clinic = fields.Str()
+    institution_id = fields.Str(allow_none=True)
+    status = fields.Str()
+    doctor_user_id = fields.Str(allow_none=True)
+    practitioner_id = fields.Str(allow_none=True)
+    current_consultation_id = fields.Str(allow_none=True)
+    busy = fields.Bool()
+    opened_at = fields.DateTime(allow_none=True)
+
+
+class RoomQuerySchema(Schema):
+    clinic = fields.Str(validate=validate.Length(max=64))
+    institution_id = fields.Str(validate=validate.Length(max=64))
+
+
+class CallNextSchema(Schema):
+    complaint_code = fields.Str(validate=ICD10)
+
+
+class ParticipantSchema(Schema):
+    user_id = fields.Str()
+    role = fields.Str()
+
+
+class ConsultationSchema(Schema):
+    id = fields.Str()
+    room_id = fields.Str()
+    appointment_id = fields.Str(allow_none=True)
+    patient_id = fields.Str()
+    patient_user_id = fields.Str()
+    practitioner_id = fields.Str(allow_none=True)
+    doctor_user_id = fields.Str()
+    status = fields.Str()
+    complaint_code = fields.Str(allow_none=True)
+    last_seq = fields.Int()
+    invited_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    last_activity_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    end_reason = fields.Str(allow_none=True)
+    risk_decision_id = fields.Str(allow_none=True)
+    encounter_id = fields.Str(allow_none=True)
+    outcome = fields.Dict(allow_none=True)
+    participants = fields.List(fields.Nested(ParticipantSchema))
+
+
+class MessageSchema(Schema):
+    consultation_id = fields.Str()
+    seq = fields.Int()
+    client_id = fields.Str()
+    sender_user_id = fields.Str()
+    sender_role = fields.Str()
+    text = fields.Str(allow_none=True)
+    attachment_id = fields.Str(allow_none=True)
+    created_at = fields.Str()
+
+
+class MessageQuerySchema(Schema):
+    after = fields.Int(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class AttachmentSchema(Schema):
+    id = fields.Str()
+    consultation_id = fields.Str()
+    filename = fields.Str()
+    media_type = fields.Str()
+    size = fields.Int()
+    sha256 = fields.Str()
+    uploader_user_id = fields.Str()
+    created_at = fields.DateTime()
+
+
+class UploadSchema(Schema):
+    file = fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
+
+
+class DiagnosisSchema(Schema):
+    code = fields.Str(required=True, validate=ICD10)
+    display = fields.Str(validate=validate.Length(max=200))
+
+
+class ObservationInSchema(Schema):
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+    system = fields.Url(validate=validate.Length(max=200))
+    display = fields.Str(validate=validate.Length(max=200))
+    value = fields.Float(allow_nan=False)
+    unit = fields.Str(validate=validate.Length(min=1, max=32))
+    value_string = fields.Str(validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def one_value(self, data, **kwargs):
+        if ("value" in data) == ("value_string" in data):
+            raise ValidationError("give exactly one of value (with unit) or value_string", "value")
+
+
+class EndSchema(Schema):
+    note = fields.Str(validate=validate.Length(max=20000))
+    diagnoses = fields.List(fields.Nested(DiagnosisSchema), load_default=list, validate=validate.Length(max=20))
+    observations = fields.List(fields.Nested(ObservationInSchema), load_default=list,
+                               validate=validate.Length(max=50))
+    condition_changed = fields.Bool(load_default=False)
+
+
+# Socket.IO event payloads (validated by clinic.consult.socket_events; errors answer code "invalid_payload").
+ID = fields.Str(required=True, validate=validate.Length(min=1, max=32))
+
+
+class JoinEvent(Schema):
+    consultation_id = ID
+    last_seq = fields.Int(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+
+
+class MessageEvent(Schema):
+    consultation_id = ID
+    client_id = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+    text = fields.Str(validate=validate.Length(min=1, max=4000))
+    attachment_id = fields.Str(validate=validate.Length(min=1, max=32))
+
+    @validates_schema
+    def one_body(self, data, **kwargs):
+        if ("text" in data) == ("attachment_id" in data):
+            raise ValidationError("give exactly one of text or attachment_id", "text")
+
+
+class SignalEvent(Schema):
+    consultation_id = ID
+    to = fields.Str(validate=validate.Length(min=1, max=32))  # a participant's user id; default: everyone else
+    type = fields.Str(required=True, validate=validate.OneOf(("offer", "answer", "ice", "hangup")))
+    payload = fields.Raw(load_default=None)
+
+
+class TypingEvent(Schema):
+    consultation_id = ID
+    typing = fields.Bool(load_default=True)
+
+
+class ConsultationEvent(Schema):
+    consultation_id = ID

@@ -1,0 +1,117 @@
+"""Consulting-room endpoints: rooms (list, open, close, call the next patient) and consultations
+(read, messages, attachments, end). The same data as the /consult Socket.IO events."""
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from clinic.consult import attachments, lifecycle, messages, rooms
+from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, MessageQuerySchema,
+                                    MessageSchema, RoomQuerySchema, RoomSchema, UploadSchema)
+from clinic.riskcontrol.service import require_allowed
+from core.auth import current_actor, require_role
+from core.extensions import db
+
+bp = Blueprint("consult", __name__, url_prefix="/api/v1", description="Cloud consulting rooms")
+
+
+@bp.route("/rooms")
+class Rooms(MethodView):
+    @require_role()
+    @bp.arguments(RoomQuerySchema, location="query")
+    @bp.response(200, RoomSchema(many=True))
+    def get(self, query):
+        """The consulting rooms with their status (open, by whom, busy)."""
+        return [rooms.room_to_dict(r) for r in rooms.list_rooms(query.get("clinic"), query.get("institution_id"))]
+
+
+@bp.route("/rooms/<string:room_id>/open")
+class OpenRoom(MethodView):
+    @require_role("doctor")
+    @bp.response(200, RoomSchema)
+    def post(self, room_id):
+        """Open the room for your session (one open room per doctor)."""
+        return rooms.room_to_dict(rooms.open_room(current_actor(), room_id))
+
+
+@bp.route("/rooms/<string:room_id>/close")
+class CloseRoom(MethodView):
+    @require_role("doctor", "admin")
+    @bp.response(200, RoomSchema)
+    def post(self, room_id):
+        """Close the room (409 while a consultation is under way)."""
+        return rooms.room_to_dict(rooms.close_room(current_actor(), room_id))
+
+
+@bp.route("/rooms/<string:room_id>/call-next")
+class CallNext(MethodView):
+    @require_role("doctor")
+    @bp.arguments(CallNextSchema)
+    @bp.response(201, ConsultationSchema)
+    @bp.alt_response(422, description="Risk control refused the start: reasons, next steps, referral")
+    def post(self, body, room_id):
+        """Invite the next checked-in online patient (risk-checked at start_consultation)."""
+        consultation, answer = lifecycle.call_next(current_actor(), room_id, body.get("complaint_code"))
+        if not answer["allowed_online"]:
+            # A refusal is an outcome to keep (decision log, refused consultation, the queue told, both
+            # parties' `consultation_refused`), so it is committed before the 422 rolls back the rest.
+            db.session.commit()
+            require_allowed(answer, "consultation")
+        return lifecycle.consultation_to_dict(consultation)
+
+
+@bp.route("/consultations/<string:consultation_id>")
+class ConsultationView(MethodView):
+    @require_role()
+    @bp.response(200, ConsultationSchema)
+    def get(self, consultation_id):
+        """A consultation you take part in."""
+        consultation = lifecycle.read_consultation(current_actor(), consultation_id)
+        return lifecycle.consultation_to_dict(consultation)
+
+
+@bp.route("/consultations/<string:consultation_id>/messages")
+class Messages(MethodView):
+    @require_role()
+    @bp.arguments(MessageQuerySchema, location="query")
+    @bp.response(200, MessageSchema(many=True))
+    def get(self, query, consultation_id):
+        """The messages with seq > `after`, in order (at most `limit`)."""
+        _, found = messages.list_messages(current_actor(), consultation_id, query["after"], query["limit"])
+        return [messages.message_to_dict(m) for m in found]
+
+
+@bp.route("/consultations/<string:consultation_id>/attachments")
+class Attachments(MethodView):
+    @require_role()
+    @bp.arguments(UploadSchema, location="files")
+    @bp.response(201, AttachmentSchema)
+    def post(self, files, consultation_id):
+        """Upload an image (PNG, JPEG, WebP) or PDF; the type is sniffed from the content."""
+        upload = files["file"]
+        return attachments.attachment_to_dict(
+            attachments.store_attachment(current_actor(), consultation_id, upload.filename, upload.stream))
+
+
+@bp.route("/consultations/<string:consultation_id>/attachments/<string:attachment_id>")
+class AttachmentContent(MethodView):
+    @require_role()
+    @bp.response(200, description="The file, always as a download")
+    def get(self, consultation_id, attachment_id):
+        """Download an attachment (participants only)."""
+        found = attachments.read_attachment(current_actor(), consultation_id, attachment_id)
+        # The sniffed type, always as a download, never rendered inline.
+        response = Response(found.content, mimetype=found.media_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["ETag"] = f'"{found.sha256}"'
+        return response
+
+
+@bp.route("/consultations/<string:consultation_id>/end")
+class End(MethodView):
+    @require_role("doctor")
+    @bp.arguments(EndSchema)
+    @bp.response(200, ConsultationSchema)
+    def post(self, body, consultation_id):
+        """End the consultation: outcome into the health record, appointment fulfilled, room freed."""
+        return lifecycle.consultation_to_dict(lifecycle.end_consultation(current_actor(), consultation_id, body))
