@@ -1,6 +1,7 @@
 """The callbacks a higher layer (clinic) installs at start-up, with the defaults used until it does.
 
-- prescribe check: fn(actor, patient_id, items) -> {decision, reasons, ruleset_version}. clinic
+- prescribe check: fn(actor, patient_id, items, context) -> {decision, reasons, ruleset_version};
+  `context` is what the consultation resolver returned (complaint code, condition change). clinic
   installs the risk engine's `prescribe` checkpoint. DEFAULT (until then): refuse items of a
   restricted class in pharmacy's own catalogue (and codes it does not know), otherwise answer
   needs_pharmacist_review. Pharmacy also refuses restricted drugs itself, whatever the hook says.
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 ACCEPTED_DECISIONS = ("allow", "needs_pharmacist_review")
 
 
-def default_prescribe_check(actor, patient_id, items):
+def default_prescribe_check(actor, patient_id, items, context=None):
     """Refuse restricted or unknown medications from pharmacy's catalogue; otherwise needs_pharmacist_review."""
     reasons = []
     for item in items:
@@ -73,9 +74,9 @@ def installed(name):
     return _hooks[name]
 
 
-def check_prescribe(actor, patient_id, items):
-    """Run the installed prescribe check."""
-    return _hooks["prescribe_check"](actor, patient_id, items)
+def check_prescribe(actor, patient_id, items, context=None):
+    """Run the installed prescribe check (`context`: what the consultation resolver returned)."""
+    return _hooks["prescribe_check"](actor, patient_id, items, context)
 
 
 def resolve_consultation(actor, consultation_id):

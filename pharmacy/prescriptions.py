@@ -65,7 +65,7 @@ def issue_prescription(actor, consultation_id, raw_items):
     own_gate = hooks.default_prescribe_check(actor, patient_id, items)
     if own_gate["decision"] == "deny":  # restricted or unknown drugs: refused whatever the installed hook says
         _refuse(actor, patient_id, own_gate)
-    decision = hooks.check_prescribe(actor, patient_id, items)
+    decision = hooks.check_prescribe(actor, patient_id, items, context)
     if decision.get("decision") not in hooks.ACCEPTED_DECISIONS:
         _refuse(actor, patient_id, decision)
     prescription = Prescription(id=new_id(), consultation_id=consultation_id, encounter_ref=context.get("encounter_ref"),

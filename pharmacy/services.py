@@ -2,7 +2,7 @@
 
 Hooks clinic installs at start-up (see pharmacy.hooks for the contracts and the defaults):
 
-    set_prescribe_check(fn)         fn(actor, patient_id, items) -> {decision, reasons, ruleset_version}
+    set_prescribe_check(fn)         fn(actor, patient_id, items, context) -> {decision, reasons, ruleset_version}
     set_consultation_resolver(fn)   fn(actor, consultation_id) -> {patient_id, practitioner_id, encounter_ref}
     set_notifier(fn)                fn(event, recipients, payload)
 

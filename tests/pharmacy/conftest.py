@@ -26,10 +26,13 @@ def consultations():
             raise ApiError(422, "unknown_consultation", "No such consultation.")
         return known[consultation_id]
 
-    previous = hooks.installed("consultation_resolver")
+    previous = hooks.installed("consultation_resolver"), hooks.installed("prescribe_check")
     services.set_consultation_resolver(resolve)
+    # Pharmacy's own gate: clinic's risk rules (installed app-wide) are tested in tests/clinic.
+    services.set_prescribe_check(None)
     yield known
-    services.set_consultation_resolver(previous)
+    services.set_consultation_resolver(previous[0])
+    services.set_prescribe_check(previous[1])
 
 
 @pytest.fixture()

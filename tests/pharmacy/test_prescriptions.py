@@ -33,7 +33,7 @@ def test_a_restricted_drug_is_refused_with_reasons(world):
 
 def test_restricted_drugs_are_refused_even_when_the_installed_check_allows(world):
     previous = hooks.installed("prescribe_check")
-    services.set_prescribe_check(lambda actor, patient_id, items: {"decision": "allow", "reasons": [],
+    services.set_prescribe_check(lambda actor, patient_id, items, context: {"decision": "allow", "reasons": [],
                                                                    "ruleset_version": "lenient"})
     try:
         patient_id, _ = world.patient()
@@ -47,7 +47,7 @@ def test_restricted_drugs_are_refused_even_when_the_installed_check_allows(world
 def test_the_installed_prescribe_check_decides(world):
     seen = []
 
-    def check(actor, patient_id, items):
+    def check(actor, patient_id, items, context):
         seen.append((patient_id, [i["code"] for i in items]))
         return {"decision": "refer_offline", "reasons": [{"rule_id": "visit.condition_changed"}],
                 "ruleset_version": "2026.1"}
