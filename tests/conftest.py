@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from core import clock
 from core.app import create_app
-from core.extensions import db
+from core.extensions import db, socketio
 from core.identity import make_id_number
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -68,6 +68,25 @@ def _isolate(request):
     clock.set_clock(None)
     if "app" in request.fixturenames:
         _truncate_all(request.getfixturevalue("app"))
+
+
+@pytest.fixture(autouse=True)
+def _session_socketio(request):
+    """Keep the session app's Socket.IO server fit for real clients.
+
+    Flask-SocketIO keeps one server per SocketIO object and another create_app (make_app) replaces it:
+    point it back at the session app's. Its in-process test client patches the server's packet
+    senders (and makes handlers synchronous) for good: undo that after each test, so a live-server
+    test that follows gets its packets."""
+    server = None
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        server = socketio.server = app.extensions["clinic.socketio_server"]
+    yield
+    if server is not None:
+        for name in ("_send_packet", "_send_eio_packet"):
+            server.__dict__.pop(name, None)
+        server.async_handlers = server.eio.async_handlers = True
 
 
 @pytest.fixture()
