@@ -127,4 +127,16 @@ def load():
             accounts.create_staff(role, username, password, name, **links)
             created += 1
     created += directory.load_directory(DEMO_INSTITUTIONS, DEMO_DOCTORS, DEMO_TEMPLATES, horizon_days=14)
+    created += _load_rooms()
     return created
+
+
+def _load_rooms():
+    """The four cloud consulting rooms of the Ningbo Cloud Hospital (hypertension, diabetes, psychology,
+    general medicine)."""
+    from clinic.consult import rooms
+    from clinic.fhir_sync import org_id
+    from clinic.models import Institution
+
+    cloud = db.session.scalar(select(Institution).where(Institution.code == "NB-CLOUD"))
+    return rooms.seed_rooms(institution_id=cloud.id, organization_id=org_id(cloud))

@@ -18,3 +18,12 @@ def test_seed_demo_is_idempotent_and_its_accounts_log_in(app, runner, accounts):
     for role, username, password in DEMO_ACCOUNTS_TABLE:
         assert username in first.output
         accounts.login(username, password)
+
+
+def test_seed_demo_opens_the_four_cloud_consulting_rooms(app, runner, accounts, client):
+    runner.invoke(args=["seed", "demo"])
+    runner.invoke(args=["seed", "demo"])
+    headers = accounts.login("doctor.wang", "doctor123")
+    rooms = client.get("/api/v1/rooms", headers=headers).get_json()
+    rooms = rooms["items"] if isinstance(rooms, dict) else rooms
+    assert sorted(r["clinic"] for r in rooms) == ["diabetes", "general_medicine", "hypertension", "psychology"]
