@@ -5,7 +5,8 @@ from datetime import date
 from sqlalchemy import select
 
 from core import accounts
-from seeds import directory
+from clinic.riskcontrol import rulesets
+from seeds import directory, histories
 from core.identity import make_id_number
 from core.models import User
 from core.extensions import db
@@ -128,6 +129,8 @@ def load():
             created += 1
     created += directory.load_directory(DEMO_INSTITUTIONS, DEMO_DOCTORS, DEMO_TEMPLATES, horizon_days=14)
     created += _load_rooms()
+    created += histories.load_histories()
+    rulesets.ensure_default_published()
     return created
 
 

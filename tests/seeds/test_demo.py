@@ -27,3 +27,19 @@ def test_seed_demo_opens_the_four_cloud_consulting_rooms(app, runner, accounts, 
     rooms = client.get("/api/v1/rooms", headers=headers).get_json()
     rooms = rooms["items"] if isinstance(rooms, dict) else rooms
     assert sorted(r["clinic"] for r in rooms) == ["diabetes", "general_medicine", "hypertension", "psychology"]
+
+
+def test_demo_patients_with_an_in_person_diagnosis_may_book_online_and_the_other_is_referred(runner, accounts,
+                                                                                              client):
+    runner.invoke(args=["seed", "demo"])
+    again = runner.invoke(args=["seed", "demo"])
+    assert "(0 new records)" in again.output
+    for phone, complaint, expected in (("13800000001", "I10", "allow"), ("13800000002", "E11", "allow"),
+                                       ("13800000003", "I10", "refer_offline")):
+        headers = accounts.login(phone, "patient123")
+        answer = client.post("/api/v1/eligibility", headers=headers,
+                             json={"checkpoint": "book_online", "complaint_code": complaint}).get_json()
+        assert answer["decision"] == expected, (phone, answer)
+    zhang = accounts.login("13800000001", "patient123")
+    conditions = client.get("/fhir/Condition", headers=zhang).get_json()
+    assert [e["resource"]["code"]["coding"][0]["code"] for e in conditions["entry"]] == ["I10"]

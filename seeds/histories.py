@@ -1,0 +1,82 @@
+"""Demo health histories written as FHIR: two patients diagnosed in person (hypertension, type 2
+diabetes) who may therefore be followed up online, with a signed protocol and a family doctor; the
+third has no history and is referred in person when they try to book online. Idempotent: fixed
+resource ids, created only when missing."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from clinic import directory
+from clinic.fhir_sync import org_id
+from clinic.models import Doctor, Institution
+from clinic.riskcontrol import consents
+from core.auth import SYSTEM, actor_for
+from core.extensions import db
+from core.models import User
+from records import api as records
+from records.errors import FhirError
+
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+# phone, institution code, practitioner, ICD-10 code, display, years ago, family doctor?
+HISTORIES = [
+    ("13800000001", "NB-HS-BAIYUN", "demo-practitioner-1", "I10", "Essential (primary) hypertension", 3, True),
+    ("13800000002", "NB-YZ-SECOND", "demo-practitioner-2", "E11.9",
+     "Type 2 diabetes mellitus without complications", 2, False),
+]
+
+
+def _missing(resource_type, resource_id):
+    try:
+        records.read(SYSTEM, resource_type, resource_id)
+        return False
+    except FhirError:
+        return True
+
+
+def _put(resource):
+    if _missing(resource["resourceType"], resource["id"]):
+        records.update(SYSTEM, resource["resourceType"], resource["id"], resource)
+        return 1
+    return 0
+
+
+def _history(patient_id, institution, practitioner_id, code, display, years_ago):
+    when = datetime(2026 - years_ago, 3, 15, 2, 30, tzinfo=timezone.utc)
+    encounter_id = f"demo-enc-{patient_id[:12]}"
+    encounter = {
+        "resourceType": "Encounter", "id": encounter_id, "status": "finished",
+        "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "participant": [{"individual": {"reference": f"Practitioner/{practitioner_id}"}}],
+        "period": {"start": when.isoformat(), "end": (when + timedelta(minutes=20)).isoformat()},
+        "serviceProvider": {"reference": f"Organization/{org_id(institution)}", "display": institution.name}}
+    condition = {
+        "resourceType": "Condition", "id": f"demo-cond-{patient_id[:12]}",
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                       "code": "active"}]},
+        "verificationStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+        "code": {"coding": [{"system": ICD10, "code": code, "display": display}], "text": display},
+        "subject": {"reference": f"Patient/{patient_id}"}, "encounter": {"reference": f"Encounter/{encounter_id}"},
+        "recorder": {"reference": f"Practitioner/{practitioner_id}"}, "onsetDateTime": when.isoformat()}
+    return _put(encounter) + _put(condition)
+
+
+def load_histories():
+    """Write the demo histories, protocols and family-doctor bindings that are missing; return the count."""
+    created = 0
+    for phone, institution_code, practitioner_id, code, display, years_ago, family in HISTORIES:
+        user = db.session.scalar(select(User).where(User.username == phone))
+        institution = db.session.scalar(select(Institution).where(Institution.code == institution_code))
+        if user is None or institution is None:
+            continue
+        created += _history(user.patient_id, institution, practitioner_id, code, display, years_ago)
+        if consents.consent_status(user.patient_id)[0] != "valid":
+            consents.sign_consent(actor_for(user), consents.ensure_protocol().version, practitioner_id)
+            created += 1
+        doctor = db.session.scalar(select(Doctor).where(Doctor.practitioner_id == practitioner_id))
+        if family and doctor and directory.family_doctor_of(user.patient_id) is None:
+            directory.bind_family_doctor(user.patient_id, doctor.id)
+            created += 1
+    return created
