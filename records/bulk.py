@@ -40,7 +40,7 @@ def insert_returning_pks(table, rows):
     return pks
 
 
-PIPELINE_MAX_ROWS = 100  # up to this many rows a table is one multi-row INSERT in the pipeline, beyond it a COPY
+PIPELINE_MAX_ROWS = 20  # up to this many rows a table is one multi-row INSERT in the pipeline, beyond it a COPY
 _SQL_CACHE = {}
 
 
