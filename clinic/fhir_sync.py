@@ -132,7 +132,7 @@ def _put(resource):
         return
     from core.auth import SYSTEM
 
-    records_api.update(SYSTEM, resource["resourceType"], resource["id"], resource)
+    records_api.update(SYSTEM, resource["resourceType"], resource["id"], resource, skip_unchanged=True)
 
 
 def enabled():

@@ -133,18 +133,19 @@ def conditional_create(actor, resource, query):
 
 
 @audited("update")
-def update(actor, resource_type, resource_id, resource, if_match=None):
-    """Update (or create with a client id) a resource (http://hl7.org/fhir/R4/http.html#update); (resource, created)."""
+def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_unchanged=False):
+    """Update (or create with a client id) a resource (http://hl7.org/fhir/R4/http.html#update); (resource, created).
+
+    The resource is validated once and the stored row read once (with the row lock the write takes
+    anyway). `skip_unchanged`: write no new version when the content is what is stored already
+    (for derived views that are re-written whenever their source row changes); still audited.
+    """
     with _audit(actor, "update", f"{resource_type}/{resource_id}") as call:
         _writable_type(resource_type)
         resource = {**resource, "id": resource_id} if isinstance(resource, dict) else resource
         checked = store.validate_resource(resource, expected_type=resource_type)
-        try:
-            existing = store.read_resource(resource_type, resource_id)
-        except FhirError as exc:
-            if exc.status not in (404, 410):
-                raise
-            existing = None
+        row = store.locked_row(resource_type, resource_id)
+        existing = store.row_content(row)
         if existing is not None:
             call.patient_ids = _compartment(existing)
             access.check_write(actor, existing, call.patient_ids)
@@ -153,7 +154,8 @@ def update(actor, resource_type, resource_id, resource, if_match=None):
         new_patients = _compartment(checked)
         call.patient_ids |= new_patients
         access.check_write(actor, checked, new_patients)
-        saved, created = store.update_resource(resource_type, resource_id, resource, if_match=if_match)
+        saved, created = store.update_resource(resource_type, resource_id, checked, if_match=if_match, validated=True,
+                                               row=row, skip_unchanged=skip_unchanged)
         call.succeeded()
     return saved, created
 

@@ -10,15 +10,17 @@ import re
 from contextlib import nullcontext
 
 import psycopg
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
 from core.extensions import db
 from core.types import new_id
 from records.compartment import compartment_patients  # noqa: F401  (public API)
 from records.errors import FhirError
-from records.bulk import bulk_insert, insert_returning_pks
+from records.bulk import insert_returning_pks, write_batch
 from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
 from records.search.definitions import supported_search_params  # noqa: F401  (public API)
 from records.search.engine import SearchResult, everything, search  # noqa: F401  (public API)
@@ -46,23 +48,19 @@ def _check_id(resource_id):
         raise FhirError(400, "value", f"Invalid resource id {resource_id!r}", ["Resource.id"])
 
 
-def _write_indexes(pairs):
-    """Insert index and compartment rows for [(resource_pk, resource)] in one statement per table."""
+def _index_inserts(pairs):
+    """[(table, rows)] of the index and compartment rows for [(resource_pk, resource)], one entry per table."""
     batches = {kind: [] for kind in _INDEX_TABLES}
     members = []
     for pk, resource in pairs:
         for kind, rows in extract_rows(resource).items():
             batches[kind].extend({**row, "resource_pk": pk} for row in rows)
         members.extend({"resource_pk": pk, "patient_id": p} for p in sorted(compartment_patients(resource)))
-    for kind, rows in batches.items():
-        bulk_insert(_INDEX_TABLES[kind], rows)
-    bulk_insert(CompartmentMember.__table__, members)
+    return [(_INDEX_TABLES[kind], rows) for kind, rows in batches.items()] + [(CompartmentMember.__table__, members)]
 
 
-def _clear_indexes(pk):
-    for table in _INDEX_TABLES.values():
-        db.session.execute(delete(table).where(table.c.resource_pk == pk))
-    db.session.execute(delete(CompartmentMember.__table__).where(CompartmentMember.resource_pk == pk))
+def _index_deletes(pk):
+    return [(table, "resource_pk", pk) for table in (*_INDEX_TABLES.values(), CompartmentMember.__table__)]
 
 
 def _version_row(pk, resource_type, resource_id, version_id, now, method, content):
@@ -72,7 +70,12 @@ def _version_row(pk, resource_type, resource_id, version_id, now, method, conten
 
 def create_resources(resources, *, resource_ids=None):
     """Create many resources in one round trip per table (transaction Bundles, imports); all or nothing."""
-    validated = [validate_resource(r) for r in resources]
+    return _create_validated([validate_resource(r) for r in resources], resource_ids)
+
+
+def _create_validated(validated, resource_ids, *, known_absent=False):
+    """create_resources for already validated resources; `known_absent`: the caller has just read
+    (with a row lock) that the one client-chosen id is not there, so only a concurrent insert can clash."""
     ids = list(resource_ids or [None] * len(validated))
     if len(ids) != len(validated):
         raise ValueError("resource_ids must have one entry (or None) per resource")
@@ -81,7 +84,7 @@ def create_resources(resources, *, resource_ids=None):
     given = [(r["resourceType"], i) for r, i in zip(validated, ids) if i]
     if len(set(given)) != len(given):
         raise FhirError(409, "conflict", "The same resource id appears twice in one batch")
-    taken = _existing(set(given))
+    taken = set() if known_absent else _existing(set(given))
     if taken:
         raise FhirError(409, "conflict", f"{'/'.join(sorted(taken)[0])} already exists")
     now = clock.now()
@@ -89,14 +92,21 @@ def create_resources(resources, *, resource_ids=None):
     contents = [_dumps(r) for r in stored]
     rows = [{"resource_type": r["resourceType"], "id": r["id"], "version_id": 1, "last_updated": now,
              "deleted": False, "content": c} for r, c in zip(stored, contents)]
-    try:  # a concurrent writer may have taken a client-chosen id since _existing() looked
-        with db.session.begin_nested() if given else nullcontext():
-            pks = insert_returning_pks(Resource.__table__, rows)
-    except (IntegrityError, psycopg.IntegrityError):
-        raise FhirError(409, "conflict", "A resource with that id was created concurrently") from None
-    bulk_insert(ResourceVersion.__table__, [
-        _version_row(pk, r["resourceType"], r["id"], 1, now, "POST", c) for pk, r, c in zip(pks, stored, contents)])
-    _write_indexes(zip(pks, stored))
+    if len(rows) == 1 and db.session.get_bind().dialect.name == "postgresql":
+        # One round trip; a concurrent writer that took the client-chosen id meanwhile makes it return nothing.
+        pk = db.session.execute(pg_insert(Resource.__table__).values(rows[0]).on_conflict_do_nothing(
+            index_elements=["resource_type", "id"]).returning(Resource.__table__.c.pk)).scalar()
+        if pk is None:
+            raise FhirError(409, "conflict", "A resource with that id was created concurrently")
+        pks = [pk]
+    else:
+        try:  # a concurrent writer may have taken a client-chosen id since _existing() looked
+            with db.session.begin_nested() if given else nullcontext():
+                pks = insert_returning_pks(Resource.__table__, rows)
+        except (IntegrityError, psycopg.IntegrityError):
+            raise FhirError(409, "conflict", "A resource with that id was created concurrently") from None
+    versions = [_version_row(pk, r["resourceType"], r["id"], 1, now, "POST", c) for pk, r, c in zip(pks, stored, contents)]
+    write_batch(inserts=[(ResourceVersion.__table__, versions), *_index_inserts(zip(pks, stored))])
     return stored
 
 
@@ -153,30 +163,62 @@ def _parse_if_match(if_match):
         raise FhirError(400, "invalid", f"Invalid If-Match {if_match!r}", ["If-Match"]) from None
 
 
-def update_resource(resource_type, resource_id, resource, *, if_match=None):
-    """Update (or create with the client's id); returns (stored, created). Stale if_match -> 412."""
+def locked_row(resource_type, resource_id):
+    """The stored row of a resource (deleted or not) with its row lock taken, or None."""
+    return _row(resource_type, resource_id, lock=True)
+
+
+def row_content(row):
+    """The current content of a `locked_row` (None when missing or deleted)."""
+    return None if row is None or row.deleted else json.loads(row.content)
+
+
+def _visible(resource):
+    """A resource without the server's meta.versionId / meta.lastUpdated."""
+    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    return {**{k: v for k, v in resource.items() if k != "meta"}, **({"meta": meta} if meta else {})}
+
+
+_UNREAD = object()
+
+
+def update_resource(resource_type, resource_id, resource, *, if_match=None, validated=False, row=_UNREAD,
+                    skip_unchanged=False):
+    """Update (or create with the client's id); returns (stored, created). Stale if_match -> 412.
+
+    `validated`: `resource` is what validate_resource returned (records.api validates once);
+    `row`: the caller's `locked_row` of this resource; `skip_unchanged`: when the stored version
+    already has the same content (meta.versionId / lastUpdated aside), write no new version and
+    return the stored one (derived views such as the clinic's Slot / Appointment use this).
+    """
     _check_id(resource_id)
-    normalised = validate_resource(resource, expected_type=resource_type)
+    normalised = resource if validated else validate_resource(resource, expected_type=resource_type)
     if normalised.get("id") != resource_id:
         raise FhirError(400, "invalid", f"Resource id {normalised.get('id')!r} does not match the URL id "
                         f"{resource_id!r}", ["Resource.id"])
-    row = _row(resource_type, resource_id, lock=True)
+    if row is _UNREAD:
+        row = locked_row(resource_type, resource_id)
     expected = _parse_if_match(if_match) if if_match else None
     current = row.version_id if row else 0
     if expected is not None and (row is None or row.deleted or expected != current):
         raise FhirError(412, "conflict", f"Version conflict: If-Match {expected}, current version {current}")
     if row is None:
-        return create_resources([normalised], resource_ids=[resource_id])[0], True
+        return _create_validated([normalised], [resource_id], known_absent=True)[0], True
+    if skip_unchanged and not row.deleted:
+        stored = json.loads(row.content)
+        if _visible(stored) == _visible(normalised):
+            return stored, False
     now = clock.now()
     stored = _stamp(normalised, resource_id, current + 1, now)
     content = _dumps(stored)
     created = row.deleted
-    row.version_id, row.last_updated, row.deleted, row.content = current + 1, now, False, content
-    db.session.execute(insert(ResourceVersion.__table__),
-                       [_version_row(row.pk, resource_type, resource_id, current + 1, now, "PUT", content)])
-    db.session.flush()
-    _clear_indexes(row.pk)
-    _write_indexes([(row.pk, stored)])
+    db.session.execute(update(Resource.__table__).where(Resource.__table__.c.pk == row.pk).values(
+        version_id=current + 1, last_updated=now, deleted=False, content=content))
+    for name, value in (("version_id", current + 1), ("last_updated", now), ("deleted", False), ("content", content)):
+        set_committed_value(row, name, value)  # the session's copy matches the row without a reload
+    write_batch(deletes=_index_deletes(row.pk), inserts=[
+        (ResourceVersion.__table__, [_version_row(row.pk, resource_type, resource_id, current + 1, now, "PUT", content)]),
+        *_index_inserts([(row.pk, stored)])])
     return stored, created
 
 
@@ -190,7 +232,7 @@ def delete_resource(resource_type, resource_id):
     db.session.execute(insert(ResourceVersion.__table__),
                        [_version_row(row.pk, resource_type, resource_id, row.version_id, now, "DELETE", None)])
     db.session.flush()
-    _clear_indexes(row.pk)
+    write_batch(deletes=_index_deletes(row.pk))
     return str(row.version_id)
 
 

@@ -1,0 +1,76 @@
+"""Profile booking requests in-process (Flask test client, PostgreSQL on 127.0.0.1) with cProfile.
+
+    /work/main/.venv/bin/python bench/profile_booking.py [--bookings 300] [--no-fhir-sync] [--sort tottime]
+
+Creates (and drops) the database `clinic_prof`, loads the booking benchmark's data for one client and
+books its slots one after another through `POST /api/v1/appointments`; prints CPU ms per booking and
+the top of the profile.
+"""
+import argparse
+import cProfile
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import booking_bench  # noqa: E402
+
+
+def _book(client, headers, slot_id):
+    response = client.post("/api/v1/appointments", headers=headers,
+                           json={"slot_id": slot_id, "kind": "in_person", "channel": "app"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bookings", type=int, default=300)
+    parser.add_argument("--no-fhir-sync", action="store_true")
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    booking_bench.DB_NAME = "clinic_prof"
+    database_url = args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/clinic_prof"
+    booking_bench._recreate_database(args.admin_url)
+    env = booking_bench._environment(database_url, tempfile.mkdtemp(prefix="booking-prof-"))
+    env["CLINIC_FHIR_SYNC"] = "false" if args.no_fhir_sync else "true"
+    subprocess.run([str(booking_bench.BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    tokens, lanes, _ = booking_bench._load_data(env, 1, args.bookings + 60)
+    from core.app import create_app
+
+    app = create_app()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens[0]}"}
+    slots = iter(lanes[0])
+    for _ in range(20):  # warm up
+        _book(client, headers, next(slots))
+    cpu = time.process_time()
+    for _ in range(30):
+        _book(client, headers, next(slots))
+    print(f"without profiler: {1000 * (time.process_time() - cpu) / 30:.2f} ms CPU per booking")
+    profile = cProfile.Profile()
+    cpu, wall = time.process_time(), time.perf_counter()
+    profile.enable()
+    for _ in range(args.bookings):
+        _book(client, headers, next(slots))
+    profile.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"{args.bookings} bookings: {1000 * cpu / args.bookings:.2f} ms CPU, "
+          f"{1000 * wall / args.bookings:.2f} ms wall per booking (profiler on)")
+    profile.dump_stats("/tmp/booking.prof")
+    pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+    with app.app_context():
+        from core.extensions import db
+        db.engine.dispose()
+    booking_bench._recreate_database(args.admin_url)
+
+
+if __name__ == "__main__":
+    main()
