@@ -8,8 +8,14 @@ These queries go straight to the store (they are part of access control, not an 
 from core import auth
 
 CARE = "cares_for_patient"
-# (resource type, search parameter naming the practitioner) whose compartment patients are cared for.
-CARE_SOURCES = (("Patient", "general-practitioner"), ("Encounter", "participant"), ("Appointment", "actor"))
+# (resource type, search parameter naming the practitioner, filters) whose compartment patients are cared
+# for; a cancelled, no-show or erroneous Appointment/Encounter creates no relationship.
+_NOT_LIVE = ("cancelled", "noshow", "entered-in-error")
+CARE_SOURCES = (
+    ("Patient", "general-practitioner", ()),
+    ("Encounter", "participant", tuple(("status:not", s) for s in ("cancelled", "entered-in-error"))),
+    ("Appointment", "actor", tuple(("status:not", s) for s in _NOT_LIVE)),
+)
 PAGE = 500
 
 
@@ -26,8 +32,8 @@ def cares_for_patient(actor, patient_id):
     ref = _practitioner_ref(actor)
     if ref is None or not patient_id:
         return False
-    for resource_type, param in CARE_SOURCES:
-        found = store.search(resource_type, [(param, ref), ("_count", "1")], patient_ids={patient_id})
+    for resource_type, param, filters in CARE_SOURCES:
+        found = store.search(resource_type, [(param, ref), *filters, ("_count", "1")], patient_ids={patient_id})
         if found.resources:
             return True
     return False
@@ -41,10 +47,10 @@ def patients_cared_for(actor):
     if ref is None:
         return set()
     patients = set()
-    for resource_type, param in CARE_SOURCES:
+    for resource_type, param, filters in CARE_SOURCES:
         cursor = None
         while True:
-            params = [(param, ref), ("_count", str(PAGE))] + ([("_cursor", cursor)] if cursor else [])
+            params = [(param, ref), *filters, ("_count", str(PAGE))] + ([("_cursor", cursor)] if cursor else [])
             found = store.search(resource_type, params)
             for resource in found.resources:
                 patients.update(store.compartment_patients(resource))

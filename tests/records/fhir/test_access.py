@@ -85,6 +85,16 @@ def test_appointment_participation_grants_care(app, client, cast, records):
     assert client.get(f"/fhir/Observation/{records['obs2']}", headers=cast.doc_a).status_code == 200
 
 
+@pytest.mark.parametrize("status", ["cancelled", "noshow", "entered-in-error"])
+def test_a_dead_appointment_grants_no_care(app, client, cast, records, status):
+    system_write(app, {"resourceType": "Appointment", "status": status,
+                       "participant": [{"actor": {"reference": f"Patient/{cast.p2}"}, "status": "accepted"},
+                                       {"actor": {"reference": "Practitioner/pract-a"}, "status": "accepted"}]})
+    assert client.get(f"/fhir/Observation/{records['obs2']}", headers=cast.doc_a).status_code == 403
+    assert ids(client.get("/fhir/Observation?code=8867-4", headers=cast.doc_a).get_json()) == {
+        ("Observation", records["obs1"])}
+
+
 def test_patient_writes_only_self_reported(client, cast):
     mine = observation(cast.p1, performer=f"Patient/{cast.p1}")
     assert client.post("/fhir/Observation", json=mine, headers=auth(cast.p1_headers)).status_code == 201
