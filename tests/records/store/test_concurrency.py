@@ -11,39 +11,50 @@ from records.errors import FhirError
 from tests.records.store.builders import patient
 
 
-def test_concurrent_if_match_updates_let_exactly_one_win(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("row locks are a PostgreSQL feature")
-        created = store.create_resource(patient(), resource_id="contended")
-        db.session.commit()
-    locked, outcomes = threading.Event(), {}
+def race(app, write, first, second):
+    """Run `write(name)` in two threads: `first` writes and holds its lock while `second` arrives.
+
+    Returns {name: "ok" | error status}."""
+    written, outcomes = threading.Event(), {}
 
     def writer(name, hold):
         with app.app_context():
             try:
                 if not hold:
-                    locked.wait(5)
-                store.update_resource("Patient", "contended", {**created, "gender": name}, if_match='W/"1"')
+                    written.wait(5)
+                write(name)
                 if hold:
-                    locked.set()
-                    threading.Event().wait(0.3)  # keep the row locked while the other writer arrives
+                    written.set()
+                    threading.Event().wait(0.3)  # keep the lock while the other writer arrives
                 db.session.commit()
                 outcomes[name] = "ok"
             except FhirError as error:
                 db.session.rollback()
                 outcomes[name] = error.status
             finally:
-                locked.set()
+                written.set()
                 db.session.remove()
 
-    threads = [threading.Thread(target=writer, args=("female", True)),
-               threading.Thread(target=writer, args=("other", False))]
+    threads = [threading.Thread(target=writer, args=(first, True)),
+               threading.Thread(target=writer, args=(second, False))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert outcomes == {"female": "ok", "other": 412}
+    return outcomes
+
+
+def test_concurrent_if_match_updates_let_exactly_one_win(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are a PostgreSQL feature")
+        created = store.create_resource(patient(), resource_id="contended")
+        db.session.commit()
+
+    def update(gender):
+        store.update_resource("Patient", "contended", {**created, "gender": gender}, if_match='W/"1"')
+
+    assert race(app, update, "female", "other") == {"female": "ok", "other": 412}
     with app.app_context():
         assert store.read_resource("Patient", "contended")["meta"]["versionId"] == "2"
         db.session.remove()
@@ -53,30 +64,8 @@ def test_concurrent_creates_of_one_client_id_give_one_conflict(app):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("needs two concurrent writers")
-    inserted, outcomes = threading.Event(), {}
 
-    def writer(name, hold):
-        with app.app_context():
-            try:
-                if not hold:
-                    inserted.wait(5)
-                store.create_resource(patient(family=name), resource_id="race")
-                if hold:
-                    inserted.set()
-                    threading.Event().wait(0.3)  # the other writer now waits on the unique index
-                db.session.commit()
-                outcomes[name] = "ok"
-            except FhirError as error:
-                db.session.rollback()
-                outcomes[name] = error.status
-            finally:
-                inserted.set()
-                db.session.remove()
+    def create(family):
+        store.create_resource(patient(family=family), resource_id="race")
 
-    threads = [threading.Thread(target=writer, args=("First", True)),
-               threading.Thread(target=writer, args=("Second", False))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert outcomes == {"First": "ok", "Second": 409}
+    assert race(app, create, "First", "Second") == {"First": "ok", "Second": 409}
