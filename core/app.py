@@ -85,7 +85,8 @@ def register_extensions(app):
             event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     api.init_app(app)
-    socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading",
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"],
+                      async_mode="threading",
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or [])
     observability.init_app(app)
     http.init_app(app)

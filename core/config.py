@@ -34,6 +34,8 @@ def config_from_env(instance_path):
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL") or default_db),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Redis pub/sub ignores database numbers: deployments sharing one Redis need their own channel.
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "flask-socketio",
         "TOKEN_TTL_SECONDS": _env_int("TOKEN_TTL_SECONDS", 8 * 3600),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
