@@ -1,0 +1,117 @@
+"""Steps 20-26: the doctor prescribes, the platform pharmacist reviews, the patient asks for delivery,
+the pharmacy the order is routed to accepts, prepares and delivers it, and the patient reads the
+record through /fhir."""
+import secrets
+
+from seeds.scenario.client import StepFailed
+from seeds.scenario.journey import ADMIN, HOME, PHARMACISTS, REVIEWER
+
+AMLODIPINE = {"code": "C08CA01", "dose": "5 mg", "frequency": "once daily",
+              "route": "oral", "quantity": 28, "days_supply": 28}
+
+
+def prescribe(story):
+    prescription = story.doctor.post("/api/v1/prescriptions", {
+        "consultation_id": story["consultation"]["id"], "items": [AMLODIPINE]})
+    story["prescription"] = prescription
+    signature = prescription.get("signature") or {}
+    return (f"the doctor prescribes amlodipine 5 mg once daily x {AMLODIPINE['quantity']} (ATC C08CA01, "
+            f"{AMLODIPINE['days_supply']} days): prescription {prescription['status']}, signed "
+            f"{signature.get('algorithm', '')}; risk check {((prescription.get('check') or {}).get('decision'))}")
+
+
+def review(story):
+    reviewer = story.api.login(*REVIEWER)
+    pid = story["prescription"]["id"]
+    queue = reviewer.get("/api/v1/reviews?limit=200")
+    if pid not in [p["id"] for p in queue]:
+        raise StepFailed(f"{REVIEWER[0]}'s review queue ({len(queue)} waiting) does not show prescription {pid}")
+    verified = reviewer.get(f"/api/v1/prescriptions/{pid}/verify")
+    approved = reviewer.post(f"/api/v1/prescriptions/{pid}/review", {"decision": "approve"})
+    return (f"{reviewer.me['name']} finds it in the review queue ({len(queue)} waiting), checks the doctor's "
+            f"signature (valid: {verified.get('valid')}) and approves: prescription {approved['status']}")
+
+
+def ask_for_delivery(story):
+    order = story.patient.post(f"/api/v1/prescriptions/{story['prescription']['id']}/fulfilment", {
+        "mode": "delivery", "location": {"lat": HOME["lat"], "lon": HOME["lon"]}, "address": HOME["address"]})
+    story["order"] = order
+    pharmacy = order.get("pharmacy") or {}
+    if order["status"] != "offered" or not pharmacy:
+        raise StepFailed(f"the delivery order could not be routed: {order['status']} ({order.get('reason')})",
+                         problem=order)
+    return (f"the patient asks for home delivery to {HOME['address']}: order {order['status']} to "
+            f"{pharmacy['name']} ({pharmacy.get('distance_km')} km away, answer by {order.get('offer_deadline')})")
+
+
+def _pharmacist_for(story, pharmacy_id):
+    """The demo pharmacist of that pharmacy; for a pharmacy without a demo account the administrator
+    onboards an on-duty pharmacist first (routing depends on the hour: a pharmacy must be open)."""
+    if pharmacy_id in PHARMACISTS:
+        return story.api.login(*PHARMACISTS[pharmacy_id]), "its demo pharmacist"
+    admin = story.api.login(*ADMIN)
+    username, password = f"duty.{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    admin.post("/api/v1/admin/users", {"role": "pharmacist", "username": username, "password": password,
+                                       "name": "值班药师 Duty pharmacist", "pharmacy_id": pharmacy_id})
+    return story.api.login(username, password), f"an on-duty pharmacist the administrator onboarded ({username})"
+
+
+def pharmacy_accepts(story):
+    order, pharmacy = story["order"], story["order"]["pharmacy"]
+    pharmacist, who = _pharmacist_for(story, pharmacy["id"])
+    story["pharmacist"] = pharmacist
+    offered = pharmacist.get("/api/v1/pharmacy/orders?status=offered&limit=200")
+    if order["id"] not in [o["id"] for o in offered]:
+        raise StepFailed(f"order {order['id']} is not among the {len(offered)} offered to {pharmacy['name']}")
+    accepted = pharmacist.post(f"/api/v1/pharmacy/orders/{order['id']}/accept")
+    items = ", ".join(f"{i.get('display') or i['code']} x {i['quantity']}" for i in accepted.get("items", []))
+    return f"{pharmacy['name']} ({who}) accepts the order: {accepted['status']}, stock reserved for {items}"
+
+
+def _advance(action, text):
+    def step(story):
+        answer = story["pharmacist"].post(f"/api/v1/pharmacy/orders/{story['order']['id']}/{action}")
+        return f"{text}: order {answer['status']}"
+    return step
+
+
+def read_record(story):
+    """The patient reads their own record through the FHIR API."""
+    pid = story.account["patient_id"]
+    lines, found = ["the patient reads their record through /fhir:"], {}
+    for query in (f"Encounter?patient={pid}", f"Condition?patient={pid}", f"MedicationDispense?patient={pid}"):
+        bundle = story.patient.get(f"/fhir/{query}")
+        resources = [e["resource"] for e in bundle.get("entry", []) if e.get("search", {}).get("mode") != "include"]
+        found[query.split("?")[0]] = resources
+        lines += [f"{query.split('?')[0]}/{r['id']}: {_summary(r)}" for r in resources]
+    virtual = [e for e in found["Encounter"] if (e.get("class") or {}).get("code") == "VR"]
+    missing = [t for t, rs in found.items() if not rs] + ([] if virtual else ["the online (VR) Encounter"])
+    if missing:
+        raise StepFailed(f"the patient's FHIR record lacks {', '.join(missing)}")
+    return lines
+
+
+def _summary(resource):
+    kind = resource["resourceType"]
+    if kind == "Encounter":
+        return f"class {resource['class'].get('code')}, {resource['status']}, {(resource.get('period') or {}).get('start', '')[:16]}"
+    if kind == "Condition":
+        coding = resource["code"]["coding"][0]
+        status = resource.get("verificationStatus", {}).get("coding", [{}])[0].get("code")
+        return f"{coding['code']} {coding.get('display', '')} ({status})"
+    concept = resource.get("medicationCodeableConcept") or {}
+    coding = (concept.get("coding") or [{}])[0]
+    quantity = (resource.get("quantity") or {}).get("value")
+    return f"{coding.get('code')} {concept.get('text') or coding.get('display', '')} x {quantity}, {resource['status']}"
+
+
+STEPS = [
+    ("the doctor prescribes", prescribe),
+    ("the reviewing pharmacist approves the prescription", review),
+    ("the patient asks for delivery", ask_for_delivery),
+    ("the pharmacy accepts the order", pharmacy_accepts),
+    ("the pharmacy prepares the order", _advance("prepared", "the pharmacy prepares the medicine")),
+    ("the courier takes the order", _advance("out-for-delivery", "the courier leaves with it (dispensed)")),
+    ("the order is delivered", _advance("delivered", "the courier hands it over")),
+    ("the patient reads the Encounter, Condition and MedicationDispense", read_record),
+]
