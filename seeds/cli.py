@@ -22,6 +22,15 @@ def seed_demo():
         click.echo(f"  {role:<11} {username:<16} {password}")
 
 
+@seed_cli.command("scenario")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="The running service's root URL.")
+def seed_scenario(base_url):
+    """Drive the whole patient journey against a running service, as the apps do (exit 1 on a failed step)."""
+    from seeds.scenario import run
+
+    click.get_current_context().exit(run(base_url))
+
+
 def init_app(app):
     """Register the seed commands."""
     app.cli.add_command(seed_cli)

@@ -87,6 +87,11 @@ class MedicationInputSchema(Schema):
     days_supply = fields.Integer(validate=validate.Range(min=1, max=366))
 
 
+class PointSchema(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
 class EligibilityRequestSchema(Schema):
     checkpoint = fields.String(required=True, validate=validate.OneOf(CHECKPOINTS))
     patient_id = fields.String(validate=validate.Length(max=64),
@@ -99,6 +104,9 @@ class EligibilityRequestSchema(Schema):
     doctor_id = fields.String(validate=validate.Length(max=64),
                               metadata={"description": "Practitioner id of the treating doctor"})
     condition_changed = fields.Boolean(load_default=False)
+    location = fields.Nested(PointSchema, metadata={
+        "description": "Where the patient is: a refer_offline answer then names the nearest primary institutions "
+                       "(with the doctor's specialty first); without it only the family doctor is named"})
 
 
 class EligibilityAnswerSchema(Schema):

@@ -93,10 +93,14 @@ class Eligibility(MethodView):
                            title="Request validation failed",
                            errors=[{"field": "patient_id", "message": "required for staff"}])
         doctor_id = body.get("doctor_id") or actor.practitioner_id
+        doctor = service.doctor_facts(doctor_id) if doctor_id else None
+        location = body.get("location")
         return service.check(actor, body["checkpoint"], patient_id, complaint_code=body.get("complaint_code"),
                              medications=body.get("medications"), guardian_present=body.get("guardian_present"),
-                             doctor=service.doctor_facts(doctor_id) if doctor_id else None,
-                             condition_changed=body["condition_changed"], context="api:eligibility")
+                             doctor=doctor, condition_changed=body["condition_changed"], context="api:eligibility",
+                             # a referral names where to go in person: near the patient, the doctor's field first
+                             specialty=((doctor or {}).get("specialties") or [None])[0],
+                             near=(location["lat"], location["lon"]) if location else None)
 
 
 @bp.route("/triage")

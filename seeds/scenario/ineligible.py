@@ -1,13 +1,14 @@
 """The last step: a patient without an in-person diagnosis is refused online treatment, with the
 reasons, and referred offline (the referral target shown)."""
 from seeds.scenario.client import StepFailed
-from seeds.scenario.journey import COMPLAINT, INELIGIBLE_PATIENT
+from seeds.scenario.journey import COMPLAINT, HOME, INELIGIBLE_PATIENT
 
 
 def refused_and_referred(story):
     patient = story.api.login(*INELIGIBLE_PATIENT)
     answer = patient.post("/api/v1/eligibility", {
-        "checkpoint": "book_online", "complaint_code": COMPLAINT, "doctor_id": story.doctor.me["practitioner_id"]})
+        "checkpoint": "book_online", "complaint_code": COMPLAINT, "doctor_id": story.doctor.me["practitioner_id"],
+        "location": {"lat": HOME["lat"], "lon": HOME["lon"]}})  # the app sends where the patient is
     if answer.get("allowed_online"):
         raise StepFailed(f"{INELIGIBLE_PATIENT[0]} has no in-person diagnosis but was allowed online", problem=answer)
     problem = patient.refused("/api/v1/appointments", {

@@ -1,5 +1,6 @@
 """Numbered steps and the state they share: each step does what an app would, then says what it saw."""
 import sys
+import time
 from datetime import timedelta
 
 from seeds.scenario.client import StepFailed, compact
@@ -55,6 +56,7 @@ class Journey:
 
     def run(self, story):
         """0 when every step passed; 1 (after printing what went wrong) at the first failure."""
+        started = time.perf_counter()
         for number, (title, action) in enumerate(self.steps, start=1):
             try:
                 seen = action(story)
@@ -68,5 +70,5 @@ class Journey:
             self._print(f"{number}. {lines[0]}")
             for line in lines[1:]:
                 self._print(f"   {line}")
-        self._print(f"scenario passed: {len(self.steps)} steps")
+        self._print(f"scenario passed: {len(self.steps)} steps in {time.perf_counter() - started:.1f} s")
         return 0

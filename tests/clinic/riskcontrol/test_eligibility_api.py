@@ -122,3 +122,17 @@ def test_an_unknown_patient_is_404(accounts, client):
     _, admin = accounts.admin()
     r = client.post("/api/v1/eligibility", json={"checkpoint": "book_online", "patient_id": "nobody"}, headers=admin)
     assert r.status_code == 404 and r.mimetype == "application/problem+json"
+
+
+def test_a_refusal_with_the_patients_location_names_the_nearest_primary_institutions(accounts, client, world):
+    near = world.institution()
+    _, headers = accounts.patient()
+    sign_protocol(client, headers)
+    without = check(client, headers, checkpoint="book_online", complaint_code="I10")
+    assert without["referral"]["institutions"] == []
+    answer = check(client, headers, checkpoint="book_online", complaint_code="I10", location={"lat": 29.87, "lon": 121.54})
+    assert answer["decision"] == "refer_offline"
+    assert [i["id"] for i in answer["referral"]["institutions"]] == [near]
+    r = client.post("/api/v1/eligibility", json={"checkpoint": "book_online", "location": {"lat": 91, "lon": 0}},
+                    headers=headers)
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"].startswith("location")
