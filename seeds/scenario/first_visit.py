@@ -54,8 +54,10 @@ def submit_triage(story):
     answer = story.patient.post("/api/v1/triage", {"symptoms": [], "vitals": STABLE_VITALS})
     assessment = answer.get("assessment") or {}
     vitals = STABLE_VITALS
-    return (f"triage submitted (BP {vitals['systolic_bp']}/{vitals['diastolic_bp']} mmHg, HR {vitals['heart_rate']}, "
-            f"SpO2 {vitals['spo2']}%): {assessment.get('summary') or assessment.get('status') or assessment}")
+    if not assessment.get("stable"):
+        raise StepFailed("stable vital signs were judged unstable", problem=answer)
+    return (f"triage submitted (no symptoms; BP {vitals['systolic_bp']}/{vitals['diastolic_bp']} mmHg, HR "
+            f"{vitals['heart_rate']}, SpO2 {vitals['spo2']}%): stable, outcome {assessment.get('outcome')}")
 
 
 def find_online_slot(story):
@@ -176,7 +178,7 @@ def record_diagnosis_in_person(story):
         for url, resource in (("urn:uuid:visit-encounter", encounter), ("urn:uuid:visit-bp", pressure),
                               ("urn:uuid:visit-condition", condition))]}
     answer = story.doctor.request("POST", "/fhir", json=bundle, headers={"Content-Type": "application/fhir+json"})
-    locations = [e["response"]["location"].split("/_history")[0] for e in answer["entry"]]
+    locations = [e["response"]["location"].split("/_history")[0].split("/fhir/")[-1] for e in answer["entry"]]
     story["in_person_condition"] = locations[2]
     return [f"the doctor measures BP 162/98 mmHg and diagnoses essential hypertension ({COMPLAINT}), written to the "
             f"record in one FHIR transaction:", ", ".join(locations) + f" (Encounter class AMB at {org['name']})"]

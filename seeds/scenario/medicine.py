@@ -2,9 +2,10 @@
 the pharmacy the order is routed to accepts, prepares and delivers it, and the patient reads the
 record through /fhir."""
 import secrets
+from datetime import datetime
 
 from seeds.scenario.client import StepFailed
-from seeds.scenario.journey import ADMIN, HOME, PHARMACISTS, REVIEWER
+from seeds.scenario.journey import ADMIN, HOME, PHARMACISTS, REVIEWER, minutes
 
 AMLODIPINE = {"code": "C08CA01", "dose": "5 mg", "frequency": "once daily",
               "route": "oral", "quantity": 28, "days_supply": 28}
@@ -40,20 +41,22 @@ def ask_for_delivery(story):
     if order["status"] != "offered" or not pharmacy:
         raise StepFailed(f"the delivery order could not be routed: {order['status']} ({order.get('reason')})",
                          problem=order)
+    deadline = datetime.fromisoformat(order["offer_deadline"]) - story.patient.now() if order.get("offer_deadline") else None
+    answer_within = f", to answer within {minutes(deadline)} min" if deadline else ""
     return (f"the patient asks for home delivery to {HOME['address']}: order {order['status']} to "
-            f"{pharmacy['name']} ({pharmacy.get('distance_km')} km away, answer by {order.get('offer_deadline')})")
+            f"{pharmacy['name']} ({pharmacy.get('distance_km')} km away{answer_within})")
 
 
 def _pharmacist_for(story, pharmacy_id):
     """The demo pharmacist of that pharmacy; for a pharmacy without a demo account the administrator
     onboards an on-duty pharmacist first (routing depends on the hour: a pharmacy must be open)."""
     if pharmacy_id in PHARMACISTS:
-        return story.api.login(*PHARMACISTS[pharmacy_id]), "its demo pharmacist"
+        return story.api.login(*PHARMACISTS[pharmacy_id]), f"as its demo pharmacist {PHARMACISTS[pharmacy_id][0]}"
     admin = story.api.login(*ADMIN)
     username, password = f"duty.{secrets.token_hex(4)}", secrets.token_urlsafe(12)
     admin.post("/api/v1/admin/users", {"role": "pharmacist", "username": username, "password": password,
                                        "name": "值班药师 Duty pharmacist", "pharmacy_id": pharmacy_id})
-    return story.api.login(username, password), f"an on-duty pharmacist the administrator onboarded ({username})"
+    return story.api.login(username, password), f"as {username}, an on-duty pharmacist the administrator onboarded"
 
 
 def pharmacy_accepts(story):
@@ -65,7 +68,7 @@ def pharmacy_accepts(story):
         raise StepFailed(f"order {order['id']} is not among the {len(offered)} offered to {pharmacy['name']}")
     accepted = pharmacist.post(f"/api/v1/pharmacy/orders/{order['id']}/accept")
     items = ", ".join(f"{i.get('display') or i['code']} x {i['quantity']}" for i in accepted.get("items", []))
-    return f"{pharmacy['name']} ({who}) accepts the order: {accepted['status']}, stock reserved for {items}"
+    return f"{pharmacy['name']} accepts the order ({who}): {accepted['status']}, stock reserved for {items}"
 
 
 def _advance(action, text):

@@ -34,11 +34,12 @@ def _extra_session_start(now, tz, avoid):
     """A local start a few minutes ahead, off the 5-minute grid regular sessions use and off `avoid` (a
     doctor has one slot per start time), on one day."""
     local = (now + LEAD).astimezone(tz).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    while local.minute % 5 == 0 or any(local == a for a in avoid):
+    while True:
+        if (local + SESSION_LENGTH).date() != local.date():  # a session never runs across midnight
+            local = datetime.combine(local.date() + timedelta(days=1), time(0, 1), tz)
+        if local.minute % 5 and not any(local == a for a in avoid):
+            return local
         local += timedelta(minutes=1)
-    if (local + SESSION_LENGTH).date() != local.date():  # never across midnight
-        local = datetime.combine(local.date() + timedelta(days=1), time(0, 2), tz)
-    return local
 
 
 def open_extra_session(doctor_api, doctor_id, institution, kind, avoid=()):

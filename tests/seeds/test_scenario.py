@@ -26,7 +26,7 @@ KEY_LINES = [
     r"\[seq 2, ack ok, heard live\] doctor:",
     r"prescription pending_review, signed Ed25519",
     r"approves: prescription approved",
-    r"accepts the order: accepted",
+    r"accepts the order \((?:as its demo pharmacist pharmacist\.li|as duty\.\w+, [^)]*)\): accepted",
     r"order out_for_delivery",
     r"order delivered",
     r"Encounter/\S+: class VR, finished",
