@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev migrate seed scheduler clean
+.PHONY: run test install install-dev migrate seed scheduler clean scenario
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ scheduler: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# The end-to-end journey against a running service (`make run` in another terminal).
+scenario: install-dev
+	$(BIN)/python -m seeds.scenario --base-url http://$(HOST):$(PORT)

@@ -9,9 +9,16 @@ saw; `run()` returns 0 when every step passed, 1 at the first failure (with the 
 
 def run(base_url, out=None):
     """Run the journey against the service at `base_url`; return the exit code."""
-    from seeds.scenario import first_visit, ineligible, medicine, online_visit
-    from seeds.scenario.client import Api
-    from seeds.scenario.journey import Journey, Story
+    import sys
+
+    try:
+        from seeds.scenario import first_visit, ineligible, medicine, online_visit
+        from seeds.scenario.client import Api
+        from seeds.scenario.journey import Journey, Story
+    except ImportError as exc:  # requests / python-socketio's client come with the dev extra
+        print(f"the scenario needs the HTTP and Socket.IO clients ({exc.name}): pip install -e '.[dev]'",
+              file=sys.stderr)
+        return 2
 
     story = Story(Api(base_url))
     try:

@@ -79,3 +79,9 @@ def test_an_unreachable_server_fails_the_first_step():
     assert result.returncode == 1
     assert result.stdout.startswith("1. FAILED: a new patient registers")
     assert "the server cannot be reached" in result.stdout
+
+
+def test_flask_seed_scenario_runs_it_too(runner):
+    result = runner.invoke(args=["seed", "scenario", "--base-url", f"http://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 1
+    assert "1. FAILED: a new patient registers" in result.output
