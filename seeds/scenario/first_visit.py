@@ -68,11 +68,12 @@ def find_online_slot(story):
     story.doctor_record = next((d for d in doctors if d["practitioner_id"] == practitioner), None)
     if story.doctor_record is None:
         raise StepFailed(f"{DOCTOR[0]} ({practitioner}) is not listed among the online hypertension doctors")
-    rooms = story.patient.get("/api/v1/rooms?clinic=hypertension")
-    if not rooms:
-        raise StepFailed("there is no hypertension cloud consulting room")
-    story["room"] = rooms[0]
-    story["cloud"] = story.patient.get(f"/api/v1/institutions/{rooms[0]['institution_id']}")
+    free = [r for r in story.patient.get("/api/v1/rooms?clinic=hypertension")
+            if r.get("doctor_user_id") in (None, story.doctor.me["id"])]  # not held by another doctor
+    if not free:
+        raise StepFailed("no hypertension cloud consulting room is free for the doctor")
+    story["room"] = free[0]
+    story["cloud"] = story.patient.get(f"/api/v1/institutions/{free[0]['institution_id']}")
     slot, how = slot_within_check_in(story.patient, story.doctor, story.doctor_record["id"], story["cloud"], "online")
     story["online_slot"] = slot
     return (f"found an online slot with {story.doctor_record['name']} ({len(doctors)} online hypertension doctor(s) "
@@ -86,6 +87,8 @@ def refused_online(story):
         "slot_id": story["online_slot"]["id"], "kind": "online", "reason": f"{COMPLAINT} high blood pressure",
         "complaint_code": COMPLAINT}, statuses=(422,))
     story["referral"] = problem.get("referral") or {}
+    if "visit.follow_up_only" not in [r.get("rule_id") for r in problem.get("reasons", [])]:
+        raise StepFailed("the refusal does not say that online care is for follow-ups only", problem=problem)
     lines = [f"online booking refused ({problem.get('code')}, decision {problem.get('decision')}): "
              f"no in-person diagnosis of {COMPLAINT} on record yet"]
     lines += [f"reason {r['rule_id']}: {r['message']}" for r in problem.get("reasons", [])]

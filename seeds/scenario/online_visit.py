@@ -87,10 +87,10 @@ def end_consultation(story):
     story["encounter_id"] = ended.get("encounter_id")
     heard = story["patient_live"].wait_for("consultation_ended", lambda p: p.get("consultation_id") == cid)
     story.doctor.post(f"/api/v1/rooms/{story['room']['id']}/close")
-    written = ended.get("outcome") or {}
-    counts = {k: len(v) for k, v in written.items() if isinstance(v, list)}
+    written = ", ".join(f"{kind.removesuffix('_ids').replace('_', ' ')}s: {len(ids)}"
+                        for kind, ids in (ended.get("outcome") or {}).items() if isinstance(ids, list) and ids)
     return (f"the doctor records the diagnosis {COMPLAINT} and BP 135/85 mmHg and ends the consultation: "
-            f"{ended['status']}, Encounter/{ended.get('encounter_id')} written {counts or ''}; the patient hears "
+            f"{ended['status']}; Encounter/{ended.get('encounter_id')} written with {written}; the patient hears "
             f"`consultation_ended`; the room is closed")
 
 

@@ -30,7 +30,7 @@ def search_slots(api, doctor_id, kind, institution_id=None, avoid=()):
             if s.get("available") and datetime.fromisoformat(s["starts_at"]) not in avoid]
 
 
-def _extra_session_start(now, tz, avoid):
+def extra_session_start(now, tz, avoid):
     """A local start a few minutes ahead, off the 5-minute grid regular sessions use and off `avoid` (a
     doctor has one slot per start time), on one day."""
     local = (now + LEAD).astimezone(tz).replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -45,7 +45,7 @@ def _extra_session_start(now, tz, avoid):
 def open_extra_session(doctor_api, doctor_id, institution, kind, avoid=()):
     """The doctor adds a one-day session at `institution` starting in a few minutes; returns its local start."""
     tz = ZoneInfo(institution.get("timezone") or "Asia/Shanghai")
-    start = _extra_session_start(doctor_api.now(), tz, [datetime.fromisoformat(a) for a in avoid])
+    start = extra_session_start(doctor_api.now(), tz, [datetime.fromisoformat(a) for a in avoid])
     end = start + SESSION_LENGTH
     doctor_api.post("/api/v1/schedules/templates", {
         "doctor_id": doctor_id, "institution_id": institution["id"], "weekday": start.weekday(),
