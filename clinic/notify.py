@@ -21,14 +21,21 @@ class InboxNotifier(Notifier):
     """Store the notification in the user's inbox and push it to `user:<id>` after the commit."""
 
     def notify(self, user_id, kind, title, body=None, data=None):
-        row = Notification(user_id=user_id, kind=kind, title=title, body=body,
-                           data=json.dumps(data, ensure_ascii=False, default=str) if data else None)
+        encoded = json.dumps(data, ensure_ascii=False, default=_json_value) if data else None
+        row = Notification(user_id=user_id, kind=kind, title=title, body=body, data=encoded)
         db.session.add(row)
         db.session.flush()
+        # The push carries what the inbox stored: plain JSON (a datetime in `data` would make the emit fail).
         emit_after_commit("notification", {"id": row.id, "kind": kind, "title": title, "body": body,
-                                           "data": data or {}, "created_at": row.created_at.isoformat()},
+                                           "data": json.loads(encoded) if encoded else {},
+                                           "created_at": row.created_at.isoformat()},
                           user_room(user_id))
         return row
+
+
+def _json_value(value):
+    """Dates and times as ISO 8601, anything else as its text."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 _notifier = InboxNotifier()

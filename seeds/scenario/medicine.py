@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 
 from seeds.scenario.client import StepFailed
+from seeds.scenario.live import LiveConnection
 from seeds.scenario.journey import ADMIN, HOME, PHARMACISTS, REVIEWER, minutes
 
 AMLODIPINE = {"code": "C08CA01", "dose": "5 mg", "frequency": "once daily",
@@ -34,6 +35,12 @@ def review(story):
 
 
 def ask_for_delivery(story):
+    """The demo pharmacy's counter app is online (Socket.IO) before the patient asks, so an offer is heard live."""
+    counters = {}
+    for pharmacy_id, account in PHARMACISTS.items():
+        pharmacist = story.api.login(*account)
+        counters[pharmacy_id] = (pharmacist, LiveConnection(pharmacist).connect())
+        story.sockets.append(counters[pharmacy_id][1])
     order = story.patient.post(f"/api/v1/prescriptions/{story['prescription']['id']}/fulfilment", {
         "mode": "delivery", "location": {"lat": HOME["lat"], "lon": HOME["lon"]}, "address": HOME["address"]})
     story["order"] = order
@@ -43,26 +50,34 @@ def ask_for_delivery(story):
                          problem=order)
     deadline = datetime.fromisoformat(order["offer_deadline"]) - story.patient.now() if order.get("offer_deadline") else None
     answer_within = f", to answer within {minutes(deadline)} min" if deadline else ""
-    return (f"the patient asks for home delivery to {HOME['address']}: order {order['status']} to "
-            f"{pharmacy['name']} ({pharmacy.get('distance_km')} km away{answer_within})")
+    lines = [f"the patient asks for home delivery to {HOME['address']}: order {order['status']} to "
+             f"{pharmacy['name']} ({pharmacy.get('distance_km')} km away{answer_within})"]
+    if pharmacy["id"] in counters:
+        story["pharmacist"], live = counters[pharmacy["id"]]
+        heard = live.wait_for("notification", lambda n: n.get("kind") == "order.offered"
+                              and (n.get("data") or {}).get("order_id") == order["id"])
+        lines.append(f"the pharmacy's counter app hears \"{heard['title']}\" live")
+    return lines
 
 
-def _pharmacist_for(story, pharmacy_id):
-    """The demo pharmacist of that pharmacy; for a pharmacy without a demo account the administrator
-    onboards an on-duty pharmacist first (routing depends on the hour: a pharmacy must be open)."""
-    if pharmacy_id in PHARMACISTS:
-        return story.api.login(*PHARMACISTS[pharmacy_id]), f"as its demo pharmacist {PHARMACISTS[pharmacy_id][0]}"
+def _onboard_pharmacist(story, pharmacy_id):
+    """The order went to a pharmacy without a demo account (routing depends on the hour: a delivery goes to
+    a pharmacy open now): the administrator onboards an on-duty pharmacist there."""
     admin = story.api.login(*ADMIN)
-    username, password = f"duty.{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    username, password = f"duty.{secrets.token_hex(4)}", f"duty{secrets.token_hex(8)}7"  # letters and digits
     admin.post("/api/v1/admin/users", {"role": "pharmacist", "username": username, "password": password,
                                        "name": "值班药师 Duty pharmacist", "pharmacy_id": pharmacy_id})
-    return story.api.login(username, password), f"as {username}, an on-duty pharmacist the administrator onboarded"
+    return story.api.login(username, password)
 
 
 def pharmacy_accepts(story):
     order, pharmacy = story["order"], story["order"]["pharmacy"]
-    pharmacist, who = _pharmacist_for(story, pharmacy["id"])
-    story["pharmacist"] = pharmacist
+    if "pharmacist" in story.values:  # the demo pharmacist, already signed in at the counter
+        pharmacist = story["pharmacist"]
+        who = f"as its demo pharmacist {pharmacist.who}"
+    else:
+        pharmacist = story["pharmacist"] = _onboard_pharmacist(story, pharmacy["id"])
+        who = f"as {pharmacist.who}, an on-duty pharmacist the administrator onboarded"
     offered = pharmacist.get("/api/v1/pharmacy/orders?status=offered&limit=200")
     if order["id"] not in [o["id"] for o in offered]:
         raise StepFailed(f"order {order['id']} is not among the {len(offered)} offered to {pharmacy['name']}")
@@ -76,6 +91,15 @@ def _advance(action, text):
         answer = story["pharmacist"].post(f"/api/v1/pharmacy/orders/{story['order']['id']}/{action}")
         return f"{text}: order {answer['status']}"
     return step
+
+
+def delivered(story):
+    """The courier hands it over; the patient's app hears it live (a `notification` on /consult)."""
+    order_id = story["order"]["id"]
+    answer = story["pharmacist"].post(f"/api/v1/pharmacy/orders/{order_id}/delivered")
+    heard = story["patient_live"].wait_for("notification", lambda n: n.get("kind") == "order.delivered"
+                                           and (n.get("data") or {}).get("order_id") == order_id)
+    return f"the courier hands it over: order {answer['status']}; the patient's app hears \"{heard['title']}\" live"
 
 
 def read_record(story):
@@ -115,6 +139,6 @@ STEPS = [
     ("the pharmacy accepts the order", pharmacy_accepts),
     ("the pharmacy prepares the order", _advance("prepared", "the pharmacy prepares the medicine")),
     ("the courier takes the order", _advance("out-for-delivery", "the courier leaves with it (dispensed)")),
-    ("the order is delivered", _advance("delivered", "the courier hands it over")),
+    ("the order is delivered", delivered),
     ("the patient reads the Encounter, Condition and MedicationDispense", read_record),
 ]

@@ -64,6 +64,27 @@ def test_queue_updates_reach_the_waiting_patients(live_server, session_socketio,
         sock_b.disconnect()
 
 
+def test_a_notification_whose_data_holds_times_is_pushed_as_json(app, live_server, session_socketio, accounts, client):
+    from datetime import datetime, timezone
+
+    from clinic.notify import notify_user
+
+    account, headers = accounts.patient()
+    sock, inbox = _connect(live_server.url, _token(headers))
+    deadline = datetime(2026, 3, 2, 8, 15, tzinfo=timezone.utc)
+    try:
+        with app.app_context():
+            notify_user(account["id"], "order.offered", "Offered", data={"offer_deadline": deadline, "round": 1})
+            db.session.commit()
+        name, pushed = inbox.get(timeout=10)
+        assert name == "notification" and pushed["data"] == {"offer_deadline": "2026-03-02T08:15:00+00:00", "round": 1}
+        stored = client.get("/api/v1/notifications", headers=headers).get_json()
+        stored = stored["items"] if isinstance(stored, dict) else stored
+        assert stored[0]["data"] == pushed["data"]
+    finally:
+        sock.disconnect()
+
+
 def test_notifications_are_pushed_after_the_commit(app, live_server, session_socketio, accounts):
     from clinic.notify import notify_user
 

@@ -1,16 +1,18 @@
 """`python -m seeds.scenario` against a real server process (gunicorn on the test database, seeded with
-the demo data): the whole journey passes, passes again on the same server with a fresh patient, and a
-step that cannot succeed makes it exit non-zero with the problem details."""
+the demo data): the whole journey passes, passes again on the same server with a fresh patient (and an
+order routed to a pharmacy without a demo pharmacist), and a step that cannot succeed makes it exit
+non-zero with the problem details."""
 import re
 import subprocess
 import sys
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.extensions import db
 from core.models import User
 from core.passwords import hash_password
+from pharmacy.models import Pharmacy
 from tests.clinic.consult.procs import ROOT, ServerProcess, free_port
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -58,8 +60,14 @@ def test_the_journey_passes_again_with_a_fresh_patient_and_a_broken_credential_f
     for pattern in KEY_LINES:
         assert re.search(pattern, first.stdout, re.MULTILINE), (pattern, first.stdout)
 
+    with app.app_context():  # as at night: the pharmacies with a demo pharmacist take no orders
+        db.session.execute(update(Pharmacy).where(Pharmacy.id.in_(["demo-pharmacy-1", "ningbo-jiangbei-1"]))
+                           .values(routable=False))
+        db.session.commit()
     again = run_scenario(demo_server.url)
     assert again.returncode == 0, again.stdout + again.stderr + demo_server.output()
+    assert re.search(r"accepts the order \(as duty\.\w+, an on-duty pharmacist the administrator onboarded\)",
+                     again.stdout), again.stdout
     patients = [re.search(r"\(patient (\w+)\)", out).group(1) for out in (first.stdout, again.stdout)]
     assert patients[0] != patients[1]
 
