@@ -1,5 +1,5 @@
-"""The authorisation matrix shares one world per package: building it takes seconds, every case only reads
-it (or is refused), so the suite's per-test emptying of the tables is replaced by one at the end."""
+"""Each matrix module shares one world: building it takes two seconds, its cases read it, are refused, or
+(last) make allowed changes, so the suite's per-test emptying of the tables is done once per module."""
 import pytest
 
 from core import clock
@@ -14,7 +14,7 @@ def _isolate():
     clock.set_clock(None)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def world(app):
     built, client = build_world(app)
     built.client = client

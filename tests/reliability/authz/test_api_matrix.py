@@ -7,17 +7,10 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
 
-from core.extensions import db
-from core.models import AuditEntry
 from tests.reliability.authz.api_matrix import (FHIR_ROUTES, LAST, MATRIX, PLACEHOLDER_VALUES, Rule)
+from tests.reliability.authz.checks import DENIED, assert_audited, assert_no_stranger_data
 from tests.reliability.authz.world import PNG, ROLES
-
-# The patients whose data each role must never see in any answer.
-STRANGERS = {"anon": ("pa", "pb"), "pa": ("pb",), "pb": ("pa",), "d1": ("pb",), "d2": ("pa",), "p1": ("pb",),
-             "p2": ("pa", "pb"), "rv": ("pb",), "admin": ()}
-DENIED = {401, 403, 404}
 
 
 def _flask_key(rule, method):
@@ -77,20 +70,8 @@ def _call(world, route, rule: Rule, role):
         kwargs.update(data={"file": (io.BytesIO(PNG), "scan.png", "image/png")}, content_type="multipart/form-data")
     elif method != "GET" and rule.body is not None:
         kwargs["json"] = _fill(rule.body, world.ids)
-    return world.client.open(url, method=method, **kwargs)
-
-
-def assert_no_stranger_data(world, role, body):
-    for stranger in STRANGERS[role]:
-        leaked = [m for m in world.markers[stranger] if m and m in body]
-        assert not leaked, f"{role} got data of {stranger}: {leaked}"
-
-
-def assert_audited(app, response):
-    request_id = response.headers["X-Request-ID"]
-    with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id)).all()
-        assert any(e.outcome == "success" for e in entries), "a health-data read left no audit entry"
+    sent = url + json.dumps(kwargs.get("json"))
+    return world.client.open(url, method=method, **kwargs), sent
 
 
 @pytest.mark.parametrize("route, role", _cases(), ids=[f"{role}:{route}" for route, role in _cases()])
@@ -99,7 +80,7 @@ def test_matrix(app, world, route, role):
     allowed = role in rule.roles()
     if allowed and role in rule.skip:
         pytest.skip(rule.skip[role])
-    response = _call(world, route, rule, role)
+    response, sent = _call(world, route, rule, role)
     body = response.get_data().decode("utf-8", "replace")
     response.close()
     assert response.status_code < 500, body
@@ -113,7 +94,7 @@ def test_matrix(app, world, route, role):
         assert response.status_code in DENIED, (response.status_code, body[:500])
         if response.is_json:
             assert json.loads(body).get("status") == response.status_code
-    assert_no_stranger_data(world, role, body)
+    assert_no_stranger_data(world, role, body, sent)
 
 
 def test_the_markers_are_what_answers_carry(world):
