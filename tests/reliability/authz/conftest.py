@@ -3,7 +3,7 @@
 import pytest
 
 from core import clock
-from tests.conftest import _truncate_all
+from tests.conftest import Accounts, _truncate_all
 from tests.reliability.authz.world import build_world
 
 
@@ -20,3 +20,9 @@ def world(app):
     built.client = client
     yield built
     _truncate_all(app)
+
+
+@pytest.fixture()
+def accounts_for_world(app, world):
+    """Log in (and register) through the world's client."""
+    return Accounts(app, world.client)

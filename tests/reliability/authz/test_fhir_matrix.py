@@ -152,3 +152,25 @@ def test_fhir_matrix(app, world, originals, interaction, label, role):
     if role == "p1" and label == "Patient" and response.status_code == 200:
         assert world.markers["pa"][2] not in body, "a pharmacist sees the minimum of a Patient, not the id number"
     assert_no_stranger_data(world, role, body, sent)
+
+
+# Searches that reach for A's data sideways: includes from shared types, chains, identifiers.
+PROBES = ("Practitioner?_revinclude=Encounter:participant", "Organization?_revinclude=Encounter:service-provider",
+          "Practitioner?_revinclude=MedicationRequest:requester", "Slot?_revinclude=Appointment:slot",
+          "Observation?subject.name=Quillfeather", "Encounter?_include=Encounter:subject",
+          "Patient?name=Quillfeather", "Patient?identifier={id_number}", "Communication?_include=Communication:subject",
+          "Condition?patient.identifier={id_number}", "Patient?_id={patient_id}&_revinclude=Observation:subject")
+
+
+@pytest.mark.parametrize("probe", PROBES)
+@pytest.mark.parametrize("role", ROLES)
+def test_sideways_searches_find_nothing_of_a_for_strangers(world, role, probe):
+    url = "/fhir/" + probe.format(id_number=world.markers["pa"][2], patient_id=world.ids["patient_id"])
+    response = world.client.get(url, headers=world.headers[role])
+    assert response.status_code in ((401,) if role == "anon" else (200, 400, 403)), response.get_json()
+    found = [e["resource"] for e in (response.get_json() or {}).get("entry", [])
+             if e["resource"]["resourceType"] != "OperationOutcome"]
+    mine = [r for r in found if world.ids["patient_id"] in json.dumps(r)]
+    if role not in ("pa", "d1", "p1", "admin"):
+        assert not mine, f"{role} reached A's records through {probe}"
+    assert_no_stranger_data(world, role, response.get_data(as_text=True), sent=url)
