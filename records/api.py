@@ -63,7 +63,24 @@ def _last_content(resource_type, resource_id):
 
 
 def _compartment(resource):
-    return set(store.compartment_patients(resource)) if resource else set()
+    found = set(store.compartment_patients(resource)) if resource else set()
+    if not found and resource and resource.get("resourceType") == "Provenance":
+        found = _target_compartments(resource)
+    return found
+
+
+def _target_compartments(provenance):
+    """A Provenance naming no patient (e.g. a prescription's signature) belongs to the compartments of
+    the records it is about: otherwise any doctor could read it, and its patient could not."""
+    found = set()
+    for target in provenance.get("target") or ():
+        parts = str((target or {}).get("reference") or "").split("/")
+        if len(parts) >= 2:
+            try:
+                found |= set(store.compartment_patients(store.read_resource(parts[0], parts[1])))
+            except FhirError:
+                continue  # a target that is gone or unknown adds no compartment
+    return found
 
 
 @audited("read")

@@ -131,6 +131,20 @@ def test_deleting_a_deleted_record_is_still_for_those_who_may_write_it(app, clie
     assert client.delete(url, headers=auth(cast.admin)).status_code == 204
 
 
+def test_a_provenance_belongs_to_the_patients_of_its_targets(app, client, cast, records):
+    """Found by the authorisation matrix: a prescription's signature Provenance names no patient, so any
+    doctor could read it and its own patient could not."""
+    signature = system_write(app, {"resourceType": "Provenance", "recorded": "2026-01-01T08:00:00Z",
+                                   "target": [{"reference": f"Observation/{records['obs1']}"}],
+                                   "agent": [{"who": {"reference": "Practitioner/pract-a"}}]})[0]
+    url = f"/fhir/Provenance/{signature['id']}"
+    assert client.get(url, headers=cast.doc_b).status_code == 403
+    assert client.get(f"{url}/_history", headers=cast.doc_b).status_code == 403
+    assert client.get(url, headers=cast.p2_headers).status_code == 403
+    assert client.get(url, headers=cast.p1_headers).status_code == 200
+    assert client.get(url, headers=cast.doc_a).status_code == 200
+
+
 def test_directory_readable_by_everyone_writable_by_admin(client, cast):
     for headers in (cast.p1_headers, cast.doc_a, cast.pharmacist):
         assert client.get("/fhir/Practitioner/pract-a", headers=headers).status_code == 200

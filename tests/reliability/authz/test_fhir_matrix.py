@@ -99,6 +99,14 @@ def test_every_type_is_searched_within_the_callers_scope(world, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_a_prescription_signature_is_read_like_the_prescription(world, role):
+    """The signature Provenance names no patient: it is A's through the MedicationRequests it targets."""
+    response = world.client.get(f"/fhir/Provenance/{world.ids['fhir_Provenance']}", headers=world.headers[role])
+    expected = {"anon": {401}, "pa": {200}, "d1": {200}, "admin": {200}}.get(role, DENIED - {401})
+    assert response.status_code in expected, (role, response.get_json())
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_a_batch_reaching_for_as_records_is_answered_entry_by_entry(world, role):
     entries = [{"request": {"method": "GET", "url": f"{t}/{world.ids[k]}"}} for t, k in TARGETS.values()]
     response = world.client.post("/fhir", json={"resourceType": "Bundle", "type": "batch", "entry": entries},

@@ -172,7 +172,8 @@ def build_world(app):
         "institution_id": inst, "entry_id": waitlist["id"], "template_id": template["id"],
         "exception_id": exception["id"], "notification_id": notifications[0]["id"], "consent_id": consent["id"], "protocol_version": protocol,
         "user_id": pa_account["id"], "patient_id": pa_account["patient_id"], "audit_id": str(audit_id),
-        "pb_patient_id": pb_account["patient_id"], **{f"fhir_{k}": v for k, v in fhir.items()},
+        "pb_patient_id": pb_account["patient_id"],
+        "fhir_Provenance": f"{prescription_id}-signature", **{f"fhir_{k}": v for k, v in fhir.items()},
     })
     for resource_type in FHIR_TYPES:
         found = _ok(client.get(f"/fhir/{resource_type}?patient={pa_account['patient_id']}&_count=1",
