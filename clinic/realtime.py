@@ -1,8 +1,8 @@
 """Socket.IO namespace `/consult` and pushes that wait for the commit.
 
 Clients connect with `auth={"token": <bearer token>}`; an invalid, expired or revoked token is
-refused, at connect and at every later event. Every connection joins `user:<user_id>`, the room all personal pushes go to
-(`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
+refused, at connect and at every later event. Every connection joins `user:<user_id>`, the room all
+personal pushes go to (`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
 by subclassing `ConsultNamespace` or registering their own handlers on the same namespace.
 
 Pushes are queued with `emit_after_commit`: a client never hears of a change that was rolled back,

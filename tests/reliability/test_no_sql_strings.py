@@ -64,7 +64,7 @@ def test_no_sql_is_built_from_strings():
     found = [hit for path in _modules()
              for hit in sql_built_from_strings(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
     unexplained = [hit for hit in found if hit[:2] not in ALLOWED]
-    assert not unexplained, f"SQL assembled from strings (use bound parameters, or allow-list with a reason): {unexplained}"
+    assert not unexplained, f"SQL assembled from strings (bind parameters, or allow-list with a reason): {unexplained}"
     stale = set(ALLOWED) - {hit[:2] for hit in found}
     assert not stale, f"allow-list entries that no longer match anything: {stale}"
 

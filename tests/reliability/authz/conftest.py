@@ -16,8 +16,7 @@ def _isolate():
 
 @pytest.fixture(scope="module")
 def world(app):
-    built, client = build_world(app)
-    built.client = client
+    built = build_world(app)
     yield built
     _truncate_all(app)
 

@@ -12,9 +12,12 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from core import clock
 from core.auth import SYSTEM
 from core.extensions import db
+from core.models import AuditEntry
 from records import api as records
 from tests.clinic.conftest import World as ClinicWorld, book
 from tests.clinic.consult.helpers import NS, Party, make_room, socket_for
@@ -32,11 +35,10 @@ ROLES = ("anon", "pa", "pb", "d1", "d2", "p1", "p2", "rv", "admin")
 
 @dataclass
 class World:
+    client: object = None  # the Flask test client the world was built with
     headers: dict = field(default_factory=dict)  # role -> headers ({} for anon)
     ids: dict = field(default_factory=dict)  # placeholder -> object id
     markers: dict = field(default_factory=dict)  # "pa" / "pb" -> strings that identify the patient
-    users: dict = field(default_factory=dict)  # role -> user id
-    parties: dict = field(default_factory=dict)  # "pa" / "d1" -> tests.clinic.consult.helpers.Party
 
 
 def _ok(response, status=200):
@@ -76,7 +78,7 @@ def _clinical_records(app, patient_id):
     }
 
 
-def _consultation(app, client, world, d1, pa_account, pa, slot_id, room_id):
+def _consultation(app, client, d1, pa_account, pa, slot_id, room_id):
     """A books online with doctor 1, checks in, is called, chats, uploads; doctor 1 ends and prescribes."""
     appt = _ok(book(client, pa, slot_id, kind="online", reason="I10 blood pressure follow-up"), 201)
     _ok(client.post(f"/api/v1/appointments/{appt['id']}/check-in", headers=pa))
@@ -102,6 +104,37 @@ def _consultation(app, client, world, d1, pa_account, pa, slot_id, room_id):
     return appt["id"], cid, attachment["id"], prescription["id"]
 
 
+def _waitlist_and_schedule(client, headers, doctor_id, institution_id, now):
+    """A's waitlist entry and notification; doctor 1's weekly template and leave (far in the future)."""
+    day = (now + timedelta(days=10)).date().isoformat()
+    waitlist = _ok(client.post("/api/v1/waitlist", json={"doctor_id": doctor_id, "date": day},
+                               headers=headers["pa"]), 201)
+    template = _ok(client.post("/api/v1/schedules/templates", headers=headers["d1"], json={
+        "doctor_id": doctor_id, "institution_id": institution_id, "weekday": 6, "session": "evening",
+        "start_time": "19:00:00", "end_time": "20:00:00", "slot_minutes": 30, "kind": "in_person",
+        "valid_from": (now + timedelta(days=200)).date().isoformat()}), 201)
+    far = (now + timedelta(days=300)).date().isoformat()
+    exception = _ok(client.post("/api/v1/schedules/exceptions", headers=headers["d1"], json={
+        "doctor_id": doctor_id, "kind": "leave", "start_date": far, "end_date": far}), 201)
+    notifications = _ok(client.get("/api/v1/notifications", headers=headers["pa"]))
+    assert notifications, "booking leaves A a notification"
+    return {"entry_id": waitlist["id"], "template_id": template["id"], "exception_id": exception["id"],
+            "notification_id": notifications[0]["id"]}
+
+
+def _fhir_ids(app, client, admin, patient_id):
+    """Ids of A's FHIR records: the ones written here, one audit entry, and one of each FHIR_TYPES found."""
+    ids = {f"fhir_{k}": v for k, v in _clinical_records(app, patient_id).items()}
+    with app.app_context():
+        ids["audit_id"] = str(db.session.scalar(select(AuditEntry.id).where(
+            AuditEntry.patient_ref == f"Patient/{patient_id}").limit(1)))
+    for resource_type in FHIR_TYPES:
+        found = _ok(client.get(f"/fhir/{resource_type}?patient={patient_id}&_count=1", headers=admin))
+        assert found.get("entry"), f"the world has no {resource_type} of patient A"
+        ids[f"fhir_{resource_type}"] = found["entry"][0]["resource"]["id"]
+    return ids
+
+
 def build_world(app):
     """Build the world (committed); the caller empties the tables afterwards."""
     client = app.test_client()
@@ -119,7 +152,6 @@ def build_world(app):
     for role, account in (("pa", pa_account), ("pb", pb_account)):
         w.markers[role] = (account["patient_id"], account["id"], account["id_number"], account["phone"],
                            "Quillfeather" if role == "pa" else "Strandmoor")
-        w.users[role] = account["id"]
 
     pharmacy.pharmacy("ph-near", stock={"C08CA01": 100})
     pharmacy.pharmacy("ph-far", lat=HANGZHOU[0], lon=HANGZHOU[1], stock={"C08CA01": 100})
@@ -130,7 +162,7 @@ def build_world(app):
     online_slot = clinic.slot(doctor1, inst, now + timedelta(minutes=20), kind="online")
     room_id = make_room(app)
     online_appt, cid, attachment_id, prescription_id = _consultation(
-        app, client, clinic, w.headers["d1"], pa_account, w.headers["pa"], online_slot, room_id)
+        app, client, w.headers["d1"], pa_account, w.headers["pa"], online_slot, room_id)
     _ok(client.post(f"/api/v1/prescriptions/{prescription_id}/review", json={"decision": "approve"},
                     headers=w.headers["rv"]))
     order = pharmacy.order(w.headers["pa"], prescription_id)
@@ -143,42 +175,17 @@ def build_world(app):
     _ok(client.put("/api/v1/family-doctor", json={"doctor_id": doctor1}, headers=w.headers["pa"]))
     protocol = _ok(client.get("/api/v1/consents/protocol", headers=w.headers["pa"]))["version"]
     _ok(book(client, w.headers["pb"], clinic.slot(doctor2, inst, later + timedelta(hours=2))), 201)
-    day = (later + timedelta(days=7)).date().isoformat()
-    waitlist = _ok(client.post("/api/v1/waitlist", json={"doctor_id": doctor1, "date": day},
-                               headers=w.headers["pa"]), 201)
-    template = _ok(client.post("/api/v1/schedules/templates", headers=w.headers["d1"], json={
-        "doctor_id": doctor1, "institution_id": inst, "weekday": 6, "session": "evening", "start_time": "19:00:00",
-        "end_time": "20:00:00", "slot_minutes": 30, "kind": "in_person",
-        "valid_from": (now + timedelta(days=200)).date().isoformat()}), 201)
-    far = (now + timedelta(days=300)).date().isoformat()
-    exception = _ok(client.post("/api/v1/schedules/exceptions", headers=w.headers["d1"], json={
-        "doctor_id": doctor1, "kind": "leave", "start_date": far, "end_date": far}), 201)
-    notifications = _ok(client.get("/api/v1/notifications", headers=w.headers["pa"]))
-    assert notifications, "booking leaves A a notification"
+    w.ids.update(_waitlist_and_schedule(client, w.headers, doctor1, inst, now))
 
-    fhir = _clinical_records(app, pa_account["patient_id"])
     _clinical_records(app, pb_account["patient_id"])
-    with app.app_context():
-        from core.models import AuditEntry
-        from sqlalchemy import select
-
-        audit_id = db.session.scalar(select(AuditEntry.id).where(
-            AuditEntry.patient_ref == f"Patient/{pa_account['patient_id']}").limit(1))
-    w.users.update({"d1": None, "admin": None})
     w.ids.update({
         "appointment_id": appt["id"], "online_appointment_id": online_appt, "spare_slot_id": spare_slot,
         "consultation_id": cid, "attachment_id": attachment_id, "prescription_id": prescription_id,
         "order_id": order["id"], "pharmacy_id": "ph-near", "room_id": room_id, "doctor_id": doctor1,
-        "institution_id": inst, "entry_id": waitlist["id"], "template_id": template["id"],
-        "exception_id": exception["id"], "notification_id": notifications[0]["id"], "consent_id": consent["id"], "protocol_version": protocol,
-        "user_id": pa_account["id"], "patient_id": pa_account["patient_id"], "audit_id": str(audit_id),
-        "pb_patient_id": pb_account["patient_id"],
-        "fhir_Provenance": f"{prescription_id}-signature", **{f"fhir_{k}": v for k, v in fhir.items()},
+        "institution_id": inst, "consent_id": consent["id"], "protocol_version": protocol,
+        "user_id": pa_account["id"], "patient_id": pa_account["patient_id"],
+        "fhir_Provenance": f"{prescription_id}-signature",
+        **_fhir_ids(app, client, w.headers["admin"], pa_account["patient_id"]),
     })
-    for resource_type in FHIR_TYPES:
-        found = _ok(client.get(f"/fhir/{resource_type}?patient={pa_account['patient_id']}&_count=1",
-                               headers=w.headers["admin"]))
-        assert found.get("entry"), f"the world has no {resource_type} of patient A"
-        w.ids.setdefault(f"fhir_{resource_type}", found["entry"][0]["resource"]["id"])
-    w.parties = {"pa": Party(pa_account["id"], w.headers["pa"]), "pb": Party(pb_account["id"], w.headers["pb"])}
-    return w, client
+    w.client = client
+    return w
