@@ -1,8 +1,8 @@
 """Socket.IO namespace `/consult` and pushes that wait for the commit.
 
 Clients connect with `auth={"token": <bearer token>}`; an invalid, expired or revoked token is
-refused. Every connection joins `user:<user_id>`, the room all personal pushes go to
-(`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
+refused, at connect and at every later event. Every connection joins `user:<user_id>`, the room all
+personal pushes go to (`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
 by subclassing `ConsultNamespace` or registering their own handlers on the same namespace.
 
 Pushes are queued with `emit_after_commit`: a client never hears of a change that was rolled back,
@@ -39,6 +39,7 @@ class ConsultNamespace(ConsultEventsMixin, Namespace):
         if user is None:
             raise ConnectionRefusedError("unauthorized")
         session["user_id"] = user.id
+        session["token"] = token  # server-side session: re-checked on every event (revocation, expiry)
         join_room(user_room(user.id))
         return True
 
@@ -46,11 +47,10 @@ class ConsultNamespace(ConsultEventsMixin, Namespace):
         """Nothing to clean up: rooms are left automatically."""
 
     def current_actor(self):
-        """The Actor of the connection handling the current event (None if it is gone)."""
-        from core.models import User
-
-        user = db.session.get(User, session.get("user_id")) if session.get("user_id") else None
-        return actor_for(user) if user is not None and user.is_active else None
+        """The Actor of the connection handling the current event: None once its token was revoked
+        (logout), expired, or its account deactivated, so an open connection cannot outlive its token."""
+        user = user_for_token(session.get("token"))
+        return actor_for(user) if user is not None and user.id == session.get("user_id") else None
 
 
 def emit_after_commit(event_name, payload, room):

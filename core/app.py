@@ -87,7 +87,8 @@ def register_extensions(app):
     api.init_app(app)
     socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"],
                       async_mode="threading",
-                      cors_allowed_origins=app.config["CORS_ORIGINS"] or [])
+                      # None: same-origin only (engine.io's own check); [] would switch the Origin check off.
+                      cors_allowed_origins=app.config["CORS_ORIGINS"] or None)
     observability.init_app(app)
     http.init_app(app)
     transaction.init_app(app)

@@ -7,6 +7,8 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 JSON_TYPES = ("application/json", "application/fhir+json", "application/json-patch+json")
 # Routes that take uploads declare it by their path ending.
 MULTIPART_SUFFIXES = ("/attachments",)
+DOCS_PREFIX = "/api/v1/docs"
+API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def _has_body():
@@ -32,6 +34,12 @@ def secure_response(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
+    # API and FHIR answers are data, never pages: nothing in them may load, run or be framed. The docs
+    # page loads its own scripts and styles (Swagger UI), so it only refuses to be framed.
+    docs = request.path.startswith(DOCS_PREFIX)
+    headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'" if docs else API_CSP)
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.path.startswith(("/api/", "/fhir")) and "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-store"
     origin = request.headers.get("Origin")

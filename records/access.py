@@ -119,10 +119,13 @@ def _refs(value):
 def _is_self_reported(actor, resource):
     me = f"Patient/{actor.patient_id}"
     if resource.get("resourceType") == "Observation":
+        # The patient must be named as the (sole) performer: an Observation without one (an import, a
+        # clinician's note) is not the patient's to change or delete.
         performers = _refs(resource.get("performer"))
-        return _refs(resource.get("subject")) == [me] and all(p == me for p in performers)
+        return _refs(resource.get("subject")) == [me] and bool(performers) and all(p == me for p in performers)
     if resource.get("resourceType") == "QuestionnaireResponse":
-        return _refs(resource.get("subject")) == [me] and all(r in (None, me) for r in _refs(resource.get("source")))
+        answered_by = _refs(resource.get("source")) + _refs(resource.get("author"))
+        return _refs(resource.get("subject")) == [me] and all(r in (None, me) for r in answered_by)
     return False
 
 

@@ -56,8 +56,31 @@ def _writable_type(resource_type):
         raise fhir_error(405, "not-supported", f"{resource_type} is read-only (derived from the audit trail).")
 
 
+def _last_content(resource_type, resource_id):
+    """The newest stored content of a (deleted) resource, or None."""
+    versions, _ = store.history(resource_type, resource_id, count=HISTORY_CHECK_LIMIT)
+    return next((v["resource"] for v in versions if v.get("resource")), None)
+
+
 def _compartment(resource):
-    return set(store.compartment_patients(resource)) if resource else set()
+    found = set(store.compartment_patients(resource)) if resource else set()
+    if not found and resource and resource.get("resourceType") == "Provenance":
+        found = _target_compartments(resource)
+    return found
+
+
+def _target_compartments(provenance):
+    """A Provenance naming no patient (e.g. a prescription's signature) belongs to the compartments of
+    the records it is about: otherwise any doctor could read it, and its patient could not."""
+    found = set()
+    for target in provenance.get("target") or ():
+        parts = str((target or {}).get("reference") or "").split("/")
+        if len(parts) >= 2:
+            try:
+                found |= set(store.compartment_patients(store.read_resource(parts[0], parts[1])))
+            except FhirError:
+                continue  # a target that is gone or unknown adds no compartment
+    return found
 
 
 @audited("read")
@@ -170,7 +193,11 @@ def delete(actor, resource_type, resource_id):
         except FhirError as exc:
             if exc.status != 410:
                 raise
-            call.succeeded({"already_deleted": True})  # deleting twice is not an error
+            # Deleting twice is not an error, but only for whoever could have deleted it the first time.
+            previous = _last_content(resource_type, resource_id)
+            call.patient_ids = _compartment(previous)
+            access.check_write(actor, previous or {"resourceType": resource_type}, call.patient_ids)
+            call.succeeded({"already_deleted": True})
             return None
         call.patient_ids = _compartment(existing)
         access.check_write(actor, existing, call.patient_ids)

@@ -71,7 +71,7 @@ class ConsultEventsMixin:
         try:
             actor = self.current_actor()
             if actor is None:
-                raise ApiError(401, "unauthorized", "The account is no longer active.")
+                raise ApiError(401, "unauthorized", "The token was revoked or expired, or the account is inactive.")
             result = work(actor, payload)
             db.session.commit()
             return {"ok": True, **result}

@@ -53,11 +53,16 @@ class Appointments(MethodView):
                                  complaint_code=body.get("complaint_code"))
 
 
+# Views that only read the appointment: each read of it (its status, its queue place) is audited.
+READS = ("read", "queue")
+
+
 def _visible(appointment_id, action="read"):
     actor = current_actor()
     appt = visible_appointment(actor, appointment_id)
-    if action == "read":
-        record_access(actor, "read", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}")
+    if action in READS:
+        record_access(actor, "read", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}",
+                      detail=None if action == "read" else {"view": action})
     return actor, appt
 
 

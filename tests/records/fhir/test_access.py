@@ -109,6 +109,42 @@ def test_patient_writes_only_self_reported(client, cast):
     assert client.post("/fhir/QuestionnaireResponse", json=answers, headers=auth(cast.p1_headers)).status_code == 201
 
 
+def test_patient_may_not_change_records_that_do_not_name_them_as_author(app, client, cast):
+    """Found by the authorisation matrix: an Observation without a performer (an import, a clinician's
+    note) counted as self-reported, so its patient could rewrite or delete it."""
+    unattributed = system_write(app, observation(cast.p1))[0]
+    url, headers = f"/fhir/Observation/{unattributed['id']}", auth(cast.p1_headers)
+    assert client.put(url, json={**unattributed, "status": "cancelled"}, headers=headers).status_code == 403
+    assert client.delete(url, headers=headers).status_code == 403
+    assert client.post("/fhir/Observation", json=observation(cast.p1), headers=headers).status_code == 403
+    by_doctor = {"resourceType": "QuestionnaireResponse", "status": "completed",
+                 "subject": {"reference": f"Patient/{cast.p1}"}, "author": {"reference": "Practitioner/pract-a"}}
+    assert client.post("/fhir/QuestionnaireResponse", json=by_doctor, headers=headers).status_code == 403
+
+
+def test_deleting_a_deleted_record_is_still_for_those_who_may_write_it(app, client, cast, records):
+    """Found by the authorisation matrix: a second DELETE answered 204 to anyone (and audited a success)."""
+    url = f"/fhir/Observation/{records['obs1']}"
+    assert client.delete(url, headers=auth(cast.admin)).status_code == 204
+    assert client.delete(url, headers=auth(cast.p2_headers)).status_code == 403
+    assert client.delete(url, headers=auth(cast.doc_b)).status_code == 403
+    assert client.delete(url, headers=auth(cast.admin)).status_code == 204
+
+
+def test_a_provenance_belongs_to_the_patients_of_its_targets(app, client, cast, records):
+    """Found by the authorisation matrix: a prescription's signature Provenance names no patient, so any
+    doctor could read it and its own patient could not."""
+    signature = system_write(app, {"resourceType": "Provenance", "recorded": "2026-01-01T08:00:00Z",
+                                   "target": [{"reference": f"Observation/{records['obs1']}"}],
+                                   "agent": [{"who": {"reference": "Practitioner/pract-a"}}]})[0]
+    url = f"/fhir/Provenance/{signature['id']}"
+    assert client.get(url, headers=cast.doc_b).status_code == 403
+    assert client.get(f"{url}/_history", headers=cast.doc_b).status_code == 403
+    assert client.get(url, headers=cast.p2_headers).status_code == 403
+    assert client.get(url, headers=cast.p1_headers).status_code == 200
+    assert client.get(url, headers=cast.doc_a).status_code == 200
+
+
 def test_directory_readable_by_everyone_writable_by_admin(client, cast):
     for headers in (cast.p1_headers, cast.doc_a, cast.pharmacist):
         assert client.get("/fhir/Practitioner/pract-a", headers=headers).status_code == 200
