@@ -160,6 +160,43 @@ def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_u
     return saved, created
 
 
+@audited("update")
+def upsert_many(actor, resources):
+    """PUT many resources with client ids at once (derived views, seeds, bulk loads); (created, updated).
+
+    The batch form of `update(..., skip_unchanged=True)`: each resource is validated and access-checked,
+    stored rows are looked up in one query, new ones go through the store's batch path (one round trip
+    per table, index rows included), changed ones are updated, unchanged ones left alone; one audit entry.
+    """
+    resources = list(resources)
+    with _audit(actor, "update", f"bulk upsert ({len(resources)} resources)") as call:
+        checked = []
+        for resource in resources:
+            _writable_type(resource.get("resourceType") if isinstance(resource, dict) else None)
+            valid = store.validate_resource(resource)
+            if not valid.get("id"):
+                raise fhir_error(400, "required", "Every resource of a bulk upsert needs an id.")
+            call.patient_ids |= (patients := _compartment(valid))
+            access.check_write(actor, valid, patients)
+            checked.append(valid)
+        stored = store.stored_contents((r["resourceType"], r["id"]) for r in checked)
+        new = [r for r in checked if (r["resourceType"], r["id"]) not in stored]
+        changed = [r for r in checked if (key := (r["resourceType"], r["id"])) in stored
+                   and not (stored[key] and store.same_content(stored[key], r))]
+        store.create_resources(new, resource_ids=[r["id"] for r in new], validated=True)
+        for resource in changed:
+            store.update_resource(resource["resourceType"], resource["id"], resource, validated=True)
+        call.succeeded({"created": len(new), "updated": len(changed)})
+    return len(new), len(changed)
+
+
+def existing_ids(actor, resource_type, ids):
+    """The subset of `ids` stored (not deleted) as `resource_type`, for bulk loaders (system and admins only)."""
+    if actor.role != "system" and not actor.is_admin:
+        raise fhir_error(403, "forbidden", "Only the system and admins may probe ids in bulk.")
+    return {i for (_, i), content in store.stored_contents((resource_type, i) for i in ids).items() if content}
+
+
 @audited("delete")
 def delete(actor, resource_type, resource_id):
     """Delete a resource; later reads answer 410 (http://hl7.org/fhir/R4/http.html#delete)."""
