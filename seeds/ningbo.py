@@ -42,12 +42,12 @@ SESSIONS = {"morning": ("morning", "08:00", "11:30", 30, 2, "in_person"),
             "online": ("afternoon", "14:00", "17:00", 20, 1, "online")}
 
 
-def _name(rng):
+def doctor_name(rng):
     (fz, fp), (gz, gp) = rng.choice(SURNAMES), rng.choice(GIVEN)
     return f"{fz}{gz} Dr {fp} {gp}"
 
 
-def _title(rng):
+def doctor_title(rng):
     title, _, fee = rng.choices(TITLES, weights=[t[1] for t in TITLES])[0]
     return title, fee
 
@@ -80,9 +80,9 @@ def doctors(given_doctors, primary_codes, hospital_codes, cloud_code):
     family_left = FAMILY_DOCTORS - sum(1 for d in given_doctors if d["is_family_doctor"])
 
     def add(specialties, institutions, family, online):
-        title, fee = _title(rng)
+        title, fee = doctor_title(rng)
         pid = f"nb-doctor-{len(rows) + 1:03d}"
-        rows.append({"practitioner_id": pid, "name": _name(rng), "title": title, "specialties": specialties,
+        rows.append({"practitioner_id": pid, "name": doctor_name(rng), "title": title, "specialties": specialties,
                      "institutions": institutions, "consult_fee_fen": fee, "offers_online": online,
                      "offers_in_person": True, "is_family_doctor": family})
         days = sorted(rng.sample(range(6), 2 if family else 1))  # Monday to Saturday
