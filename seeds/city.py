@@ -8,6 +8,7 @@ entry - and committed on its own. A batch is therefore either wholly stored or n
 rerun (after Ctrl-C, a crash, or --stop-after) asks which of a batch's Patients exist and writes only
 the missing patients: totals come out exact and nothing is duplicated, whatever the batch size.
 """
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +18,9 @@ from core.auth import SYSTEM
 from core.extensions import db
 from records import api as records
 from seeds import city_directory, fhir_generator
+
+
+LOG_EVERY_SECONDS = 30
 
 
 @dataclass
@@ -59,8 +63,12 @@ def run(patients, seed=1, pharmacies=None, batch=200, stop_after=None):
         elapsed = time.perf_counter() - started
         return f"{progress.resources:,} resources, {progress.resources / elapsed if elapsed else 0:,.0f}/s"
 
+    logged, no_terminal = started, not sys.stdout.isatty()  # then the bar is not drawn: print the rate now and then
     with click.progressbar(starts, label=f"{patients:,} patients", item_show_func=rate) as bar:
         for start in bar:
+            if no_terminal and time.perf_counter() - logged >= LOG_EVERY_SECONDS:
+                logged = time.perf_counter()
+                click.echo(f"{progress.patients:,} patients, {rate(None)}")
             if stop_after is not None and progress.batches_written >= stop_after:
                 break
             written, resources = write_batch(seed, range(start, min(patients, start + batch)), practitioners)
