@@ -19,6 +19,11 @@ from seeds import ningbo
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+# The measurements behind each diagnosis, recorded at the diagnosing visit: LOINC code, display, value, UCUM unit.
+READINGS = {"I10": [("8480-6", "Systolic blood pressure", 158, "mm[Hg]"),
+                    ("8462-4", "Diastolic blood pressure", 96, "mm[Hg]")],
+            "E11.9": [("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", 7.8, "%"),
+                      ("1558-6", "Fasting glucose [Moles/volume] in Serum or Plasma", 8.2, "mmol/L")]}
 # phone, institution code, practitioner, ICD-10 code, display, years ago
 HISTORIES = [
     ("13800000001", "NB-HS-BAIYUN", "demo-practitioner-1", "I10", "Essential (primary) hypertension", 3),
@@ -64,7 +69,14 @@ def _history(patient_id, institution, practitioner_id, code, display, years_ago)
         "code": {"coding": [{"system": ICD10, "code": code, "display": display}], "text": display},
         "subject": {"reference": f"Patient/{patient_id}"}, "encounter": {"reference": f"Encounter/{encounter_id}"},
         "recorder": {"reference": f"Practitioner/{practitioner_id}"}, "onsetDateTime": when.isoformat()}
-    return _put(encounter) + _put(condition)
+    readings = [{
+        "resourceType": "Observation", "id": f"demo-obs-{patient_id[:12]}-{n}", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc, "display": text}], "text": text},
+        "subject": {"reference": f"Patient/{patient_id}"}, "encounter": {"reference": f"Encounter/{encounter_id}"},
+        "effectiveDateTime": when.isoformat(),
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+        for n, (loinc, text, value, unit) in enumerate(READINGS.get(code, []))]
+    return _put(encounter) + _put(condition) + sum(_put(reading) for reading in readings)
 
 
 def load_histories():

@@ -104,3 +104,6 @@ def test_the_ineligible_demo_patient_is_referred_to_a_family_doctor_team_nearby(
     assert client.get("/api/v1/family-doctor", headers=headers).get_json()["doctor_id"] == family["doctor_id"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(FamilyDoctorBinding)) == 3
+    zhang = accounts.login("13800000001", "patient123")
+    systolic = client.get("/fhir/Observation?code=http://loinc.org|8480-6", headers=zhang).get_json()
+    assert [e["resource"]["valueQuantity"]["value"] for e in systolic["entry"]] == [158]
