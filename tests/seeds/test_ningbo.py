@@ -57,10 +57,11 @@ def test_seed_demo_builds_ningbo_and_a_second_run_changes_no_row_or_resource(app
         teams = db.session.scalar(select(func.count(func.distinct(DoctorInstitution.institution_id))).where(
             DoctorInstitution.doctor_id.in_([d.id for d in family])))
         assert teams >= 70  # family-doctor teams at most primary institutions
+    _assert_pharmacies_with_hours_and_stock(app)
 
 
-def test_the_four_cooperating_pharmacies_keep_hours_and_chronic_and_restricted_stock(app, runner):
-    runner.invoke(args=["seed", "demo"])
+def _assert_pharmacies_with_hours_and_stock(app):
+    """The four cooperating pharmacies keep hours and chronic-disease stock; some restricted drugs are stocked."""
     with app.app_context():
         routable = db.session.scalars(select(Pharmacy.id).where(Pharmacy.routable.is_(True))).all()
         assert len(routable) == 4
@@ -74,7 +75,8 @@ def test_the_four_cooperating_pharmacies_keep_hours_and_chronic_and_restricted_s
         assert len(restricted) >= 2
 
 
-def test_slots_for_two_weeks_are_searchable_through_fhir(app, runner, client, accounts):
+def test_slots_are_searchable_through_fhir_and_the_ineligible_patient_is_referred_to_a_family_doctor_team(
+        app, runner, client, accounts):
     runner.invoke(args=["seed", "demo"])
     patient = accounts.login("13800000003", "patient123")
     with app.app_context():
@@ -92,16 +94,12 @@ def test_slots_for_two_weeks_are_searchable_through_fhir(app, runner, client, ac
     total = client.get("/fhir/Slot?_summary=count", headers=patient).get_json()
     assert total["total"] == sum(kinds.values())
 
-
-def test_the_ineligible_demo_patient_is_referred_to_a_family_doctor_team_nearby(app, runner, client, accounts):
-    runner.invoke(args=["seed", "demo"])
-    headers = accounts.login("13800000003", "patient123")
-    answer = client.post("/api/v1/eligibility", headers=headers,
+    answer = client.post("/api/v1/eligibility", headers=patient,
                          json={"checkpoint": "book_online", "complaint_code": "I10"}).get_json()
     assert answer["decision"] == "refer_offline", answer
     family = answer["referral"]["family_doctor"]
     assert "家庭医生团队" in family["team"] and family["institution_ids"]
-    assert client.get("/api/v1/family-doctor", headers=headers).get_json()["doctor_id"] == family["doctor_id"]
+    assert client.get("/api/v1/family-doctor", headers=patient).get_json()["doctor_id"] == family["doctor_id"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(FamilyDoctorBinding)) == 3
     zhang = accounts.login("13800000001", "patient123")
