@@ -162,23 +162,18 @@ def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_u
 
 @audited("update")
 def upsert_many(actor, resources):
-    """PUT many resources with client ids at once (derived views, seeds, bulk loads); (created, updated).
-
-    The batch form of `update(..., skip_unchanged=True)`: each resource is validated and access-checked,
-    stored rows are looked up in one query, new ones go through the store's batch path (one round trip
-    per table, index rows included), changed ones are updated, unchanged ones left alone; one audit entry.
-    """
+    """PUT many resources with client ids (derived views, seeds, bulk loads) as `update(..., skip_unchanged=True)`
+    would, but new ones go through the store's batch insert and the call leaves one audit entry; (created, updated)."""
     resources = list(resources)
     with _audit(actor, "update", f"bulk upsert ({len(resources)} resources)") as call:
         checked = []
         for resource in resources:
             _writable_type(resource.get("resourceType") if isinstance(resource, dict) else None)
-            valid = store.validate_resource(resource)
+            checked.append(valid := store.validate_resource(resource))
             if not valid.get("id"):
                 raise fhir_error(400, "required", "Every resource of a bulk upsert needs an id.")
             call.patient_ids |= (patients := _compartment(valid))
             access.check_write(actor, valid, patients)
-            checked.append(valid)
         stored = store.stored_contents((r["resourceType"], r["id"]) for r in checked)
         new = [r for r in checked if (r["resourceType"], r["id"]) not in stored]
         changed = [r for r in checked if (key := (r["resourceType"], r["id"])) in stored
@@ -190,11 +185,15 @@ def upsert_many(actor, resources):
     return len(new), len(changed)
 
 
+@audited("search")
 def existing_ids(actor, resource_type, ids):
     """The subset of `ids` stored (not deleted) as `resource_type`, for bulk loaders (system and admins only)."""
-    if actor.role != "system" and not actor.is_admin:
-        raise fhir_error(403, "forbidden", "Only the system and admins may probe ids in bulk.")
-    return {i for (_, i), content in store.stored_contents((resource_type, i) for i in ids).items() if content}
+    with _audit(actor, "search", f"{resource_type}?_id (bulk, {len(ids)} ids)") as call:
+        if actor.role != "system" and not actor.is_admin:
+            raise AccessDenied("Only the system and admins may probe ids in bulk.")
+        found = {i for (_, i), content in store.stored_contents((resource_type, i) for i in ids).items() if content}
+        call.succeeded({"found": len(found)})
+    return found
 
 
 @audited("delete")
