@@ -40,12 +40,13 @@ class Progress:
         return self.resources / self.wall if self.wall else 0.0
 
 
-def write_batch(seed, numbers, practitioners):
+def write_batch(seed, numbers):
     """Write the missing patients among `numbers` with their histories; return (patients, resources) written."""
     ids = {n: fhir_generator.city_patient_id(seed, n) for n in numbers}
     done = records.existing_ids(SYSTEM, "Patient", list(ids.values()))
     todo = [n for n in numbers if ids[n] not in done]
-    resources = [r for n in todo for r in fhir_generator.patient_history(seed, n, practitioners)]
+    resources = [r for n in todo
+                 for r in fhir_generator.patient_history(seed, n, city_directory.practitioner_of(seed, n))]
     if resources:
         records.upsert_many(SYSTEM, resources)
     return len(todo), len(resources)
@@ -55,7 +56,7 @@ def run(patients, seed=1, pharmacies=None, batch=200, stop_after=None):
     """Load the city (idempotent, resumable); stop after `stop_after` written batches if given."""
     started, cpu = time.perf_counter(), time.process_time()
     progress = Progress()
-    practitioners, progress.directory = city_directory.load(seed, patients, pharmacies)
+    progress.directory = city_directory.load(seed, patients, pharmacies)
     db.session.commit()
     starts = range(0, patients, batch)
 
@@ -71,7 +72,7 @@ def run(patients, seed=1, pharmacies=None, batch=200, stop_after=None):
                 click.echo(f"{progress.patients:,} patients, {rate(None)}")
             if stop_after is not None and progress.batches_written >= stop_after:
                 break
-            written, resources = write_batch(seed, range(start, min(patients, start + batch)), practitioners)
+            written, resources = write_batch(seed, range(start, min(patients, start + batch)))
             db.session.commit()  # one transaction per batch: the unit a rerun skips
             progress.patients += written
             progress.resources += resources

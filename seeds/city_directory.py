@@ -18,14 +18,22 @@ from seeds import directory, ningbo
 from seeds.ningbo_places import DISTRICTS
 
 MAX_PHARMACIES = 10_000
+PATIENTS_PER_DOCTOR = 440  # Ningbo: 226 doctors per 100 institutions, ~1,000 patients per institution
 CHUNK = 2000
 
 
 def sizes(patients, pharmacies=None):
-    """(institutions, doctors, pharmacies) for a city of `patients`: Ningbo's ratios, within bounds."""
+    """(institutions, doctors, pharmacies) for a city of `patients`: Ningbo's ratios, within bounds, and
+    a doctor for every PATIENTS_PER_DOCTOR patients."""
     institutions = max(10, min(5000, patients // 1000))
-    return institutions, institutions * ningbo.DOCTORS // ningbo.PRIMARY_INSTITUTIONS, \
-        min(MAX_PHARMACIES, pharmacies if pharmacies is not None else max(4, patients // 250))
+    doctors = max(institutions * ningbo.DOCTORS // ningbo.PRIMARY_INSTITUTIONS, -(-patients // PATIENTS_PER_DOCTOR))
+    return institutions, doctors, min(MAX_PHARMACIES, pharmacies if pharmacies is not None else max(4, patients // 250))
+
+
+def practitioner_of(seed, n):
+    """The doctor who saw patient `n`: fixed by the numbers alone, so a bigger city keeps every smaller
+    city's data (and a rerun with another --patients never contradicts what is stored)."""
+    return f"c{seed}-doctor-{n // PATIENTS_PER_DOCTOR:06d}"
 
 
 def _place(rng, i):
@@ -50,17 +58,19 @@ def institutions(seed, count):
 
 
 def doctors(seed, count, institution_rows):
-    """`count` doctors, a third of them family doctors at primary institutions."""
+    """`count` doctors spread evenly over the institutions in order, every third a family doctor (at a
+    primary institution); doctor i is the same whatever `count` is."""
     rng, rows = random.Random(f"city-doctors-{seed}"), []
-    primary = [r["code"] for r in institution_rows if r["kind"] == "primary"] or [institution_rows[0]["code"]]
-    codes = [r["code"] for r in institution_rows]
     for i in range(count):
         family = i % 3 == 0
+        where = min(i * ningbo.PRIMARY_INSTITUTIONS // ningbo.DOCTORS, len(institution_rows) - 1)
+        if family and institution_rows[where]["kind"] != "primary":
+            where = where + 1 if where + 1 < len(institution_rows) else where - 1
         title, fee = ningbo.doctor_title(rng)
         rows.append({"practitioner_id": f"c{seed}-doctor-{i:06d}", "name": ningbo.doctor_name(rng), "title": title,
                      "specialties": rng.choice(ningbo.FAMILY_SPECIALTIES) if family
                      else [rng.choice(ningbo.SPECIALIST_SPECIALTIES)],
-                     "institutions": [rng.choice(primary if family else codes)], "consult_fee_fen": fee,
+                     "institutions": [institution_rows[where]["code"]], "consult_fee_fen": fee,
                      "offers_online": rng.random() < 0.2, "offers_in_person": True, "is_family_doctor": family})
     return rows
 
@@ -102,12 +112,11 @@ def _load_pharmacies(seed, count):
 
 
 def load(seed, patients, pharmacy_count=None):
-    """Create the missing directory of a city of `patients`; return (practitioner ids, created counts)."""
+    """Create the missing directory of a city of `patients`; return the created counts."""
     n_institutions, n_doctors, n_pharmacies = sizes(patients, pharmacy_count)
     institution_rows = institutions(seed, n_institutions)
     doctor_rows = doctors(seed, n_doctors, institution_rows)
     institution_ids, new_institutions = directory.load_institutions(institution_rows)
     _, new_doctors = directory.load_doctors(doctor_rows, institution_ids)
     new_pharmacies = _load_pharmacies(seed, n_pharmacies)
-    return [d["practitioner_id"] for d in doctor_rows], {
-        "institutions": new_institutions, "doctors": new_doctors, "pharmacies": new_pharmacies}
+    return {"institutions": new_institutions, "doctors": new_doctors, "pharmacies": new_pharmacies}

@@ -118,16 +118,14 @@ def city_patient_id(seed, n):
     return f"pat-c{seed}-{n}"
 
 
-def patient_history(seed, n, practitioners=()):
-    """Patient number `n` of the city seed `seed` and their records (Patient first), seen by one of
-    `practitioners` (Practitioner ids). Each patient has its own random stream, so any patient - any
+def patient_history(seed, n, practitioner=None):
+    """Patient number `n` of the city seed `seed` and their records (Patient first), seen by
+    `practitioner` (a Practitioner id). Each patient has its own random stream, so any patient - any
     batch - is (re)generated alone and always the same: what lets `flask seed city` resume."""
     rng = random.Random(f"city-{seed}-{n}")
     pid = city_patient_id(seed, n)
     resources = [_patient(rng, pid, n), *_records(rng, pid, f"c{seed}-{n}")]
-    if practitioners:
-        doctor = {"individual": {"reference": f"Practitioner/{practitioners[rng.randrange(len(practitioners))]}"}}
-        for resource in resources:
-            if resource["resourceType"] == "Encounter":
-                resource["participant"] = [doctor]
+    for resource in resources:
+        if practitioner and resource["resourceType"] == "Encounter":
+            resource["participant"] = [{"individual": {"reference": f"Practitioner/{practitioner}"}}]
     return resources

@@ -35,13 +35,16 @@ def _visible(content):
 
 
 def test_a_patient_history_depends_only_on_the_seed_and_the_patient_number():
-    one = patient_history(SEED, 12, ["doc-a", "doc-b"])
-    assert one == patient_history(SEED, 12, ["doc-a", "doc-b"]) != patient_history(SEED + 1, 12, ["doc-a", "doc-b"])
+    one = patient_history(SEED, 12, "doc-a")
+    assert one == patient_history(SEED, 12, "doc-a") != patient_history(SEED + 1, 12, "doc-a")
     assert one[0]["id"] == city_patient_id(SEED, 12) == "pat-c7-12"
     kinds = Counter(r["resourceType"] for r in one)
     assert kinds["Patient"] == 1 and kinds["Encounter"] >= 1 and kinds["Observation"] >= 3
     assert all(r["subject"]["reference"] == "Patient/pat-c7-12" for r in one[1:])
-    assert city_directory.sizes(1_000_000) == (1000, 2260, 4000)
+    assert city_directory.sizes(1_000_000) == (1000, 2273, 4000)  # a doctor per 440 patients
+    small, big = city_directory.doctors(SEED, 22, city_directory.institutions(SEED, 10)), \
+        city_directory.doctors(SEED, 45, city_directory.institutions(SEED, 20))
+    assert big[:22] == small  # a bigger city keeps the smaller city's doctors as they were
     assert city_directory.sizes(10_000_000, pharmacies=50_000)[2] == 10_000
 
 
@@ -52,7 +55,7 @@ def test_an_interrupted_city_resumes_to_exact_totals_without_duplicates_and_the_
     assert "10 patients" in second
     again = _city(runner, "--batch", "10")
     assert "0 written, 3 already done" in again
-    expected = [r for n in range(PATIENTS) for r in patient_history(SEED, n, [f"c7-doctor-{i:06d}" for i in range(22)])]
+    expected = [r for n in range(PATIENTS) for r in patient_history(SEED, n, "c7-doctor-000000")]
     with app.app_context():
         stored = _stored()
         for resource in expected:  # the same ids and content as the generator gives for this seed, every time
@@ -70,7 +73,7 @@ def test_an_interrupted_city_resumes_to_exact_totals_without_duplicates_and_the_
 def test_generated_records_are_found_by_fhir_searches(app, runner, client, accounts):
     _city(runner)
     _, admin = accounts.admin()
-    history = patient_history(SEED, 3, [f"c7-doctor-{i:06d}" for i in range(22)])
+    history = patient_history(SEED, 3, city_directory.practitioner_of(SEED, 3))
     observation = next(r for r in history if r["resourceType"] == "Observation")
     code = observation["code"]["coding"][0]["code"]
     found = client.get(f"/fhir/Observation?patient=pat-c7-3&code=http://loinc.org|{code}", headers=admin).get_json()
