@@ -34,7 +34,7 @@ def fhir_sync_command():
         for doctor in db.session.scalars(select(Doctor)):
             fhir_sync.sync_doctor(doctor)
         bar.update(1)
-        fhir_sync.sync_slots(list(db.session.scalars(select(Slot))))
+        fhir_sync.sync_slots_bulk(list(db.session.scalars(select(Slot))))
         bar.update(1)
         for appt in db.session.scalars(select(Appointment)):
             fhir_sync.sync_appointment(appt)

@@ -33,10 +33,12 @@ def insert_ignore(model, rows, keys, returning=None):
     if not rows:
         return []
     module = postgresql if dialect_name() == "postgresql" else sqlite
-    stmt = module.insert(model).values(rows).on_conflict_do_nothing(index_elements=keys)
+    # One statement compiled once and run over the rows (SQLAlchemy batches them as multi-row VALUES):
+    # `.values(rows)` would compile a new statement with a parameter per cell on every call.
+    stmt = module.insert(model.__table__).on_conflict_do_nothing(index_elements=keys)
     if returning is not None:
-        return list(db.session.execute(stmt.returning(returning)).scalars())
-    db.session.execute(stmt)
+        return list(db.session.execute(stmt.returning(returning), rows).scalars())
+    db.session.execute(stmt, rows)
     return []
 
 

@@ -70,8 +70,10 @@ def _after_new_capacity(slot_ids):
     """New places: write their FHIR Slots and offer them to anyone waiting for that doctor and day."""
     from clinic import waitlist
 
-    slots = list(db.session.scalars(select(Slot).where(Slot.id.in_(slot_ids))))
-    fhir_sync.sync_slots(slots)
+    slots = []
+    for start in range(0, len(slot_ids), 500):  # bounded IN lists
+        slots += db.session.scalars(select(Slot).where(Slot.id.in_(slot_ids[start:start + 500])))
+    fhir_sync.sync_slots_bulk(slots)
     days = defaultdict(set)
     for slot in slots:
         days[slot.doctor_id].add(slot.local_date)

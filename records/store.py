@@ -68,14 +68,17 @@ def _version_row(pk, resource_type, resource_id, version_id, now, method, conten
             "last_updated": now, "method": method, "content": content}
 
 
-def create_resources(resources, *, resource_ids=None):
-    """Create many resources in one round trip per table (transaction Bundles, imports); all or nothing."""
-    return _create_validated([validate_resource(r) for r in resources], resource_ids)
+def create_resources(resources, *, resource_ids=None, validated=False):
+    """Create many resources in one round trip per table (transaction Bundles, imports); all or nothing.
+    `validated`: the resources are what validate_resource returned (records.api validates once)."""
+    return _create_validated(resources if validated else [validate_resource(r) for r in resources], resource_ids)
 
 
 def _create_validated(validated, resource_ids, *, known_absent=False):
     """create_resources for already validated resources; `known_absent`: the caller has just read
     (with a row lock) that the one client-chosen id is not there, so only a concurrent insert can clash."""
+    if not validated:
+        return []
     ids = list(resource_ids or [None] * len(validated))
     if len(ids) != len(validated):
         raise ValueError("resource_ids must have one entry (or None) per resource")
@@ -116,6 +119,17 @@ def _existing(keys):
     found = db.session.execute(select(Resource.resource_type, Resource.id).where(
         tuple_(Resource.resource_type, Resource.id).in_(sorted(keys))))
     return {tuple(row) for row in found}
+
+
+def stored_contents(keys):
+    """{(type, id): current content, or None when deleted} for those of `keys` that have a stored row."""
+    found = {}
+    keys = sorted(set(keys))
+    for start in range(0, len(keys), 500):  # bounded IN lists
+        rows = db.session.execute(select(Resource.resource_type, Resource.id, Resource.deleted, Resource.content).where(
+            tuple_(Resource.resource_type, Resource.id).in_(keys[start:start + 500])))
+        found.update(((t, i), None if deleted else json.loads(c)) for t, i, deleted, c in rows)
+    return found
 
 
 def create_resource(resource, *, resource_id=None):
@@ -177,6 +191,11 @@ def _visible(resource):
     """A resource without the server's meta.versionId / meta.lastUpdated."""
     meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
     return {**{k: v for k, v in resource.items() if k != "meta"}, **({"meta": meta} if meta else {})}
+
+
+def same_content(stored, resource):
+    """True when `resource` says what `stored` says (meta.versionId / lastUpdated aside)."""
+    return _visible(stored) == _visible(resource)
 
 
 _UNREAD = object()

@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from core.extensions import db
-from seeds import demo
+from seeds import city, city_directory, demo
 
 seed_cli = AppGroup("seed", help="Load demo or scale data.")
 
@@ -29,6 +29,22 @@ def seed_scenario(base_url):
     from seeds.scenario import run
 
     click.get_current_context().exit(run(base_url))
+
+
+@seed_cli.command("city")
+@click.option("--patients", type=click.IntRange(min=1), required=True, help="Number of patients (e.g. 1000000).")
+@click.option("--seed", "seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--pharmacies", type=click.IntRange(0, city_directory.MAX_PHARMACIES), default=None,
+              help="Number of pharmacies (default: one per 250 patients, at most 10,000).")
+@click.option("--batch", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Patients per batch (one transaction each).")
+@click.option("--stop-after", type=click.IntRange(min=0), default=None,
+              help="Stop after writing this many batches (a rerun resumes).")
+def seed_city(patients, seed, pharmacies, batch, stop_after):
+    """Generate a city: institutions, doctors, pharmacies and patients with FHIR histories (resumable)."""
+    progress = city.run(patients, seed=seed, pharmacies=pharmacies, batch=batch, stop_after=stop_after)
+    for line in city.report(progress):
+        click.echo(line)
 
 
 def init_app(app):

@@ -1,12 +1,15 @@
-"""The demo data set: accounts, and a small Ningbo directory with two weeks of slots; pharmacies and
-histories join as the domains land. Every loader is idempotent (looks up before it creates)."""
+"""The demo data set: the Ningbo Cloud Hospital at launch. Accounts; the hand-written rows below (the
+cloud hospital, Dr Wang, Dr Chen, Dr Zhou, the cooperating pharmacies) plus the generated directory of
+seeds.ningbo (100 primary institutions over the ten districts, 226 doctors, two weeks of slots); the
+four cloud consulting rooms; the protocol and rule set; the demo patients' FHIR histories.
+Every loader is idempotent (looks up before it creates)."""
 from datetime import date
 
 from sqlalchemy import select
 
 from core import accounts
 from clinic.riskcontrol import rulesets
-from seeds import directory, histories
+from seeds import directory, histories, ningbo
 from core.identity import make_id_number
 from core.models import User
 from core.extensions import db
@@ -51,12 +54,17 @@ DEMO_PHARMACIES = [
 # Units on hand of common chronic-disease medicines (ATC), per cooperating pharmacy.
 DEMO_STOCK = {
     "demo-pharmacy-1": {"C08CA01": 600, "C08CA05": 300, "C09CA01": 420, "C09CA03": 280, "A10BA02": 1200,
-                        "A10BB12": 240, "C10AA05": 560, "B01AC06": 900, "C07AB02": 300, "H03AA01": 200},
+                        "A10BB12": 240, "C10AA05": 560, "B01AC06": 900, "C07AB02": 300, "H03AA01": 200,
+                        "C09AA02": 300, "C03AA03": 400, "N06AB06": 90},
     "ningbo-jiangbei-1": {"C08CA01": 280, "C09CA01": 140, "A10BA02": 600, "C10AA05": 200, "B01AC06": 400,
-                          "C09CA04": 150, "A02BC01": 180},
+                          "C09CA04": 150, "A02BC01": 180, "C07AB02": 120, "A10BF01": 150,
+                          "N05BA12": 20},  # restricted: psychotropic
     "ningbo-yinzhou-1": {"C08CA01": 900, "C08CA05": 420, "C09CA01": 500, "C09CA03": 360, "C09CA04": 300,
                          "A10BA02": 2000, "A10BB12": 360, "A10BB09": 240, "A10BF01": 300, "C10AA05": 800,
-                         "C10AA07": 400, "B01AC06": 1500, "B01AC04": 280, "R03AC02": 40},
+                         "C10AA07": 400, "B01AC06": 1500, "B01AC04": 280, "R03AC02": 40, "R03BB04": 60,
+                         "N06AB10": 120, "A02BC01": 300,
+                         # restricted (licensed stock for in-person prescriptions; the online gate refuses them)
+                         "N05BA01": 60, "N05CD04": 40, "N02AX02": 30},
     "ningbo-zhenhai-1": {"C08CA01": 150, "C09CA03": 84, "A10BA02": 300, "C10AA05": 140, "B01AC06": 200},
 }
 DEMO_INSTITUTIONS = [
@@ -101,7 +109,7 @@ def _exists(username):
 
 
 def _load_pharmacies():
-    # Stock is set only when the pharmacy is first created, so a re-run never overwrites real levels.
+    # Only missing stock rows are added, so a re-run never overwrites real levels.
     from pharmacy import pharmacies, stock
     from pharmacy.models import Pharmacy
 
@@ -109,11 +117,23 @@ def _load_pharmacies():
     for data in DEMO_PHARMACIES:
         if db.session.get(Pharmacy, data["id"]) is None:
             pharmacies.create_pharmacy(data)
-            rows = [{"code": code, "on_hand": units} for code, units in DEMO_STOCK.get(data["id"], {}).items()]
-            if rows:
-                stock.update_stock(data["id"], rows)
             created += 1
+        have = {row.code for row in stock.list_stock(data["id"])}
+        rows = [{"code": code, "on_hand": units} for code, units in DEMO_STOCK.get(data["id"], {}).items()
+                if code not in have]
+        if rows:
+            stock.update_stock(data["id"], rows)
+            created += len(rows)
     return created
+
+
+def directory_lists():
+    """(institutions, doctors, templates): the hand-written rows followed by the generated ones."""
+    generated = ningbo.institutions(DEMO_INSTITUTIONS)
+    primary = [row["code"] for row in DEMO_INSTITUTIONS + generated if row["kind"] == "primary"]
+    hospitals = [row["code"] for row in DEMO_INSTITUTIONS if row["kind"] == "hospital" and row["code"] != "NB-CLOUD"]
+    doctors, templates = ningbo.doctors(DEMO_DOCTORS, primary, hospitals, "NB-CLOUD")
+    return DEMO_INSTITUTIONS + generated, DEMO_DOCTORS + doctors, DEMO_TEMPLATES + templates
 
 
 def load():
@@ -127,7 +147,7 @@ def load():
         if not _exists(username):
             accounts.create_staff(role, username, password, name, **links)
             created += 1
-    created += directory.load_directory(DEMO_INSTITUTIONS, DEMO_DOCTORS, DEMO_TEMPLATES, horizon_days=14)
+    created += directory.load_directory(*directory_lists(), horizon_days=14)
     created += _load_rooms()
     created += histories.load_histories()
     rulesets.ensure_default_published()

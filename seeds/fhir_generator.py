@@ -85,6 +85,20 @@ def _medication_request(rng, mid, pid, eid, when):
             "authoredOn": _instant(when)}
 
 
+def _records(rng, pid, tag):
+    """A patient's 1-3 encounters, each with vital signs, maybe a condition and medication requests."""
+    for e in range(rng.randint(1, 3)):
+        start = EPOCH + timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 10))
+        eid = f"enc-{tag}-{e}"
+        yield _encounter(rng, eid, pid, start)
+        for o in range(rng.randint(3, 7)):
+            yield _observation(rng, f"obs-{tag}-{e}-{o}", pid, eid, start + timedelta(minutes=o))
+        if rng.random() < 0.6:
+            yield _condition(rng, f"con-{tag}-{e}", pid, eid, start)
+        for m in range(rng.randint(0, 2)):
+            yield _medication_request(rng, f"med-{tag}-{e}-{m}", pid, eid, start)
+
+
 def generate(seed=1, resources=10_000):
     """Yield about `resources` resources (~20 per patient), a Patient always before its records."""
     rng = random.Random(seed)
@@ -93,18 +107,25 @@ def generate(seed=1, resources=10_000):
         pid = f"pat-{seed}-{n}"
         yield _patient(rng, pid, n)
         made += 1
-        for e in range(rng.randint(1, 3)):
-            start = EPOCH + timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 10))
-            eid = f"enc-{seed}-{n}-{e}"
-            yield _encounter(rng, eid, pid, start)
+        for resource in _records(rng, pid, f"{seed}-{n}"):
+            yield resource
             made += 1
-            for o in range(rng.randint(3, 7)):
-                yield _observation(rng, f"obs-{seed}-{n}-{e}-{o}", pid, eid, start + timedelta(minutes=o))
-                made += 1
-            if rng.random() < 0.6:
-                yield _condition(rng, f"con-{seed}-{n}-{e}", pid, eid, start)
-                made += 1
-            for m in range(rng.randint(0, 2)):
-                yield _medication_request(rng, f"med-{seed}-{n}-{e}-{m}", pid, eid, start)
-                made += 1
         n += 1
+
+
+def city_patient_id(seed, n):
+    """The id patient_history(seed, n) gives its Patient."""
+    return f"pat-c{seed}-{n}"
+
+
+def patient_history(seed, n, practitioner=None):
+    """Patient number `n` of the city seed `seed` and their records (Patient first), seen by
+    `practitioner` (a Practitioner id). Each patient has its own random stream, so any patient - any
+    batch - is (re)generated alone and always the same: what lets `flask seed city` resume."""
+    rng = random.Random(f"city-{seed}-{n}")
+    pid = city_patient_id(seed, n)
+    resources = [_patient(rng, pid, n), *_records(rng, pid, f"c{seed}-{n}")]
+    for resource in resources:
+        if practitioner and resource["resourceType"] == "Encounter":
+            resource["participant"] = [{"individual": {"reference": f"Practitioner/{practitioner}"}}]
+    return resources

@@ -1,29 +1,38 @@
 """Demo health histories written as FHIR: two patients diagnosed in person (hypertension, type 2
 diabetes) who may therefore be followed up online, with a signed protocol and a family doctor; the
-third has no history and is referred in person when they try to book online. Idempotent: fixed
-resource ids, created only when missing."""
+third has no history and is referred in person when they try to book online (to the family-doctor
+team they are signed with, among others). Idempotent: fixed resource ids, created only when missing."""
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from clinic import directory
 from clinic.fhir_sync import org_id
-from clinic.models import Doctor, Institution
+from clinic.models import Doctor, DoctorInstitution, Institution
 from clinic.riskcontrol import consents
 from core.auth import SYSTEM, actor_for
 from core.extensions import db
 from core.models import User
 from records import api as records
 from records.errors import FhirError
+from seeds import ningbo
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-# phone, institution code, practitioner, ICD-10 code, display, years ago, family doctor?
+# The measurements behind each diagnosis, recorded at the diagnosing visit: LOINC code, display, value, UCUM unit.
+READINGS = {"I10": [("8480-6", "Systolic blood pressure", 158, "mm[Hg]"),
+                    ("8462-4", "Diastolic blood pressure", 96, "mm[Hg]")],
+            "E11.9": [("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", 7.8, "%"),
+                      ("1558-6", "Fasting glucose [Moles/volume] in Serum or Plasma", 8.2, "mmol/L")]}
+# phone, institution code, practitioner, ICD-10 code, display, years ago
 HISTORIES = [
-    ("13800000001", "NB-HS-BAIYUN", "demo-practitioner-1", "I10", "Essential (primary) hypertension", 3, True),
-    ("13800000002", "NB-YZ-SECOND", "demo-practitioner-2", "E11.9",
-     "Type 2 diabetes mellitus without complications", 2, False),
+    ("13800000001", "NB-HS-BAIYUN", "demo-practitioner-1", "I10", "Essential (primary) hypertension", 3),
+    ("13800000002", "NB-YZ-SECOND", "demo-practitioner-2", "E11.9", "Type 2 diabetes mellitus without complications", 2),
 ]
+# phone, the primary institution whose family-doctor team they signed with, the doctor (None: the
+# institution's first family doctor by practitioner id)
+FAMILY_DOCTORS = [("13800000001", "NB-HS-BAIYUN", "demo-practitioner-1"), ("13800000002", "NB-YZ-ZHONGHE", None),
+                  ("13800000003", "NB-HS-GULOU", None)]
 
 
 def _missing(resource_type, resource_id):
@@ -60,13 +69,20 @@ def _history(patient_id, institution, practitioner_id, code, display, years_ago)
         "code": {"coding": [{"system": ICD10, "code": code, "display": display}], "text": display},
         "subject": {"reference": f"Patient/{patient_id}"}, "encounter": {"reference": f"Encounter/{encounter_id}"},
         "recorder": {"reference": f"Practitioner/{practitioner_id}"}, "onsetDateTime": when.isoformat()}
-    return _put(encounter) + _put(condition)
+    readings = [{
+        "resourceType": "Observation", "id": f"demo-obs-{patient_id[:12]}-{n}", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc, "display": text}], "text": text},
+        "subject": {"reference": f"Patient/{patient_id}"}, "encounter": {"reference": f"Encounter/{encounter_id}"},
+        "effectiveDateTime": when.isoformat(),
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+        for n, (loinc, text, value, unit) in enumerate(READINGS.get(code, []))]
+    return _put(encounter) + _put(condition) + sum(_put(reading) for reading in readings)
 
 
 def load_histories():
     """Write the demo histories, protocols and family-doctor bindings that are missing; return the count."""
     created = 0
-    for phone, institution_code, practitioner_id, code, display, years_ago, family in HISTORIES:
+    for phone, institution_code, practitioner_id, code, display, years_ago in HISTORIES:
         user = db.session.scalar(select(User).where(User.username == phone))
         institution = db.session.scalar(select(Institution).where(Institution.code == institution_code))
         if user is None or institution is None:
@@ -75,8 +91,20 @@ def load_histories():
         if consents.consent_status(user.patient_id)[0] != "valid":
             consents.sign_consent(actor_for(user), consents.ensure_protocol().version, practitioner_id)
             created += 1
-        doctor = db.session.scalar(select(Doctor).where(Doctor.practitioner_id == practitioner_id))
-        if family and doctor and directory.family_doctor_of(user.patient_id) is None:
-            directory.bind_family_doctor(user.patient_id, doctor.id)
+    return created + _bind_family_doctors()
+
+
+def _bind_family_doctors():
+    created = 0
+    for phone, institution_code, practitioner_id in FAMILY_DOCTORS:
+        user = db.session.scalar(select(User).where(User.username == phone))
+        institution = db.session.scalar(select(Institution).where(Institution.code == institution_code))
+        if user is None or institution is None or directory.family_doctor_of(user.patient_id) is not None:
+            continue
+        doctor = db.session.scalar(select(Doctor).join(DoctorInstitution, DoctorInstitution.doctor_id == Doctor.id).where(
+            DoctorInstitution.institution_id == institution.id, Doctor.is_family_doctor.is_(True),
+            *([Doctor.practitioner_id == practitioner_id] if practitioner_id else [])).order_by(Doctor.practitioner_id))
+        if doctor is not None:
+            directory.bind_family_doctor(user.patient_id, doctor.id, ningbo.family_team(institution.name))
             created += 1
     return created
