@@ -1,7 +1,8 @@
 """The whole journey in headless Chromium, in separate browser contexts as separate people would:
 the patient books and queues, the doctor calls them in, both chat in real time (each sees the other's
 message), a video call connects, the doctor diagnoses, ends and prescribes, the reviewing pharmacist
-approves, the patient asks for pickup, the pharmacy accepts and prepares, and the patient sees it live."""
+approves, the patient asks for pickup, the pharmacy accepts and prepares, and the patient sees it live;
+then the admin reports show the wait, the room's busy time and the risk decisions."""
 import re
 
 import pytest
@@ -101,5 +102,13 @@ def test_patient_doctor_pharmacy_journey(app, open_page):
     expect(patient.locator("#record-panel table[data-type=Encounter] tbody tr")).to_have_count(2)  # history + today
     patient.click("#tab-Observation")
     expect(patient.locator("#record-panel")).to_contain_text("132")
-    for page in (patient, doctor, reviewer, pharmacy):
+
+    admin = open_page("admin")
+    login(admin, "admin", "admin12345")
+    expect(admin.locator("#waiting-rows tr[data-key]")).to_have_count(1)
+    expect(admin.locator("#waiting-rows")).to_contain_text("Ningbo Cloud Hospital")
+    expect(admin.locator("#util-rows tr[data-room]")).to_contain_text("Hypertension cloud clinic")
+    for checkpoint in ("book_online", "start_consultation", "prescribe"):
+        expect(admin.locator("#risk-rows")).to_contain_text(checkpoint)
+    for page in (patient, doctor, reviewer, pharmacy, admin):
         assert page.errors == []

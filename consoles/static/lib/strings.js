@@ -119,7 +119,7 @@ export const STRINGS = {
   group_institution: S('Institution', '机构'), group_day: S('Day', '日期'), group_doctor: S('Doctor', '医生'), show: S('Show', '查询'),
   consultations: S('Consultations', '问诊数'), average_wait: S('Average wait (min)', '平均候诊（分钟）'), median_wait: S('Median wait (min)', '候诊中位数（分钟）'),
   report_empty: S('No call in this period.', '该时段无叫号记录。'),
-  room_utilisation: S('Room utilisation', '诊室利用率'), busy_minutes: S('Minutes in consultation', '问诊时长（分钟）'),
+  room_utilisation: S('Room utilisation', '诊室利用率'), rooms_now: S('Rooms now', '诊室当前状态'), busy_minutes: S('Minutes in consultation', '问诊时长（分钟）'),
   utilisation: S('Utilisation', '利用率'), risk_decisions: S('Risk decisions', '风控决策'), checkpoint: S('Checkpoint', '检查点'),
   decision: S('Decision', '决定'), reasons: S('Reasons', '原因'), patient: S('Patient', '患者'),
 };
