@@ -32,6 +32,7 @@ async function onReady(me) {
   $('close-room').addEventListener('click', closeRoom);
   $('call-next').addEventListener('click', callNext);
   $('refresh-queue').addEventListener('click', () => loadQueue());
+  $('add-session').addEventListener('click', addSession);
   $('end-form').addEventListener('submit', endConsultation);
   $('rx-form').addEventListener('submit', prescribe);
   onLanguageChange(() => { renderRooms(); renderQueue(); renderIssued(); });
@@ -75,6 +76,28 @@ function closeRoom(event) {
     await api(`/api/v1/rooms/${state.room.id}/close`, { method: 'POST' });
     state.room = null;
     await loadRooms();
+  }, event.currentTarget);
+}
+
+// A weekly online session on today's weekday starting within ten minutes (local Ningbo time), so that a
+// demo can book and check in whatever the day (the demo templates are Mon/Wed/Fri afternoons).
+function addSession(event) {
+  guarded('session-error', async () => {
+    const doctors = await api('/api/v1/doctors?online=true');
+    const doctor = doctors.find((d) => d.practitioner_id === state.me.practitioner_id);
+    const institutionId = (state.room && state.room.institution_id) || doctor.institution_ids[0];
+    const local = new Date(Date.now() + 8 * 3600000); // Asia/Shanghai has no daylight saving
+    const minutes = Math.ceil((local.getUTCHours() * 60 + local.getUTCMinutes() + 1) / 10) * 10;
+    const end = Math.min(minutes + 120, 23 * 60 + 50);
+    if (end - minutes < 10) throw new Error(t('too_late_today'));
+    const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00`;
+    const hour = minutes / 60;
+    const session = hour < 12 ? 'morning' : hour < 18 ? 'afternoon' : hour < 22 ? 'evening' : 'night';
+    const weekday = (local.getUTCDay() + 6) % 7; // Monday = 0
+    const template = await api('/api/v1/schedules/templates', { method: 'POST', body: {
+      doctor_id: doctor.id, institution_id: institutionId, weekday, session, start_time: hhmm(minutes),
+      end_time: hhmm(end), slot_minutes: 10, capacity: 1, kind: 'online' } });
+    $('session-status').textContent = t('session_added', { start: template.start_time.slice(0, 5), end: template.end_time.slice(0, 5) });
   }, event.currentTarget);
 }
 

@@ -88,8 +88,8 @@ function submitTriage(event) {
 
 // -- 3. slots and booking ------------------------------------------------------------------------------
 async function loadDoctors() {
-  const doctors = await api('/api/v1/doctors');
-  $('doctor-select').replaceChildren(...doctors.filter((d) => d.offers_online !== false)
+  const doctors = await api('/api/v1/doctors?online=true');
+  $('doctor-select').replaceChildren(...doctors
     .map((d) => el('option', { value: d.id }, `${d.name}${d.title ? ` · ${d.title}` : ''}`)));
 }
 

@@ -2,23 +2,13 @@
 over real HTTP with the demo data loaded. They skip with the reason when Chromium, Playwright or the
 built Socket.IO client is missing, except under CI=true, where that is a failure."""
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from consoles.views import SOCKET_IO_FILE, VENDOR
-from core import clock
 from core.extensions import db
-from core.types import new_id
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 # A fake camera and microphone, allowed without a prompt: the video call can really connect.
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-TIMEOUT_MS = 15000
+from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, Consoles
 
 
 def _missing(reason):
@@ -57,43 +47,7 @@ def demo(app, live_server):
 
 @pytest.fixture()
 def open_page(browser, demo):
-    """open_page(console, **context_options): a new browser context (own storage) on /app/<console>."""
-    contexts = []
-
-    def open_console(console, **options):
-        context = browser.new_context(**options)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(f"{demo.url}/app/{console}")
-        return page
-
-    yield open_console
-    for context in contexts:
-        context.close()
-
-
-def login(page, username, password):
-    """Fill the console's login form and wait for the app to show."""
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])")
-
-
-def online_slot_soon(app, minutes=20):
-    """An online slot of Dr Wang at the cloud hospital starting soon (check-in open), whatever the weekday."""
-    from clinic.models import Doctor, Institution, Slot
-
-    starts = clock.now().replace(second=0, microsecond=0) + timedelta(minutes=minutes)
-    with app.app_context():
-        doctor_id = db.session.scalar(select(Doctor.id).where(Doctor.practitioner_id == "demo-practitioner-1"))
-        institution_id = db.session.scalar(select(Institution.id).where(Institution.code == "NB-CLOUD"))
-        slot = Slot(id=new_id(), doctor_id=doctor_id, institution_id=institution_id, kind="online", session="evening",
-                    local_date=(starts + timedelta(hours=8)).date(), starts_at=starts,
-                    ends_at=starts + timedelta(minutes=10), capacity=1, booked=0, held=0, status="open", flagged=False)
-        db.session.add(slot)
-        db.session.commit()
-        return slot.id
+    """open_page(console, **context_options): a new browser context (another person) on /app/<console>."""
+    consoles = Consoles(browser, demo.url)
+    yield consoles
+    consoles.close()

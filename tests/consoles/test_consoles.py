@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.consoles.conftest import login, online_slot_soon
+from tests.consoles.journey import choose, login, online_slot_soon
 
 pytestmark = [pytest.mark.live]
 
@@ -49,8 +49,7 @@ def test_a_refused_booking_shows_the_reasons_and_admin_sees_the_decision(app, op
     online_slot_soon(app)
     patient = open_page("patient", locale="en-GB")
     login(patient, "13800000003", "patient123")  # no in-person diagnosis: online care is refused
-    patient.locator("#doctor-select option", has_text="Wang").wait_for(state="attached")
-    patient.select_option("#doctor-select", patient.locator("#doctor-select option", has_text="Wang").get_attribute("value"))
+    choose(patient, "#doctor-select", "Wang")
     patient.click("#slot-form button[type=submit]")
     patient.locator("#slot-list li button").first.click()
     alert = patient.locator("#booking-error [role=alert]")
@@ -77,3 +76,26 @@ def test_pages_say_so_when_the_socket_io_client_is_missing(open_page):
     login(page, "13800000001", "patient123")
     expect(page.locator("#banner")).to_contain_text("The Socket.IO client was not built")
     expect(page.locator("#protocol-title")).to_be_visible()  # the rest of the page still works
+
+
+def test_a_doctor_adds_an_online_session_that_patients_can_book_now(open_page):
+    from datetime import datetime, timedelta, timezone
+
+    from playwright.sync_api import expect
+
+    if datetime.now(timezone(timedelta(hours=8))).strftime("%H:%M") >= "23:30":
+        pytest.skip("too late in Ningbo's day for a session that starts within ten minutes")
+    doctor = open_page("doctor", locale="en-GB")
+    login(doctor, "doctor.wang", "doctor123")
+    doctor.locator("#session-box summary").click()
+    doctor.click("#add-session")
+    expect(doctor.locator("#session-status")).to_contain_text(re.compile(r"Online session added: \d\d:\d\d–\d\d:\d\d"))
+    patient = open_page("patient", locale="en-GB")
+    login(patient, "13800000001", "patient123")
+    choose(patient, "#doctor-select", "Wang")
+    patient.click("#slot-form button[type=submit]")
+    first = patient.locator("#slot-list li[data-slot]").first
+    expect(first).to_be_visible()
+    patient.locator("#slot-list li button").first.click()
+    patient.locator("#appointment-list li[data-status=booked] button").click()  # check-in is open at once
+    expect(patient.locator("#appointment-list li[data-status=checked_in]")).to_have_count(1)

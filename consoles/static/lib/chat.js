@@ -71,7 +71,7 @@ export class ConsultPanel {
     const who = own ? t('you') : t(`role_${message.sender_role}`, {}, message.sender_role);
     const body = message.text !== null && message.text !== undefined ? el('span', { class: 'text' }, message.text)
       : el('button', { type: 'button', class: 'link', onclick: () => this.download(message.attachment_id) },
-        `📎 ${t('download_attachment')}`);
+        t('download_attachment'));
     return el('li', { class: own ? 'own' : 'peer', 'data-seq': message.seq, 'data-role': message.sender_role },
       el('span', { class: 'who' }, who), body, el('time', { datetime: message.created_at }, fmtTime(message.created_at, false)));
   }

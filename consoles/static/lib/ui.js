@@ -31,12 +31,14 @@ export function banner(text) {
   box.textContent = text || '';
 }
 
+// A time (with the date unless `withDate` is false; with the year when it is not this year's).
 export function fmtTime(value, withDate = true) {
   if (!value) return '—';
   const when = new Date(value);
   const locale = lang() === 'zh' ? 'zh-CN' : 'en-GB';
   const options = { hour: '2-digit', minute: '2-digit' };
   if (withDate) Object.assign(options, { month: 'short', day: 'numeric' });
+  if (withDate && when.getFullYear() !== new Date().getFullYear()) options.year = 'numeric';
   return when.toLocaleString(locale, options);
 }
 
