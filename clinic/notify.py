@@ -21,13 +21,14 @@ class InboxNotifier(Notifier):
     """Store the notification in the user's inbox and push it to `user:<id>` after the commit."""
 
     def notify(self, user_id, kind, title, body=None, data=None):
-        row = Notification(user_id=user_id, kind=kind, title=title, body=body,
-                           data=json.dumps(data, ensure_ascii=False, default=str) if data else None)
+        stored = json.dumps(data, ensure_ascii=False, default=str) if data else None
+        row = Notification(user_id=user_id, kind=kind, title=title, body=body, data=stored)
         db.session.add(row)
         db.session.flush()
+        # Push the data as stored (times as text): a datetime in `data` would make the emit fail.
         emit_after_commit("notification", {"id": row.id, "kind": kind, "title": title, "body": body,
-                                           "data": data or {}, "created_at": row.created_at.isoformat()},
-                          user_room(user_id))
+                                           "data": json.loads(stored) if stored else {},
+                                           "created_at": row.created_at.isoformat()}, user_room(user_id))
         return row
 
 

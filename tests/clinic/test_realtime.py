@@ -80,3 +80,22 @@ def test_notifications_are_pushed_after_the_commit(app, live_server, session_soc
         assert inbox.empty()
     finally:
         sock.disconnect()
+
+
+def test_a_notification_with_times_in_its_data_is_pushed_as_stored(app, live_server, session_socketio, accounts):
+    """Pharmacy's order.offered carries its deadline as a datetime: the push must not fail on it."""
+    from clinic.notify import notify_user
+
+    account, headers = accounts.patient()
+    deadline = clock.now().replace(microsecond=0) + timedelta(minutes=15)
+    sock, inbox = _connect(live_server.url, _token(headers))
+    try:
+        with app.app_context():
+            notify_user(account["id"], "order.offered", "Offer", data={"order_id": "o1", "deadline": deadline})
+            db.session.commit()
+        name, data = inbox.get(timeout=10)
+        assert (name, data["data"]) == ("notification", {"order_id": "o1", "deadline": str(deadline)})
+        listed = requests.get(f"{live_server.url}/api/v1/notifications", headers=headers, timeout=10).json()
+        assert listed[0]["data"] == data["data"]  # the push and the inbox say the same
+    finally:
+        sock.disconnect()
