@@ -15,7 +15,10 @@ const SYMPTOMS = [
   ['25064002', 'Headache', '头痛'], ['84229001', 'Fatigue', '乏力'], ['80313002', 'Palpitations', '心悸'],
 ];
 const ACTIVE = ['booked', 'checked_in', 'in_consultation'];
-const state = { me: null, socket: null, panel: null, invites: {}, queue: {}, appointments: [], protocol: null };
+const INVITES_KEY = 'cloud-hospital.patient.invites';
+// Invitations survive a reload of the page (the `invited` push is sent once).
+const state = { me: null, socket: null, panel: null, invites: JSON.parse(sessionStorage.getItem(INVITES_KEY) || '{}'),
+  queue: {}, appointments: [], protocol: null };
 
 startConsole({ roles: ['patient'], onReady });
 
@@ -123,6 +126,10 @@ function book(slot, button) {
 async function loadAppointments() {
   const rows = await api('/api/v1/appointments?limit=50');
   state.appointments = rows.filter((a) => ACTIVE.includes(a.status) || a.status === 'fulfilled').reverse().slice(0, 6);
+  for (const id of Object.keys(state.invites)) {  // forget the invitations of appointments that are over
+    if (!state.appointments.some((a) => a.id === id && ACTIVE.includes(a.status))) delete state.invites[id];
+  }
+  sessionStorage.setItem(INVITES_KEY, JSON.stringify(state.invites));
   await Promise.all(state.appointments.filter((a) => ['checked_in', 'in_consultation'].includes(a.status))
     .map(async (a) => { state.queue[a.id] = await api(`/api/v1/appointments/${a.id}/queue`); }));
   renderAppointments();
@@ -168,6 +175,7 @@ function onQueueUpdate(update) {
 
 function onInvited(invite) {
   state.invites[invite.appointment_id] = invite;
+  sessionStorage.setItem(INVITES_KEY, JSON.stringify(state.invites));
   announce(t('invited_by', { doctor: invite.doctor_name || '' }));
   loadAppointments();
 }

@@ -107,7 +107,10 @@ def run_journey(open_page, shoot=lambda name, page: None):
     doctor.click("#call-next")
     expect(doctor.locator("#consult")).to_be_visible()
 
-    patient.locator("#appointment-list button.primary").click()  # "Join the consultation", shown by `invited`
+    join = patient.locator("#appointment-list button.primary")  # "Join the consultation", shown by `invited`
+    expect(join).to_be_visible()
+    patient.reload()  # the invitation survives a reload of the page
+    join.click()
     expect(patient.locator("#consult")).to_be_visible()
     expect(doctor.locator("#consult-status")).not_to_be_empty()
     patient.fill("#chat-text", "头有点晕 dizzy since yesterday")

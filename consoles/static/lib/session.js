@@ -14,6 +14,7 @@ export function startConsole({ roles, onReady }) {
     app.hidden = false;
     $('who').textContent = `${me.name} · ${t(`role_${me.role}`, {}, me.role)}`;
     $('logout').hidden = false;
+    $('main').focus();  // keyboard and screen-reader users start at the top of the console
     await onReady(me);
   };
   $('logout').addEventListener('click', async () => {
