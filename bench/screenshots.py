@@ -43,14 +43,14 @@ def _app(instance):
     return app
 
 
-def _shooter(out):
+def _shooter(out, suffix):
     def shoot(name, page):
         selector, sizes = SHOTS[name]
         before = page.viewport_size
         for size in sizes:
             page.set_viewport_size(PHONE if size == "phone" else DESKTOP)
             page.wait_for_timeout(150)  # let the layout settle
-            path = out / f"{name}-{size}.png"
+            path = out / f"{name}-{size}{suffix}.png"
             if selector:
                 page.locator(selector).screenshot(path=path)
             else:
@@ -64,13 +64,16 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the pictures")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of the pictures (zh: file names end in -zh)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
-    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, Consoles, online_slot_soon, run_journey
+    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, online_slot_soon, run_journey
+
+    expect.set_options(timeout=TIMEOUT_MS)
     from tests.live import LiveServer
 
     with tempfile.TemporaryDirectory(prefix="screens-") as instance:
@@ -84,10 +87,11 @@ def main():
                 consoles = Consoles(browser, server.url)
                 opener = lambda console: consoles(console, locale=locale,  # noqa: E731
                                                   viewport=PHONE if console == "patient" else DESKTOP)
-                run_journey(opener, shoot=_shooter(out))
+                suffix = "-zh" if args.lang == "zh" else ""
+                run_journey(opener, shoot=_shooter(out, suffix))
                 index = consoles("", locale=locale, viewport=DESKTOP)
-                index.screenshot(path=out / "index-desktop.png", full_page=True)
-                print(f"wrote {(out / 'index-desktop.png').relative_to(ROOT)}")
+                index.screenshot(path=out / f"index-desktop{suffix}.png", full_page=True)
+                print(f"wrote {(out / f'index-desktop{suffix}.png').relative_to(ROOT)}")
                 consoles.close()
                 browser.close()
         finally:

@@ -8,7 +8,7 @@ import pytest
 
 from consoles.views import SOCKET_IO_FILE, VENDOR
 from core.extensions import db
-from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, Consoles
+from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles
 
 
 def _missing(reason):
@@ -28,6 +28,9 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("Playwright is not installed: pip install -e '.[dev]'")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)  # a loaded machine (CI runs two engines) may need more than 5 s
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

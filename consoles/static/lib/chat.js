@@ -38,10 +38,12 @@ export class ConsultPanel {
 
   async open(consultationId) {
     if (this.cid !== consultationId) { this.cid = consultationId; this.messages.clear(); this.render(); }
+    // Shown only once joined: the server handles each event in its own thread, so a message sent
+    // before the join's answer could be refused as "not joined".
+    await this.join();
     $('consult').hidden = false;
     $('chat-form').hidden = false;
     $('attach-form').hidden = false;
-    await this.join();
     $('consult').scrollIntoView({ block: 'start' });
     $('chat-text').focus();
   }
@@ -76,12 +78,25 @@ export class ConsultPanel {
       el('span', { class: 'who' }, who), body, el('time', { datetime: message.created_at }, fmtTime(message.created_at, false)));
   }
 
+  // Send a message; after a reconnect the server may not know us in the room yet: join again, retry once
+  // (the same client_id, so the server stores it once whatever happened).
+  async post(body) {
+    const payload = { consultation_id: this.cid, client_id: clientId(), ...body };
+    try {
+      return await emitAck(this.socket, 'message', payload);
+    } catch (err) {
+      if (!err.body || err.body.code !== 'not_joined') throw err;
+      await this.join();
+      return emitAck(this.socket, 'message', payload);
+    }
+  }
+
   async sendText() {
     const input = $('chat-text');
     const text = input.value.trim();
     if (!text) return;
     await guarded('chat-error', async () => {
-      await emitAck(this.socket, 'message', { consultation_id: this.cid, client_id: clientId(), text });
+      await this.post({ text });
       input.value = '';
       this.typing(false);
     });
@@ -105,7 +120,7 @@ export class ConsultPanel {
       const form = new FormData();
       form.append('file', input.files[0]);
       const stored = await api(`/api/v1/consultations/${this.cid}/attachments`, { method: 'POST', form });
-      await emitAck(this.socket, 'message', { consultation_id: this.cid, client_id: clientId(), attachment_id: stored.id });
+      await this.post({ attachment_id: stored.id });
       input.value = '';
     }, $('attach-form').querySelector('button'));
   }
