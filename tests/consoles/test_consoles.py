@@ -99,3 +99,15 @@ def test_a_doctor_adds_an_online_session_that_patients_can_book_now(open_page):
     patient.locator("#slot-list li button").first.click()
     patient.locator("#appointment-list li[data-status=booked] button").click()  # check-in is open at once
     expect(patient.locator("#appointment-list li[data-status=checked_in]")).to_have_count(1)
+
+
+def test_a_console_refuses_another_role_clearly(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page("pharmacy", locale="en-GB")
+    page.fill("#username", "13800000001")
+    page.fill("#password", "patient123")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-error [role=alert]")).to_contain_text("This console is not for the role “Patient”.")
+    expect(page.locator("#app")).to_be_hidden()
+    assert page.evaluate("Object.keys(sessionStorage).filter((k) => k.endsWith('.token'))") == []

@@ -31,6 +31,7 @@ export function startConsole({ roles, onReady }) {
       saveSession(answer.access_token, {});
       const me = await api('/api/v1/me');
       if (roles && !roles.includes(me.role)) {
+        await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => {});  // revoke the token we will not use
         clearSession();
         throw Object.assign(new Error(t('wrong_console', { role: t(`role_${me.role}`, {}, me.role) })),
           { title: t('forbidden'), status: 403 });
