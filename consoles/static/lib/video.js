@@ -63,26 +63,40 @@ export class VideoCall {
     await this.send('offer', { type: offer.type, sdp: offer.sdp });
   }
 
-  async onSignal(signal) {
-    try {
-      if (signal.type === 'offer') {
-        $('video-box').open = true;
-        const pc = await this.connection();
-        if (!pc) return;
-        await pc.setRemoteDescription(signal.payload);
-        const answer = await pc.createAnswer();
-        await pc.setLocalDescription(answer);
-        await this.send('answer', { type: answer.type, sdp: answer.sdp });
-      } else if (signal.type === 'answer' && this.pc) {
-        await this.pc.setRemoteDescription(signal.payload);
-      } else if (signal.type === 'ice' && this.pc && signal.payload) {
-        await this.pc.addIceCandidate(signal.payload);
-      } else if (signal.type === 'hangup') {
-        this.hangup(false);
-      }
-    } catch (err) {
-      this.status('video_failed', { reason: err.message });
+  // Signals are handled one at a time, in arrival order. The server relays each event in its own thread,
+  // so ICE candidates may overtake the offer or answer: they wait until the remote description is set.
+  onSignal(signal) {
+    this.chain = (this.chain || Promise.resolve()).then(() => this.handle(signal))
+      .catch((err) => this.status('video_failed', { reason: err.message }));
+    return this.chain;
+  }
+
+  async handle(signal) {
+    if (signal.type === 'offer') {
+      $('video-box').open = true;
+      const pc = await this.connection();
+      if (!pc) return;
+      await pc.setRemoteDescription(signal.payload);
+      await this.flushCandidates();
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      await this.send('answer', { type: answer.type, sdp: answer.sdp });
+    } else if (signal.type === 'answer' && this.pc) {
+      await this.pc.setRemoteDescription(signal.payload);
+      await this.flushCandidates();
+    } else if (signal.type === 'ice' && signal.payload) {
+      this.pending = this.pending || [];
+      this.pending.push(signal.payload);
+      if (this.pc && this.pc.remoteDescription) await this.flushCandidates();
+    } else if (signal.type === 'hangup') {
+      this.hangup(false);
     }
+  }
+
+  async flushCandidates() {
+    const waiting = this.pending || [];
+    this.pending = [];
+    for (const candidate of waiting) await this.pc.addIceCandidate(candidate);
   }
 
   hangup(tellPeer) {
@@ -91,6 +105,7 @@ export class VideoCall {
     if (this.stream) for (const track of this.stream.getTracks()) track.stop();
     this.pc = null;
     this.stream = null;
+    this.pending = [];
     $('local-video').srcObject = null;
     $('remote-video').srcObject = null;
     $('video-hangup').disabled = true;
