@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev migrate seed scheduler clean scenario
+.PHONY: run test install install-dev migrate seed scheduler clean scenario consoles
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,17 +28,28 @@ migrate: install
 seed: migrate
 	$(BIN)/flask --app wsgi seed demo
 
-run: seed
+run: seed consoles
 	SCHEDULER_AUTOSTART=$${SCHEDULER_AUTOSTART:-true} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install-dev
+test: install-dev consoles
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 scheduler: install
 	$(BIN)/flask --app wsgi scheduler run
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache consoles/node_modules consoles/static/vendor
+
+# The demo consoles' browser dependency: the official socket.io client from npm (pinned in
+# consoles/package-lock.json), copied where /app/vendor/socket.io.min.js serves it. Without npm the
+# pages say so and work without live updates.
+SOCKET_IO_JS := consoles/static/vendor/socket.io.min.js
+consoles: $(SOCKET_IO_JS)
+$(SOCKET_IO_JS): consoles/package.json consoles/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd consoles && npm ci --no-audit --no-fund --loglevel=error && cd .. && \
+	  mkdir -p $(@D) && cp consoles/node_modules/socket.io-client/dist/socket.io.min.js $@; \
+	else echo "npm is missing: the consoles run without the Socket.IO client (apt-get install npm)"; fi
 
 # The end-to-end journey against a running service (`make run` in another terminal).
 scenario: install-dev

@@ -24,6 +24,7 @@ from core import clock
 from core.auth import current_actor
 from core.errors import ApiError, handle_api_error, handle_http_exception
 from core.extensions import db
+from core.transaction import restore_kept
 
 HEADER = "Idempotency-Key"
 HEADER_DOC = {"in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": 255},
@@ -78,6 +79,10 @@ def idempotent(view):
         except HTTPException as error:
             response, failed = handle_http_exception(error), True
         row.status_code, row.mimetype, row.body = response.status_code, response.mimetype, response.get_data()
+        if failed:
+            # The savepoint's rollback dropped what must survive an error (the risk decision, denied-access
+            # audit entries): write it again, or the commit below would forget it for good.
+            restore_kept()
         db.session.flush()
         if failed or response.status_code >= 400:
             # The request will roll back (core.transaction); the key and its answer must survive it.

@@ -97,6 +97,7 @@ def register_extensions(app):
 def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
     import clinic
+    import consoles
     from clinic import consult
     from clinic.consult import views as consult_views
     from clinic.riskcontrol import setup as risk_setup, views as risk_views
@@ -121,6 +122,7 @@ def register_blueprints(app):
     consult.init_app(app)  # config defaults, care relationship, sweeps, CLI
     app.register_blueprint(docs.bp)
     records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
+    consoles.init_app(app)  # the demo web consoles under /app: clients of the public API only
 
 
 def register_errorhandlers(app):

@@ -2,6 +2,7 @@
 clinic -> pharmacy -> records -> core; a domain reaches another only through its service module;
 the pure risk engine imports no Flask or database; modules stay small."""
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,16 @@ def test_the_risk_engine_is_pure():
     assert offenders == []
 
 
+def test_consoles_are_clients_of_the_public_api():
+    """The web consoles reach the domains only from the browser (/api/v1, /fhir, Socket.IO): in Python
+    they may import the standard library, flask, core and themselves, nothing else."""
+    allowed = set(sys.stdlib_module_names) | {"flask", "core", "consoles"}
+    offenders = [(str(p.relative_to(ROOT)), n) for p in _modules("consoles") for n in _imports(p)
+                 if n.split(".")[0] not in allowed]
+    assert _modules("consoles") and offenders == []
+
+
 def test_modules_stay_small():
-    large = {str(p.relative_to(ROOT)): n for pkg in (*DOMAINS, "seeds") for p in _modules(pkg)
+    large = {str(p.relative_to(ROOT)): n for pkg in (*DOMAINS, "seeds", "consoles") for p in _modules(pkg)
              if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert large == {}

@@ -24,7 +24,7 @@ Server pushes to `user:<id>`: `invited`, `consultation_refused`, `consultation_e
 import json
 import logging
 
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 from marshmallow import ValidationError
 
 from clinic.consult import lifecycle, messages
@@ -35,6 +35,7 @@ from clinic.consult.schemas import (ConsultationEvent, ConsultationSchema, EndSc
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db, socketio
+from core.transaction import restore_kept
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/consult"
@@ -54,9 +55,7 @@ def _server():
 def _rollback_keeping():
     """Roll back, but keep what must survive an error (denied-access audit entries), as requests do."""
     db.session.rollback()
-    kept = g.pop("kept_on_error", None)
-    if kept:
-        db.session.add_all(model(**values) for model, values in kept)
+    if restore_kept():
         db.session.commit()
 
 

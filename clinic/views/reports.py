@@ -1,13 +1,21 @@
-"""Admin reports: measured waiting times."""
+"""Admin reports: measured waiting times and consulting-room utilisation."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from clinic import reports
+from clinic.consult import utilisation
+from clinic.consult.schemas import UtilisationQuerySchema, UtilisationRowSchema
 from clinic.schemas.appointments import ReportQuerySchema, WaitingTimeRowSchema
 from core.auth import require_role
 from core.errors import ApiError
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Operational reports (admin)")
+
+
+def _check_window(query):
+    if query["to"] <= query["from_"]:
+        raise ApiError(422, "validation_error", "One or more fields are invalid.", title="Request validation failed",
+                       errors=[{"field": "to", "message": "must be after from"}])
 
 
 @bp.route("/waiting-times")
@@ -17,7 +25,16 @@ class WaitingTimes(MethodView):
     @bp.response(200, WaitingTimeRowSchema(many=True))
     def get(self, query):
         """Average and median wait (check-in to call) per institution, doctor or day, for calls in [from, to)."""
-        if query["to"] <= query["from_"]:
-            raise ApiError(422, "validation_error", "One or more fields are invalid.", title="Request validation failed",
-                           errors=[{"field": "to", "message": "must be after from"}])
+        _check_window(query)
         return reports.waiting_times(query["from_"], query["to"], query["group_by"])
+
+
+@bp.route("/room-utilisation")
+class RoomUtilisation(MethodView):
+    @require_role("admin")
+    @bp.arguments(UtilisationQuerySchema, location="query")
+    @bp.response(200, UtilisationRowSchema(many=True))
+    def get(self, query):
+        """Per consulting room and local day: consultations, minutes in consultation and the busy share, in [from, to)."""
+        _check_window(query)
+        return utilisation.room_utilisation(query["from_"], query["to"])

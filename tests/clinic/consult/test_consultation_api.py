@@ -36,6 +36,16 @@ def test_participants_read_the_consultation_and_strangers_are_refused_and_audite
     assert [(e.user_id, e.patient_ref) for e in denied] == [(stranger.user_id, f"Patient/{patient.patient_id}")]
 
 
+def test_a_stranger_joining_over_socket_io_is_refused_and_the_denial_is_audited(app, accounts, client, queue):
+    _, patient, _, consultation = start_consultation(app, accounts, client, queue)
+    stranger = make_patient(app, accounts, client, eligible=False, name="Stranger")
+    _, ack = join(app, stranger, consultation["id"])
+    assert ack["ok"] is False and ack["error"]["event"] == "join", ack
+    with app.app_context():  # kept although the event's transaction rolled back
+        denied = db.session.scalars(select(AuditEntry).where(AuditEntry.outcome == "denied")).all()
+    assert [(e.user_id, e.patient_ref) for e in denied] == [(stranger.user_id, f"Patient/{patient.patient_id}")]
+
+
 def test_messages_are_listed_after_a_seq_and_every_read_is_audited(app, accounts, client, queue):
     doctor, patient, _, consultation, tc = active_consultation(app, accounts, client, queue)
     for n in range(1, 6):

@@ -2,6 +2,7 @@
 eligible one books; both evaluations are in the decision log and the audit trail."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from clinic.models import Appointment
@@ -21,9 +22,12 @@ def _online_slot(world, **doctor):
     return world.slot(doctor_id, cloud, start, kind="online"), family
 
 
-def test_a_first_visit_cannot_book_online_and_is_referred(app, client, accounts, world):
+@pytest.mark.parametrize("idempotency_key", [None, "k-refused"])
+def test_a_first_visit_cannot_book_online_and_is_referred(app, client, accounts, world, idempotency_key):
     slot_id, family_institution = _online_slot(world)
     _, patient = accounts.patient()
+    if idempotency_key:  # the refusal is stored with the key: the decision and its audit entry must survive too
+        patient = {**patient, "Idempotency-Key": idempotency_key}
     r = book(client, patient, slot_id, kind="online", reason="I10 blood pressure review")
     body = r.get_json()
     assert r.status_code == 422 and body["code"] == "not_eligible"

@@ -1,0 +1,206 @@
+// Patient app: protocol, triage, slot search and booking, live queue, consultation, medicine, records.
+import { api, guarded, reasonText, showProblem } from './lib/api.js';
+import { getToken } from './lib/auth.js';
+import { ConsultPanel } from './lib/chat.js';
+import { lang, onLanguageChange, t } from './lib/i18n.js';
+import { startConsole } from './lib/session.js';
+import { connectConsult } from './lib/socket.js';
+import { $, announce, clientId, el, fmtTime, statusBadge } from './lib/ui.js';
+import { loadMedicine, rememberOrder } from './patient-medicine.js';
+import { initRecords } from './patient-records.js';
+
+// A few entries of the symptom catalogue (SNOMED CT); the first two are red flags.
+const SYMPTOMS = [
+  ['29857009', 'Chest pain', '胸痛'], ['267036007', 'Dyspnoea', '呼吸困难'], ['404640003', 'Dizziness', '头晕'],
+  ['25064002', 'Headache', '头痛'], ['84229001', 'Fatigue', '乏力'], ['80313002', 'Palpitations', '心悸'],
+];
+const ACTIVE = ['booked', 'checked_in', 'in_consultation'];
+const INVITES_KEY = 'cloud-hospital.patient.invites';
+// Invitations survive a reload of the page (the `invited` push is sent once).
+const state = { me: null, socket: null, panel: null, invites: JSON.parse(sessionStorage.getItem(INVITES_KEY) || '{}'),
+  queue: {}, appointments: [], protocol: null };
+
+startConsole({ roles: ['patient'], onReady });
+
+async function onReady(me) {
+  state.me = me;
+  state.socket = connectConsult(getToken(), {
+    queue_update: onQueueUpdate,
+    invited: onInvited,
+    consultation_refused: (data) => { showProblem('appointments-error', { title: t('consult_refused'), message: t('consult_refused'), body: data }); loadAppointments(); },
+    invite_expired: () => loadAppointments(),
+    notification: onNotification,
+  });
+  if (state.socket) {
+    state.panel = new ConsultPanel({ socket: state.socket, me, onEnded: () => { loadAppointments(); loadMedicine(); } });
+  }
+  renderSymptoms();
+  onLanguageChange(() => { renderSymptoms(); renderProtocol(); renderAppointments(); });
+  $('sign-protocol').addEventListener('click', signProtocol);
+  $('triage-form').addEventListener('submit', submitTriage);
+  $('slot-form').addEventListener('submit', searchSlots);
+  await Promise.all([loadProtocol(), loadDoctors(), loadAppointments(), loadMedicine(), loadNotifications()]);
+  initRecords(me);
+}
+
+// -- 1. protocol ---------------------------------------------------------------------------------------
+async function loadProtocol() {
+  state.protocol = await api('/api/v1/consents/protocol');
+  renderProtocol();
+}
+
+function renderProtocol() {
+  if (!state.protocol) return;
+  $('protocol-text').textContent = lang() === 'zh' ? state.protocol.text_zh : state.protocol.text_en;
+}
+
+function signProtocol(event) {
+  guarded('protocol-status', async () => {
+    const consent = await api('/api/v1/consents', { method: 'POST', body: { protocol_version: state.protocol.version } });
+    $('protocol-status').replaceChildren(t('protocol_signed', { until: fmtTime(consent.expires_at) }));
+    announce(t('protocol_signed', { until: fmtTime(consent.expires_at) }));
+  }, event.currentTarget);
+}
+
+// -- 2. triage -----------------------------------------------------------------------------------------
+function renderSymptoms() {
+  const checked = new Set([...document.querySelectorAll('#symptom-list input:checked')].map((i) => i.value));
+  $('symptom-list').replaceChildren(...SYMPTOMS.map(([code, en, zh]) => el('label', {},
+    el('input', { type: 'checkbox', name: 'symptom', value: code, checked: checked.has(code) }), lang() === 'zh' ? zh : en)));
+}
+
+function submitTriage(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const vitals = {};
+  for (const name of ['systolic_bp', 'diastolic_bp', 'heart_rate', 'temperature_c', 'spo2']) {
+    if (form[name].value !== '') vitals[name] = Number(form[name].value);
+  }
+  const symptoms = [...form.querySelectorAll('input[name=symptom]:checked')].map((i) => i.value);
+  guarded('triage-result', async () => {
+    const answer = await api('/api/v1/triage', { method: 'POST', body: { symptoms, vitals } });
+    const assessment = answer.assessment;
+    const box = el('div', { class: assessment.stable ? 'ok' : 'warn', 'data-stable': String(assessment.stable) },
+      el('strong', {}, assessment.stable ? t('triage_stable') : t('triage_unstable')),
+      el('ul', {}, ...(assessment.reasons || []).map((r) => el('li', {}, reasonText(r)))),
+      assessment.emergency_number ? el('p', {}, t('call_emergency', { number: assessment.emergency_number })) : null);
+    $('triage-result').replaceChildren(box);
+    announce(box.textContent);
+  }, form.querySelector('button'));
+}
+
+// -- 3. slots and booking ------------------------------------------------------------------------------
+async function loadDoctors() {
+  const doctors = await api('/api/v1/doctors?online=true');
+  $('doctor-select').replaceChildren(...doctors
+    .map((d) => el('option', { value: d.id }, `${d.name}${d.title ? ` · ${d.title}` : ''}`)));
+}
+
+function searchSlots(event) {
+  event.preventDefault();
+  const doctorId = $('doctor-select').value;
+  guarded('booking-error', async () => {
+    const slots = await api(`/api/v1/slots?doctor_id=${encodeURIComponent(doctorId)}&kind=online&limit=12`);
+    $('slot-list').replaceChildren(...(slots.length ? slots.map(slotItem) : [el('li', {}, t('no_slots'))]));
+  }, event.currentTarget.querySelector('button'));
+}
+
+function slotItem(slot) {
+  return el('li', { 'data-slot': slot.id }, el('span', {}, `${fmtTime(slot.starts_at)} – ${fmtTime(slot.ends_at, false)}`),
+    el('button', { type: 'button', onclick: (event) => book(slot, event.currentTarget) }, t('book')));
+}
+
+function book(slot, button) {
+  guarded('booking-error', async () => {
+    const body = { slot_id: slot.id, kind: 'online', reason: $('reason').value || null, channel: 'web' };
+    if ($('complaint-code').value.trim()) body.complaint_code = $('complaint-code').value.trim().toUpperCase();
+    await api('/api/v1/appointments', { method: 'POST', body, headers: { 'Idempotency-Key': clientId() } });
+    announce(t('booked'));
+    $('slot-list').replaceChildren();
+    await loadAppointments();
+    $('appointments').scrollIntoView({ block: 'start' });
+  }, button);
+}
+
+// -- 4. appointments, queue, invitations ---------------------------------------------------------------
+async function loadAppointments() {
+  const rows = await api('/api/v1/appointments?limit=50');
+  state.appointments = rows.filter((a) => ACTIVE.includes(a.status) || a.status === 'fulfilled').reverse().slice(0, 6);
+  for (const id of Object.keys(state.invites)) {  // forget the invitations of appointments that are over
+    if (!state.appointments.some((a) => a.id === id && ACTIVE.includes(a.status))) delete state.invites[id];
+  }
+  sessionStorage.setItem(INVITES_KEY, JSON.stringify(state.invites));
+  await Promise.all(state.appointments.filter((a) => ['checked_in', 'in_consultation'].includes(a.status))
+    .map(async (a) => { state.queue[a.id] = await api(`/api/v1/appointments/${a.id}/queue`); }));
+  renderAppointments();
+}
+
+function renderAppointments() {
+  const items = state.appointments.map((a) => {
+    const queue = state.queue[a.id];
+    const invite = state.invites[a.id];
+    const actions = [];
+    if (a.status === 'booked') {
+      actions.push(el('button', { type: 'button', onclick: (event) => checkIn(a, event.currentTarget) }, t('check_in')));
+    }
+    if (invite && a.status !== 'fulfilled') {
+      actions.push(el('button', { type: 'button', class: 'primary', onclick: () => joinConsultation(invite.consultation_id) },
+        t('join_consultation')));
+    }
+    const position = queue && a.status === 'checked_in' && queue.position
+      ? el('span', { class: 'queue', 'data-position': queue.position },
+        t('queue_position', { position: queue.position, number: queue.queue_number ?? '—', wait: queue.estimated_wait_minutes ?? '—' }))
+      : null;
+    return el('li', { 'data-appointment': a.id, 'data-status': a.status },
+      el('span', {}, `${fmtTime(a.starts_at)} · ${a.doctor ? a.doctor.name : ''}`), statusBadge(a.status), position,
+      invite && a.status !== 'fulfilled' ? el('strong', { class: 'invite' }, t('invited_by', { doctor: invite.doctor_name || '' })) : null,
+      ...actions);
+  });
+  $('appointment-list').replaceChildren(...(items.length ? items : [el('li', {}, t('no_appointments'))]));
+}
+
+function checkIn(appointment, button) {
+  guarded('appointments-error', async () => {
+    state.queue[appointment.id] = await api(`/api/v1/appointments/${appointment.id}/check-in`, { method: 'POST' });
+    announce(t('checked_in'));
+    await loadAppointments();
+  }, button);
+}
+
+function onQueueUpdate(update) {
+  state.queue[update.appointment_id] = { ...(state.queue[update.appointment_id] || {}), ...update };
+  renderAppointments();
+  announce(t('queue_position', { position: update.position, number: update.queue_number ?? '—', wait: update.estimated_wait_minutes ?? '—' }));
+}
+
+function onInvited(invite) {
+  state.invites[invite.appointment_id] = invite;
+  sessionStorage.setItem(INVITES_KEY, JSON.stringify(state.invites));
+  announce(t('invited_by', { doctor: invite.doctor_name || '' }));
+  loadAppointments();
+}
+
+function joinConsultation(consultationId) {
+  guarded('appointments-error', async () => {
+    if (!state.panel) throw new Error(t('socketio_missing'));
+    await state.panel.open(consultationId);
+  });
+}
+
+// -- notifications --------------------------------------------------------------------------------------
+async function loadNotifications() {
+  const notes = await api('/api/v1/notifications?limit=20');
+  for (const note of notes) if (note.data && note.data.order_id) rememberOrder(note.data.order_id);
+  $('note-list').replaceChildren(...notes.map(noteItem));
+}
+
+function noteItem(note) {
+  return el('li', { 'data-kind': note.kind }, el('time', { datetime: note.created_at }, fmtTime(note.created_at)), ' ', note.title);
+}
+
+function onNotification(note) {
+  $('note-list').prepend(noteItem(note));
+  announce(note.title);
+  if (note.data && note.data.order_id) rememberOrder(note.data.order_id);
+  if (/^(prescription|order)\./.test(note.kind)) loadMedicine();
+}
