@@ -67,6 +67,10 @@ class CuttableProxy:
 
     def cut(self):
         """Refuse new connections and reset the open ones."""
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept() (Linux)
+        except OSError:
+            pass
         self._listener.close()
         with self._lock:
             victims = list(self._open)
