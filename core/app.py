@@ -85,8 +85,11 @@ def register_extensions(app):
             event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     api.init_app(app)
+    # async_handlers=False: a client's events run one after another, in the order sent (a chat client that
+    # sends before the previous ack must not see its messages sequenced out of order); clients still run
+    # in parallel, each connection in its own thread.
     socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"],
-                      async_mode="threading",
+                      async_mode="threading", async_handlers=False,
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or [])
     observability.init_app(app)
     http.init_app(app)
