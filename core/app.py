@@ -76,7 +76,7 @@ def import_models():
 
 def register_extensions(app):
     """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
-    from core import http, observability, transaction
+    from core import http, observability, socketqueue, transaction
 
     import_models()
     db.init_app(app)
@@ -88,9 +88,12 @@ def register_extensions(app):
     # async_handlers=False: a client's events run one after another, in the order sent (a chat client that
     # sends before the previous ack must not see its messages sequenced out of order); clients still run
     # in parallel, each connection in its own thread.
+    # The Redis queue (core.socketqueue) fails fast: a Redis outage costs only the cross-process fan-out.
+    queue = socketqueue.client_manager(app.config)
     socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"],
                       async_mode="threading", async_handlers=False,
-                      cors_allowed_origins=app.config["CORS_ORIGINS"] or [])
+                      cors_allowed_origins=app.config["CORS_ORIGINS"] or [],
+                      **({"client_manager": queue} if queue else {}))
     observability.init_app(app)
     http.init_app(app)
     transaction.init_app(app)

@@ -7,13 +7,15 @@ import threading
 
 class CuttableProxy:
     """Forward 127.0.0.1:`port` to `target` (host, port). `cut()` drops every open connection and refuses
-    new ones (what a dead database host or a network partition looks like); `restore()` serves again."""
+    new ones (a dead host); `freeze()` accepts and reads but never answers (a partition that drops
+    packets: the peer waits); `restore()` serves again."""
 
     def __init__(self, target):
         self.target = target
         self._lock = threading.Lock()
         self._open = set()
         self._listener = None
+        self._frozen = False
         self.port = self._listen(0)
 
     def _listen(self, port):
@@ -35,6 +37,10 @@ class CuttableProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # the listener was closed by cut()
+            if self._frozen:
+                with self._lock:
+                    self._open.add(client)  # held open, never answered
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
                 upstream.settimeout(None)
@@ -49,7 +55,8 @@ class CuttableProxy:
     def _pump(self, source, sink):
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self._frozen:
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
@@ -77,8 +84,15 @@ class CuttableProxy:
         for sock in victims:
             self._close(sock)
 
+    def freeze(self):
+        """Swallow everything from now on, answering nothing."""
+        self._frozen = True
+
     def restore(self):
-        """Accept connections again on the same port."""
+        """Serve again on the same port (connections open during a freeze are dropped: they lost data)."""
+        if self._frozen:
+            self._frozen = False
+            self.cut()
         self._listen(self.port)
 
     def close(self):
