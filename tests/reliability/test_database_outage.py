@@ -7,8 +7,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.clinic.consult.conftest import queue  # noqa: F401 (fixture)
+from tests.clinic.consult.sockets import Recorder
 from tests.reliability import world
 from tests.reliability.proxy import CuttableProxy
+from tests.reliability.test_chat_restart import chat  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -33,13 +36,17 @@ def _calls(url, token, slot_id):
     }
 
 
-def test_database_outage_gives_clean_503s_and_recovers_without_a_restart(app, servers, proxy):
+def test_database_outage_gives_clean_503s_and_recovers_without_a_restart(app, servers, proxy, chat):  # noqa: F811
+    doctor, _, cid = chat
     target = urlsplit(app.config["SQLALCHEMY_DATABASE_URI"])
     (user_id, token), = world.patients(app, 1)
     first, second = world.slots(app, 2, doctors=1)
     server = servers(database_url=target._replace(netloc=f"{target.username}@127.0.0.1:{proxy.port}").geturl())
     up = _calls(server.url, token, first)
     assert {name: r.status_code for name, r in up.items()} == {"me": 200, "book": 201, "fhir": 200, "readyz": 200}
+    talker = Recorder(server.url, doctor.token).connect()
+    assert talker.call("join", {"consultation_id": cid})["ok"]
+    message = {"consultation_id": cid, "client_id": "during-outage", "text": "still there?"}
 
     proxy.cut()
     began = time.monotonic()
@@ -55,6 +62,8 @@ def test_database_outage_gives_clean_503s_and_recovers_without_a_restart(app, se
     assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == "transient"
     assert down["readyz"].json()["database"] == "unreachable"
     assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200  # alive, just not ready
+    refused = talker.call("message", message, timeout=30)
+    assert not refused["ok"] and refused["error"]["code"] == "database_unavailable"
 
     proxy.restore()
     deadline = time.monotonic() + 20
@@ -63,4 +72,6 @@ def test_database_outage_gives_clean_503s_and_recovers_without_a_restart(app, se
         time.sleep(0.2)
     again = _calls(server.url, token, second)
     assert {name: r.status_code for name, r in again.items()} == {"me": 200, "book": 201, "fhir": 200, "readyz": 200}
+    assert talker.call("message", message, timeout=30)["seq"] == 1  # the client's resend is stored once
+    talker.disconnect()
     assert server.proc.poll() is None  # the same process: recovered without a restart
