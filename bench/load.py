@@ -263,7 +263,8 @@ def _report(args, samples, errors, elapsed, rss, cpu, transactions):
     values = [mb for _, mb in rss]
     settled = [(t / 60, mb) for t, mb in rss if t >= min(60.0, elapsed / 4)]  # after the warm-up
     figures["rss_mb"] = {"first": round(values[0], 1), "last": round(values[-1], 1), "max": round(max(values), 1),
-                         "samples": len(values), "slope_mb_per_min": round(_slope(settled), 2)}
+                         "samples": len(values), "slope_mb_per_min": round(_slope(settled), 2),
+                         "series": [[round(t), round(mb, 1)] for t, mb in rss]}
     print("server RSS MiB: first {first}, last {last}, max {max} ({samples} samples); slope after warm-up "
           "{slope_mb_per_min} MiB/min".format(**figures["rss_mb"]))
     figures["server_cpu_ms_per_op"] = round(cpu * 1000 / max(1, total), 2)

@@ -2,6 +2,7 @@
 between two clients of that process keeps working (messages stored, acknowledged and delivered live;
 only the fan-out to other processes is lost, and is replayed from the database on their next join),
 whether Redis is a dead port from the start, goes away mid-chat, or stops answering."""
+import os
 import time
 
 import pytest
@@ -21,7 +22,9 @@ def _redis_proxy():
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no Redis at {REDIS_URL} (in CI this test must run)")
     target = redis.connection.parse_url(REDIS_URL)
     return CuttableProxy((target.get("host", "127.0.0.1"), target.get("port", 6379))), target.get("db", 0)
 
