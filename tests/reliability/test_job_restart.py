@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +28,6 @@ def _book_all(app, client):
             assert r.status_code == 201, r.get_json()
             if not (i or step):
                 first = r.get_json()["starts_at"]
-    from datetime import datetime
     return datetime.fromisoformat(first)
 
 
