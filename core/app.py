@@ -76,7 +76,7 @@ def import_models():
 
 def register_extensions(app):
     """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
-    from core import http, observability, transaction
+    from core import http, observability, socketqueue, transaction
 
     import_models()
     db.init_app(app)
@@ -85,10 +85,16 @@ def register_extensions(app):
             event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     api.init_app(app)
+    # async_handlers=False: a client's events run one after another, in the order sent (a chat client that
+    # sends before the previous ack must not see its messages sequenced out of order); clients still run
+    # in parallel, each connection in its own thread.
+    # The Redis queue (core.socketqueue) fails fast: a Redis outage costs only the cross-process fan-out.
+    queue = socketqueue.client_manager(app.config)
     socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"],
-                      async_mode="threading",
+                      async_mode="threading", async_handlers=False,
                       # None: same-origin only (engine.io's own check); [] would switch the Origin check off.
-                      cors_allowed_origins=app.config["CORS_ORIGINS"] or None)
+                      cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
+                      **({"client_manager": queue} if queue else {}))
     observability.init_app(app)
     http.init_app(app)
     transaction.init_app(app)

@@ -2,6 +2,7 @@
 import logging
 
 from flask import current_app, g, jsonify, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ def handle_api_error(error):
 def handle_http_exception(error):
     """Werkzeug/flask-smorest HTTP errors -> problem details with a stable code."""
     status = error.code or 500
+    if status == 500 and database_unavailable(getattr(error, "original_exception", None)):
+        return handle_database_unavailable(error.original_exception)  # e.g. the commit in after_request
     data = getattr(error, "data", None) or {}
     extra = {}
     if status == 422 and "messages" in data:
@@ -94,10 +97,38 @@ def handle_http_exception(error):
     return render_error(status, code, error.name, detail, headers)
 
 
+def database_unavailable(error):
+    """True for errors that say the database cannot be reached or cannot serve now (connection refused
+    or lost, server shutting down, backend terminated, pool exhausted, SQLite busy): worth a retry."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa_exc.OperationalError):
+        return False
+    # psycopg raises OperationalError for connection failures and SQLSTATE classes 08/53/57/58; SQLite
+    # also uses it for programming errors (no such table), which stay 500s.
+    message = str(error.orig).lower()
+    return error.orig.__class__.__module__.startswith("psycopg") or any(
+        hint in message for hint in ("database is locked", "unable to open database", "disk i/o error"))
+
+
+def handle_database_unavailable(error):
+    """The database is down or saturated: 503 with Retry-After, logged without a stack trace."""
+    log.warning("database unavailable: %s", error.__class__.__name__,
+                extra={"request_id": getattr(g, "request_id", None)})
+    return render_error(503, "database_unavailable", "Service unavailable",
+                        "The database is unavailable; retry shortly.", {"Retry-After": "5"})
+
+
 def handle_unexpected(error):
     """Anything unexpected: log with the stack, answer 500 without one."""
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if database_unavailable(error):
+        return handle_database_unavailable(error)
     log.exception("unhandled error", extra={"request_id": getattr(g, "request_id", None)})
     return render_error(500, "internal_error", "Internal server error",
                         "The server failed to complete the request; it has been logged.")

@@ -38,12 +38,13 @@ def periodic_jobs():
 
 
 def run_job(app, job_id):
-    """Run one registered job in an app context and commit its work (rolled back on error)."""
+    """Run one registered job in an app context and commit its work (rolled back on error); returns its result."""
     fn, _ = _periodic[job_id]
     with app.app_context():
         try:
-            fn()
+            result = fn()
             db.session.commit()
+            return result
         except Exception:
             db.session.rollback()
             log.exception("scheduled job %s failed", job_id)

@@ -33,7 +33,7 @@ from clinic.consult.push import consultation_room, participant_room
 from clinic.consult.schemas import (ConsultationEvent, ConsultationSchema, EndSchema, JoinEvent, MessageEvent,
                                     SignalEvent, TypingEvent)
 from core.audit import record_access
-from core.errors import ApiError
+from core.errors import ApiError, database_unavailable
 from core.extensions import db, socketio
 from core.transaction import restore_kept
 
@@ -77,7 +77,10 @@ class ConsultEventsMixin:
         except ApiError as exc:
             _rollback_keeping()
             return self._fail(event, exc.code, exc.detail or exc.title)
-        except Exception:  # never let one bad event take the connection down
+        except Exception as exc:  # never let one bad event take the connection down
+            if database_unavailable(exc):  # the client keeps its message and resends it (same client_id)
+                db.session.rollback()
+                return self._fail(event, "database_unavailable", "The database is unavailable; retry shortly.")
             log.exception("socket.io event %s failed", event)
             _rollback_keeping()
             return self._fail(event, "internal_error", "The server failed to handle the event; it has been logged.")

@@ -3,7 +3,8 @@
 # HTTP status -> OperationOutcome issue code, for errors that carry no code of their own.
 STATUS_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
                 406: "not-supported", 409: "conflict", 410: "deleted", 412: "conflict", 413: "too-costly",
-                415: "not-supported", 422: "processing", 429: "throttled", 500: "exception"}
+                415: "not-supported", 422: "processing", 429: "throttled", 500: "exception",
+                503: "transient"}
 
 
 def operation_outcome(severity, code, diagnostics=None, expression=None):

@@ -21,21 +21,23 @@ def free_port():
 
 
 class ServerProcess:
-    """`gunicorn --worker-class gthread --threads 50 -w 1 wsgi:app` on a loopback port (`start_args` to change)."""
+    """`gunicorn --worker-class gthread --threads 50 -w 1 wsgi:app` on a loopback port (`start_args` to change;
+    keyword arguments become environment variables of the server, e.g. PHARMACY_OFFER_TTL_SECONDS="2")."""
 
-    def __init__(self, database_url, redis_url=None, secret_key="test-secret-key-that-is-long-enough-0123456789"):
+    def __init__(self, database_url, redis_url=None, secret_key="test-secret-key-that-is-long-enough-0123456789",
+                 **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.instance = tempfile.mkdtemp(prefix="consult-proc-")
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secret_key, "INSTANCE_PATH": self.instance,
-                    "REDIS_URL": redis_url or "", "SCHEDULER_AUTOSTART": "false", "LOG_LEVEL": "WARNING"}
+                    "REDIS_URL": redis_url or "", "SCHEDULER_AUTOSTART": "false", "LOG_LEVEL": "WARNING", **env}
         self.proc = None
         self.start_args = ["--threads", "50"]
 
     def start(self, timeout=30):
-        """Start and wait until /healthz answers; returns self."""
+        """Start (or start again after `kill`, on the same port) and wait until /healthz answers; returns self."""
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        self.log = open(Path(self.instance) / "server.log", "wb")
+        self.log = open(Path(self.instance) / "server.log", "ab")
         self.proc = subprocess.Popen([gunicorn, "--worker-class", "gthread", *self.start_args, "-w", "1",
                                       "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "wsgi:app"],
                                      cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -63,6 +65,11 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
         self.log.close()
+
+    def pids(self):
+        """The gunicorn arbiter and its worker(s) (the worker's RSS is what a soak watches)."""
+        out = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(pid) for pid in out.split()]
 
     def stop(self):
         """Stop gracefully."""
