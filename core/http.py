@@ -1,6 +1,7 @@
 """HTTP hygiene for every response: media-type checks, security headers, no caching of health data, CORS."""
 from flask import current_app, request
 
+from core import payloads
 from core.errors import ApiError
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -26,6 +27,24 @@ def check_media_type():
                    "send application/json.")
 
 
+def reject_unsafe_input():
+    """400 for a NUL character in the path, query or form, and for a JSON body nested too deeply or
+    holding one (core.payloads), on every surface, before any handler or the database sees it."""
+    pairs = list(request.args.items(multi=True))
+    if request.mimetype == "application/x-www-form-urlencoded":
+        pairs += list(request.form.items(multi=True))
+    if payloads.has_nul(request.path, *(text for pair in pairs for text in pair)):
+        raise ApiError(400, "bad_request", "The URL or form must not contain NUL (U+0000) characters.")
+    mimetype = request.mimetype
+    if request.method in BODY_METHODS and _has_body() and (mimetype in JSON_TYPES or mimetype.endswith("+json")):
+        try:
+            payloads.loads(request.get_data(cache=True))
+        except payloads.UnsafePayload as exc:
+            raise ApiError(400, "bad_request", str(exc)) from None
+        except ValueError:
+            pass  # malformed JSON: each surface answers that in its own words
+
+
 def secure_response(response):
     """Security headers on everything; never cache API or FHIR answers (they carry health data)."""
     headers = response.headers
@@ -47,4 +66,5 @@ def secure_response(response):
 def init_app(app):
     """Install the checks and headers."""
     app.before_request(check_media_type)
+    app.before_request(reject_unsafe_input)
     app.after_request(secure_response)
