@@ -199,7 +199,7 @@ def update_resource(resource_type, resource_id, resource, *, if_match=None, vali
                         f"{resource_id!r}", ["Resource.id"])
     if row is _UNREAD:
         row = locked_row(resource_type, resource_id)
-    expected = _parse_if_match(if_match) if if_match else None
+    expected = _parse_if_match(if_match) if if_match is not None else None  # "W/" alone is a 400, not "no check"
     current = row.version_id if row else 0
     if expected is not None and (row is None or row.deleted or expected != current):
         raise FhirError(412, "conflict", f"Version conflict: If-Match {expected}, current version {current}")
