@@ -24,14 +24,17 @@ def loads(raw):
 
 
 def check(value, max_depth=MAX_DEPTH):
-    """UnsafePayload when `value` (parsed JSON) nests deeper than `max_depth` or a string (value or key)
-    holds a NUL character. Iterative, so depth itself cannot exhaust the stack."""
+    """UnsafePayload when `value` (parsed JSON, or a Socket.IO payload) nests deeper than `max_depth`, a
+    string (value or key) holds a NUL character, or it carries binary data. Iterative, so depth itself
+    cannot exhaust the stack."""
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
         if isinstance(item, str):
             if "\x00" in item:
                 raise UnsafePayload("Text must not contain NUL (U+0000) characters.")
+        elif isinstance(item, (bytes, bytearray)):  # Socket.IO can carry binary; no field of ours takes it
+            raise UnsafePayload("Binary data is not accepted here.")
         elif isinstance(item, (dict, list, tuple)):
             if depth > max_depth:
                 raise UnsafePayload(f"The JSON is nested more than {max_depth} levels deep.")
