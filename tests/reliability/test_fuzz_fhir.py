@@ -86,8 +86,9 @@ def assert_outcome(body, label):
 
 @pytest.fixture(params=ROLES)
 def fuzzer(request, app, client):
-    world = build_world(app, client)
+    world = build_world(app, client, journey=False)
     fuzzer = Fuzzer(app, client, world.headers[request.param], world.patient_id)
+    fuzzer.role = request.param
     # The doctor may write to this patient's record (care relationship), so writes reach validation.
     assert fuzzer.send("GET", f"/fhir/Patient/{world.patient_id}").status_code == 200
     yield fuzzer
@@ -114,22 +115,26 @@ def test_a_batch_of_broken_entries_answers_each_with_an_outcome_and_stores_nothi
 
 
 def test_sql_metacharacters_in_every_search_parameter_match_nothing(fuzzer):
-    """Every parameter the CapabilityStatement promises, with every metacharacter OR-ed in one value."""
+    """Every parameter the CapabilityStatement promises, with every metacharacter OR-ed in one value
+    (and, as admin, with each modifier; the doctor's searches add the patient scope to the same SQL)."""
     values = ",".join(v.replace("\\", "\\\\").replace(",", "\\,") for v in SQL_METACHARACTERS)
     before = fuzzer.stored()
     for resource in capability.capability_statement("")["rest"][0]["resource"]:
         for param in resource["searchParam"]:
             name = param["name"]
             modifiers = {"string": ["", ":exact", ":contains"], "token": ["", ":text"]}.get(param["type"], [""])
-            for modifier in modifiers if resource["type"] != "AuditEvent" else [""]:  # it takes no modifiers
+            if fuzzer.role != "admin" or resource["type"] == "AuditEvent":  # that one takes no modifiers
+                modifiers = [""]
+            for modifier in modifiers:
                 query = urlencode({name + modifier: values})
                 response = fuzzer.tolerated("GET", f"/fhir/{resource['type']}?{query}", check_stored=False)
                 if response.status_code == 200:
                     assert not response.get_json().get("entry"), (resource["type"], name + modifier)
-            response = fuzzer.tolerated("GET", f"/fhir/{resource['type']}?{quote(name)}=a%00b", check_stored=False)
-            assert response.status_code == 400, (resource["type"], name, "NUL")
+        name = resource["searchParam"][0]["name"]
+        response = fuzzer.tolerated("GET", f"/fhir/{resource['type']}?{quote(name)}=a%00b", check_stored=False)
+        assert response.status_code == 400, (resource["type"], name, "NUL")
     assert fuzzer.stored() == before
-    assert fuzzer.cases >= 500
+    assert fuzzer.cases >= 450
 
 
 @FUZZ

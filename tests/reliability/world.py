@@ -64,14 +64,17 @@ def _log_in(client):
     return headers
 
 
-def build_world(app, client):
-    """Seed the demo data and walk one patient through the online journey; returns a World."""
+def build_world(app, client, journey=True):
+    """Seed the demo data (in which doctor.wang cares for the fuzzing patient) and, with `journey`, walk
+    that patient through the online journey; returns a World."""
     result = app.test_cli_runner().invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
     world = World()
     h = world.headers = _log_in(client)
     me = _ok(client.get("/api/v1/me", headers=h["patient"]))
     world.patient_id = me["patient_id"]
+    if not journey:
+        return world
     ids = world.ids
     version = _ok(client.get("/api/v1/consents/protocol", headers=h["patient"]))["version"]
     ids["consent_id"] = [_ok(client.post("/api/v1/consents", json={"protocol_version": version},
