@@ -1,14 +1,16 @@
 """A small, realistic clinic for the fuzzers: the demo data set plus one online journey (booked, checked
-in, consulted with an attachment, ended, prescribed, reviewed, ordered), a second booking, a schedule
-exception and a waitlist entry, all through the API the way the apps do it.
+in, consulted with an attachment, ended, prescribed, reviewed, ordered), a second booking and a schedule
+exception (a waitlist entry when the API grants one), all through the API the way the apps do it.
 
 The fuzzers get the bearer headers of every demo role and, per path parameter, the ids of objects that
 exist (`World.ids`), so generated requests reach the code behind the 404s."""
+import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core import clock
 from seeds.demo import DEMO_PHARMACIES
+from tests.clinic.riskcontrol.helpers import STABLE_VITALS
 
 # The demo accounts (seeds/demo.py) the fuzzers act as; the other two patients are the "someone else".
 ROLES = {
@@ -18,7 +20,6 @@ ROLES = {
     "reviewer": ("pharmacist.zhao", "review123"),
     "admin": ("admin", "admin12345"),
 }
-STABLE_VITALS = {"systolic_bp": 135, "diastolic_bp": 85, "heart_rate": 72, "temperature_c": 36.6, "spo2": 98}
 AMLODIPINE = {"code": "C08CA01", "dose": "5 mg", "frequency": "once daily", "route": "oral",
               "quantity": 28, "days_supply": 28}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -101,7 +102,7 @@ def build_world(app, client, journey=True):
     _ok(client.post(f"/api/v1/rooms/{room['id']}/open", headers=h["doctor"]))
     consultation = _ok(client.post(f"/api/v1/rooms/{room['id']}/call-next", json={}, headers=h["doctor"]))
     attachment = _ok(client.post(f"/api/v1/consultations/{consultation['id']}/attachments", headers=h["patient"],
-                                 data={"file": (__import__("io").BytesIO(PNG), "bp.png", "image/png")}))
+                                 data={"file": (io.BytesIO(PNG), "bp.png", "image/png")}))
     join_consultation(app, me["id"], consultation["id"])
     _ok(client.post(f"/api/v1/consultations/{consultation['id']}/end", headers=h["doctor"], json={
         "note": "BP controlled.", "diagnoses": [{"code": "I10"}]}))
