@@ -73,6 +73,7 @@ def run_schemathesis(url, config, workdir):
     return result.returncode, output, int(generated.group(1)) if generated else 0
 
 
+@pytest.mark.timeout(900)  # the admin run is ~2 min on a quiet machine; several times that on a loaded one
 @pytest.mark.parametrize("role", list(ROLES))
 def test_schemathesis_finds_no_server_errors_and_only_problem_details(app, client, live_server, tmp_path, role):
     world = build_world(app, client)
