@@ -39,8 +39,8 @@ nasty_text = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_fro
 class Fuzzer:
     """Sends cases as one role and checks each answer; counts what it sent."""
 
-    def __init__(self, app, client, headers, patient_id):
-        self.app, self.client, self.headers, self.patient_id = app, client, headers, patient_id
+    def __init__(self, app, client, role, headers, patient_id):
+        self.app, self.client, self.role, self.headers, self.patient_id = app, client, role, headers, patient_id
         self.cases = 0
 
     def stored(self):
@@ -87,8 +87,7 @@ def assert_outcome(body, label):
 @pytest.fixture(params=ROLES)
 def fuzzer(request, app, client):
     world = build_world(app, client, journey=False)
-    fuzzer = Fuzzer(app, client, world.headers[request.param], world.patient_id)
-    fuzzer.role = request.param
+    fuzzer = Fuzzer(app, client, request.param, world.headers[request.param], world.patient_id)
     # The doctor may write to this patient's record (care relationship), so writes reach validation.
     assert fuzzer.send("GET", f"/fhir/Patient/{world.patient_id}").status_code == 200
     yield fuzzer
