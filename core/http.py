@@ -1,6 +1,7 @@
 """HTTP hygiene for every response: media-type checks, security headers, no caching of health data, CORS."""
 from flask import current_app, request
 
+from core import payloads
 from core.errors import ApiError
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -26,6 +27,22 @@ def check_media_type():
         return
     raise ApiError(415, "unsupported_media_type", f"Content-Type {mimetype or '(none)'} is not accepted here; "
                    "send application/json.")
+
+
+def reject_unsafe_input():
+    """400 for a NUL character in the path, query or form, and for a JSON body nested too deeply or
+    holding one (core.payloads), on every surface, before any handler or the database sees it."""
+    pairs = list(request.args.items(multi=True))
+    if request.mimetype == "application/x-www-form-urlencoded":
+        pairs += list(request.form.items(multi=True))
+    if payloads.has_nul(request.path, *(text for pair in pairs for text in pair)):
+        raise ApiError(400, "bad_request", "The URL or form must not contain NUL (U+0000) characters.")
+    mimetype = request.mimetype
+    if request.method in BODY_METHODS and _has_body() and (mimetype in JSON_TYPES or mimetype.endswith("+json")):
+        try:
+            payloads.check_json_text(request.get_data(cache=True))  # malformed JSON: each surface words it
+        except payloads.UnsafePayload as exc:
+            raise ApiError(400, "bad_request", str(exc)) from None
 
 
 def secure_response(response):
@@ -55,4 +72,5 @@ def secure_response(response):
 def init_app(app):
     """Install the checks and headers."""
     app.before_request(check_media_type)
+    app.before_request(reject_unsafe_input)
     app.after_request(secure_response)

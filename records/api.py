@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from core.audit import audited, record_access
+from core.payloads import has_nul
 from records import access, auditevents, scoped_search, store
-from records.fhir import transactions
+from records.fhir import router, transactions
 from records.fhir.outcome import fhir_error
 from records.access import AccessDenied
 from records.errors import FhirError
@@ -144,8 +145,8 @@ def create(actor, resource):
 def conditional_create(actor, resource, query):
     """Create unless `query` matches (http://hl7.org/fhir/R4/http.html#ccreate); return (resource, created)."""
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
-    params = [(k, v) for k, v in query if k not in ("_count", "_cursor")] + [("_count", "2")]
-    matches = search(actor, resource_type, params).resources
+    # Strict: an unknown parameter must not be dropped, or the rest would match (and return) anything.
+    matches = search(actor, resource_type, router.conditional_criteria(query), strict=True).resources
     if len(matches) > 1:
         record_access(actor, "create", f"{resource_type}?{urlencode(query)}", outcome="failed",
                       detail="several matches for If-None-Exist")
@@ -247,6 +248,8 @@ def search(actor, resource_type, params, *, strict=False):
     """Search `resource_type` within what the actor may see (http://hl7.org/fhir/R4/search.html)."""
     params = list(params)
     with _audit(actor, "search", f"{resource_type}?{urlencode(params)}") as call:
+        if any(has_nul(name, value) for name, value in params):  # e.g. %00 in If-None-Exist or a Bundle URL
+            raise fhir_error(400, "invalid", "Search parameters must not contain NUL (U+0000) characters.")
         if resource_type in READ_ONLY_TYPES:
             access.check_type_readable(actor, resource_type)
             try:
@@ -309,14 +312,15 @@ def _operations(actor):
 def batch(actor, bundle, *, base_url=""):
     """Process a batch Bundle: independent entries, each with its own outcome (http://hl7.org/fhir/R4/http.html#transaction)."""
     response = transactions.process_batch(bundle, _operations(actor), base_url=base_url)
-    record_access(actor, "batch", f"Bundle/batch ({len(bundle.get('entry') or [])} entries)")
+    record_access(actor, "batch", f"Bundle/batch ({len(response['entry'])} entries)")
     return response
 
 
 @audited("transaction")
 def transaction(actor, bundle, *, base_url=""):
     """Process a transaction Bundle atomically (http://hl7.org/fhir/R4/http.html#transaction)."""
-    entity = f"Bundle/transaction ({len(bundle.get('entry') or [])} entries)"
+    entries = bundle.get("entry")
+    entity = f"Bundle/transaction ({len(entries) if isinstance(entries, list) else 0} entries)"
     try:
         response = transactions.process_transaction(bundle, _operations(actor), base_url=base_url)
     except FhirError as exc:

@@ -5,6 +5,7 @@ is a view of one entry, built on every read and never stored. Its id is the entr
 Search parameters: agent (user id), entity ("Type/id" of the record or of the patient), date
 (with ge/gt/le/lt/eq prefixes), type/subtype (the interaction, e.g. read, search, create).
 """
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -20,6 +21,7 @@ USER_SYSTEM = "urn:cloud-hospital:user"
 ACTIONS = {"create": "C", "read": "R", "vread": "R", "search": "E", "history": "R", "update": "U",
            "delete": "D", "everything": "E", "transaction": "E", "batch": "E"}
 OUTCOMES = {"success": "0", "denied": "4", "failed": "8"}
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,18}$")
 SEARCH_PARAMS = {
     "agent": ("reference", "The user who acted (user id, or urn:cloud-hospital:user|id)"),
     "entity": ("reference", "The record or patient accessed ('Type/id')"),
@@ -91,7 +93,7 @@ def to_audit_event(entry):
 
 def read_event(event_id):
     """The AuditEvent with `event_id`, or None."""
-    entry = db.session.get(AuditEntry, int(event_id)) if str(event_id).isdigit() else None
+    entry = db.session.get(AuditEntry, int(event_id)) if _WHOLE_NUMBER.match(str(event_id)) else None
     return to_audit_event(entry) if entry else None
 
 
@@ -136,9 +138,9 @@ def search_events(params, count=50):
     used, unsupported, cursor = [], [], None
     for name, value in params:
         if name == "_count":
-            count = max(0, min(int(value), 1000)) if value.isdigit() else count
-        elif name == "_cursor":
-            cursor = int(value) if value.isdigit() else None
+            count = max(0, min(int(value), 1000)) if _WHOLE_NUMBER.match(value) else count
+        elif name == "_cursor":  # an entry id: ASCII digits within the 64-bit key (isdigit() also takes "²")
+            cursor = int(value) if _WHOLE_NUMBER.match(value) else None
         elif name in SEARCH_PARAMS:
             condition = _condition(name, value)
             if condition is not None:

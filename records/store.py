@@ -28,6 +28,8 @@ from records.search.extract import extract_rows
 from records.validation import model_class, validate_resource
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+VERSION_PATTERN = re.compile(r"^[0-9]{1,10}$")
+MAX_VERSION = 2**31 - 1  # version_id is a 32-bit integer column
 _INDEX_TABLES = {kind: INDEX_MODELS[kind].__table__ for kind in ("string", "token", "reference", "date", "quantity")}
 
 
@@ -156,10 +158,9 @@ def read_resource(resource_type, resource_id):
 def read_version(resource_type, resource_id, version_id):
     """One version (vread); 404 when unknown, 410 when that version is a deletion."""
     model_class(resource_type)
-    try:
-        number = int(str(version_id).strip('W/"'))
-    except ValueError:
-        number = None
+    digits = str(version_id).strip('W/"')
+    # Version ids are ASCII digits within the column's range; anything else names no version.
+    number = int(digits) if VERSION_PATTERN.match(digits) and int(digits) <= MAX_VERSION else None
     row = number is not None and db.session.scalars(select(ResourceVersion).where(
         ResourceVersion.resource_type == resource_type, ResourceVersion.id == resource_id,
         ResourceVersion.version_id == number)).first()
@@ -217,7 +218,7 @@ def update_resource(resource_type, resource_id, resource, *, if_match=None, vali
                         f"{resource_id!r}", ["Resource.id"])
     if row is _UNREAD:
         row = locked_row(resource_type, resource_id)
-    expected = _parse_if_match(if_match) if if_match else None
+    expected = _parse_if_match(if_match) if if_match is not None else None  # "W/" alone is a 400, not "no check"
     current = row.version_id if row else 0
     if expected is not None and (row is None or row.deleted or expected != current):
         raise FhirError(412, "conflict", f"Version conflict: If-Match {expected}, current version {current}")

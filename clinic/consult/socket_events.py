@@ -32,6 +32,7 @@ from clinic.consult.dbutil import stripe_lock
 from clinic.consult.push import consultation_room, participant_room
 from clinic.consult.schemas import (ConsultationEvent, ConsultationSchema, EndSchema, JoinEvent, MessageEvent,
                                     SignalEvent, TypingEvent)
+from core import payloads
 from core.audit import record_access
 from core.errors import ApiError, database_unavailable
 from core.extensions import db, socketio
@@ -64,7 +65,10 @@ class ConsultEventsMixin:
 
     def _handle(self, event, schema, work, data):
         try:
+            payloads.check(data)  # NUL characters (PostgreSQL cannot store them), absurd nesting
             payload = schema().load(data if isinstance(data, dict) else {})
+        except payloads.UnsafePayload as exc:
+            return self._fail(event, "invalid_payload", str(exc))
         except ValidationError as exc:
             return self._fail(event, "invalid_payload", "The event payload is invalid.", errors=exc.messages)
         try:
@@ -197,10 +201,27 @@ class ConsultEventsMixin:
         return {"consultation": ConsultationSchema().dump(lifecycle.consultation_to_dict(consultation))}
 
     def trigger_event(self, event, *args):
-        """Dispatch as usual; on disconnect first tell the peers of every joined consultation."""
+        """Dispatch as usual; on disconnect first tell the peers of every joined consultation. An event we
+        have no handler for, and a client's own `connect` / `disconnect` event (python-socketio would hand
+        those to on_connect / on_disconnect), get an `unknown_event` error."""
+        if not self._handles(event, args):
+            return self.socketio._handle_event(self._unknown_event, str(event)[:64], self.namespace, *args)
         if event == "disconnect":
             self.socketio._handle_event(self._disconnected, event, self.namespace, *args)
         return super().trigger_event(event, *args)
+
+    def _handles(self, event, args):
+        if not isinstance(event, str) or not event.isidentifier() or not hasattr(self, f"on_{event}"):
+            return False
+        sid = args[0] if args else None
+        if event == "connect":  # the server's own connect passes the environ it keeps for the connection
+            return len(args) > 1 and args[1] is self.server.get_environ(sid, namespace=self.namespace)
+        if event == "disconnect":  # the server's own disconnect comes once the connection is on its way out
+            return not self.server.manager.is_connected(sid, self.namespace)
+        return True
+
+    def _unknown_event(self, *args):
+        return self._fail(request.event["message"], "unknown_event", "There is no such event on this namespace.")
 
     def _disconnected(self, *args):
         for cid, joined in list((session.get("consult_joined") or {}).items()):

@@ -13,7 +13,9 @@ from records.fhir import bundles, capability
 from records.fhir.outcome import fhir_error
 
 ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,18}$")  # ASCII only: str.isdigit() also accepts "²", which int() refuses
 MAX_COUNT = 1000
+MAX_OFFSET = 2**31 - 1
 DEFAULT_COUNT = 50
 
 
@@ -40,9 +42,18 @@ def _count(query, default=DEFAULT_COUNT):
     raw = dict(query).get("_count")
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not WHOLE_NUMBER.match(raw):
         raise fhir_error(400, "invalid", f"_count must be a non-negative integer, not {raw!r}", ["_count"])
     return min(int(raw), MAX_COUNT)
+
+
+def conditional_criteria(query, where="If-None-Exist"):
+    """The search criteria of a conditional create, paging controls dropped; 400 when none are left,
+    since an empty query would match (and return) whatever resource happens to exist."""
+    params = [(k, v) for k, v in query if k not in ("_count", "_cursor", "_sort", "_total", "_summary")]
+    if not params:
+        raise fhir_error(400, "invalid", f"{where} must name search criteria.", [where])
+    return params + [("_count", "2")]
 
 
 def _checked_id(resource_id):
@@ -123,8 +134,8 @@ def _since(query):
 
 def _history(ops, req, path, type=None, id=None):
     count, offset = _count(req.query), dict(req.query).get("_offset", "0")
-    if not offset.isdigit():
-        raise fhir_error(400, "invalid", "_offset must be a non-negative integer", ["_offset"])
+    if not WHOLE_NUMBER.match(offset) or int(offset) > MAX_OFFSET:
+        raise fhir_error(400, "invalid", f"_offset must be an integer from 0 to {MAX_OFFSET}", ["_offset"])
     entries, total = ops.history(type, id, since=_since(req.query), count=count, offset=int(offset))
     return Reply(200, bundles.history(entries, total, req.base_url, path, req.query, count, int(offset)))
 

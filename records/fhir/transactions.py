@@ -50,12 +50,28 @@ def _check_bundle(bundle, kind):
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle" or bundle.get("type") != kind:
         raise fhir_error(400, "invalid", f"Expected a Bundle of type {kind}.", ["Bundle.type"])
     entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise fhir_error(400, "structure", "Bundle.entry must be an array.", ["Bundle.entry"])
     for index, entry in enumerate(entries):
-        request = entry.get("request") if isinstance(entry, dict) else None
-        if not isinstance(request, dict) or request.get("method") not in ORDER or not request.get("url"):
-            raise fhir_error(400, "required", f"Bundle.entry[{index}] needs request.method and request.url.",
-                             [f"Bundle.entry[{index}].request"])
+        _check_entry(entry, f"Bundle.entry[{index}]")
     return entries
+
+
+def _check_entry(entry, where):
+    """The shape the processing below relies on; anything else is the client's 400, not our 500."""
+    request = entry.get("request") if isinstance(entry, dict) else None
+    method = request.get("method") if isinstance(request, dict) else None
+    if not isinstance(method, str) or method not in ORDER or not isinstance(request.get("url"), str) \
+            or not request["url"]:
+        raise fhir_error(400, "required", f"{where} needs request.method and request.url.", [f"{where}.request"])
+    for name in ("ifMatch", "ifNoneExist", "ifNoneMatch", "ifModifiedSince"):
+        if not isinstance(request.get(name, ""), str):
+            raise fhir_error(400, "structure", f"{where}.request.{name} must be a string.", [f"{where}.request.{name}"])
+    if not isinstance(entry.get("fullUrl", ""), str):
+        raise fhir_error(400, "structure", f"{where}.fullUrl must be a string.", [f"{where}.fullUrl"])
+    if entry.get("resource") is not None and not isinstance(entry["resource"], dict):
+        raise fhir_error(400, "structure", f"{where}.resource must be a resource (a JSON object).",
+                         [f"{where}.resource"])
 
 
 def _relative(url, base_url):
@@ -111,13 +127,14 @@ def _assign_ids(entries, ops):
     mapping, plan = {}, {}
     for index, entry in enumerate(entries):
         full_url, request, resource = entry.get("fullUrl"), entry["request"], entry.get("resource") or {}
-        if request["method"] != "POST" or not resource.get("resourceType"):
-            continue
+        if request["method"] != "POST" or not isinstance(resource.get("resourceType"), str):
+            continue  # a body that is no resource fails in the router with the entry's index
         rtype = resource["resourceType"]
         existing = None
         if request.get("ifNoneExist"):
             query = parse_qsl(request["ifNoneExist"].split("?")[-1])
-            matches = ops.search(rtype, query + [("_count", "2")]).resources
+            criteria = router.conditional_criteria(query, f"Bundle.entry[{index}].request.ifNoneExist")
+            matches = ops.search(rtype, criteria, strict=True).resources
             if len(matches) > 1:
                 raise fhir_error(412, "duplicate", f"Bundle.entry[{index}]: If-None-Exist matches several resources.",
                                  [f"Bundle.entry[{index}].request.ifNoneExist"])

@@ -95,15 +95,35 @@ def encode_cursor(direction, keys, values, pk):
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+def _cursor_value(kind, value):
+    """A sort-key value from a cursor, checked against its kind: a client can hand us any JSON."""
+    if value is None:
+        return None
+    if kind == "date":
+        return datetime.fromisoformat(value)
+    if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and abs(value) <= _SENTINELS["number"][1]:
+        return value
+    if kind in ("string", "token") and isinstance(value, str) and "\x00" not in value:
+        return value
+    raise ValueError(f"bad {kind} value in cursor")
+
+
+def _cursor_pk(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError("bad position in cursor")
+    return value
+
+
 def decode_cursor(cursor, keys):
     """(direction, values, pk) from a cursor made for the same sort; FhirError 400 otherwise."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if payload["s"] != [k.name if not k.descending else "-" + k.name for k in keys]:
             raise ValueError("cursor made for another sort")
-        values = [datetime.fromisoformat(v) if k.kind == "date" else v for k, v in zip(keys, payload["v"])]
+        values = [_cursor_value(k.kind, v) for k, v in zip(keys, payload["v"])]
         if payload["d"] not in ("next", "prev") or len(values) != len(keys):
             raise ValueError("malformed cursor")
-        return payload["d"], values, int(payload["p"])
+        return payload["d"], values, _cursor_pk(payload["p"])
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError) as error:
         raise FhirError(400, "invalid", f"Invalid _cursor: {error}", ["_cursor"]) from None

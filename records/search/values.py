@@ -4,6 +4,7 @@ Dates become [low, high) UTC ranges per their precision (https://hl7.org/fhir/R4
 numbers become [low, high) ranges per their significant figures (https://hl7.org/fhir/R4/search.html#number);
 strings are compared case- and accent-insensitively (https://hl7.org/fhir/R4/search.html#string).
 """
+import math
 import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
@@ -37,10 +38,10 @@ def parse_date_range(text):
         return None
     g = match.groupdict()
     tz = timezone.utc
-    if g["tz"] and g["tz"] != "Z":
-        sign = 1 if g["tz"][0] == "+" else -1
-        tz = timezone(sign * timedelta(hours=int(g["tz"][1:3]), minutes=int(g["tz"][4:6])))
     try:
+        if g["tz"] and g["tz"] != "Z":  # an offset of 24 hours or more is refused by timezone()
+            sign = 1 if g["tz"][0] == "+" else -1
+            tz = timezone(sign * timedelta(hours=int(g["tz"][1:3]), minutes=int(g["tz"][4:6])))
         year = int(g["y"])
         if g["m"] is None:
             return _utc(datetime(year, 1, 1, tzinfo=tz)), _utc(datetime(year + 1, 1, 1, tzinfo=tz)) \
@@ -74,12 +75,13 @@ def parse_number_range(text):
     """'5.4' -> (5.4, 5.35, 5.45): the value and its implicit precision range; None if not a number."""
     try:
         number = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
+        if not number.is_finite():
+            return None
+        half = Decimal(5).scaleb(number.as_tuple().exponent - 1)
+        bounds = float(number), float(number - half), float(number + half)
+    except (ArithmeticError, AttributeError):  # InvalidOperation, Overflow, Underflow ("1e999999999")
         return None
-    if not number.is_finite():
-        return None
-    half = Decimal(5).scaleb(number.as_tuple().exponent - 1)
-    return float(number), float(number - half), float(number + half)
+    return bounds if all(math.isfinite(b) for b in bounds) else None  # beyond a float column's range
 
 
 def split_reference(reference):
