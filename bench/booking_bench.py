@@ -85,6 +85,7 @@ def _load_data(env, clients, per_client):
                     for k in range(count)]
             db.session.execute(Slot.__table__.insert(), rows)
             lanes.append([row["id"] for row in rows])
+        _sync_fhir_slots(app, lanes)
         for i in range(clients):
             user = accounts.register_patient(f"Bench {i}", make_id_number("330203", date(1980, 1, 1), i + 1),
                                              f"137{i:08d}", "benchpass1")
@@ -92,6 +93,26 @@ def _load_data(env, clients, per_client):
         db.session.commit()
         db.engine.dispose()
     return tokens, lanes[:clients], lanes[clients]
+
+
+def _sync_fhir_slots(app, lanes):
+    """Give every slot its FHIR Slot (as the schedule expansion does), so a booking updates it like in production."""
+    from clinic import fhir_sync
+    from clinic.models import DoctorInstitution, Slot
+    from core.auth import SYSTEM
+    from core.extensions import db
+    from records import api as records_api
+
+    if not fhir_sync.enabled():
+        return
+    db.session.commit()
+    links = {(link.doctor_id, link.institution_id): link.id for link in db.session.query(DoctorInstitution)}
+    ids = [slot_id for lane in lanes for slot_id in lane]
+    for start in range(0, len(ids), 500):
+        slots = db.session.query(Slot).filter(Slot.id.in_(ids[start:start + 500])).all()
+        records_api.update_many(SYSTEM, [fhir_sync.slot_resource(s, links[(s.doctor_id, s.institution_id)])
+                                         for s in slots])
+        db.session.commit()
 
 
 def _client_thread(url, mode, headers, slot_ids, deadline, results):

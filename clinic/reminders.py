@@ -25,14 +25,15 @@ def reminder_offsets():
     return [(f"{m // 60}h" if m % 60 == 0 else f"{m}m", m) for m in current_app.config["CLINIC_REMINDER_MINUTES"]]
 
 
-def schedule_reminders(appt):
-    """Create the reminders of an appointment that are still in the future."""
+def schedule_reminders(appt, flush=True):
+    """Create the reminders of an appointment that are still in the future (`flush=False`: with the next flush)."""
     now = clock.now()
     for kind, minutes in reminder_offsets():
         due = appt.starts_at - timedelta(minutes=minutes)
         if due > now:
             db.session.add(Reminder(appointment_id=appt.id, kind=kind, due_at=due))
-    db.session.flush()
+    if flush:
+        db.session.flush()
 
 
 def cancel_reminders(appointment_id):
