@@ -16,8 +16,10 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import eligibility, fhir_sync, reminders, waitlist
+from clinic.access import own_doctor_id
 from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, insert_ignore,
                            insert_or_increment)
+from clinic.notify import notify_user
 from clinic.models import Appointment, Doctor, DoctorInstitution, PatientBookingDay, Slot
 from clinic.transitions import ACTIVE, can_transition
 from core import clock
@@ -160,11 +162,20 @@ def transition(appt, target, **values):
     return appt
 
 
+def _doctor_may_cancel(actor, appt):
+    """The appointment's own doctor may cancel it once its slot was closed by a schedule exception (flagged)."""
+    if actor.role != "doctor" or own_doctor_id(actor) != appt.doctor_id:
+        return False
+    return bool(db.session.scalar(select(Slot.flagged).where(Slot.id == appt.slot_id)))
+
+
 def _check_owner_change(actor, appt, action):
-    if actor.is_admin:
+    if actor.is_admin or (action == "cancel" and _doctor_may_cancel(actor, appt)):
         return
     if actor.role != "patient" or appt.patient_id != actor.patient_id:
-        raise ApiError(403, "forbidden", f"Only the patient or an administrator may {action} this appointment.")
+        raise ApiError(403, "forbidden", f"Only the patient or an administrator may {action} this appointment"
+                       + (" (its doctor too once a schedule exception has closed the slot)." if action == "cancel"
+                          else "."))
     cutoff = timedelta(minutes=current_app.config["CLINIC_CANCEL_CUTOFF_MINUTES"])
     if appt.status == "booked" and clock.now() > appt.starts_at - cutoff:
         raise _conflict("cutoff_passed", f"Appointments can only be changed up to {cutoff} before they start.",
@@ -184,9 +195,12 @@ def cancel_appointment(actor, appt):
     reminders.cancel_reminders(appt.id)
     slot = db.session.get(Slot, appt.slot_id, populate_existing=True)
     waitlist.offer_freed_place(slot)
-    fhir_sync.sync_slots([slot])
-    fhir_sync.sync_appointment(appt)
+    fhir_sync.sync_booking([slot], appt)
     record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="cancelled")
+    if actor.patient_id != appt.patient_id:  # cancelled by the doctor or an administrator: tell the patient
+        notify_user(appt.user_id, "appointment_cancelled", "Your appointment was cancelled",
+                    f"Your appointment on {appt.local_date.isoformat()} was cancelled by the clinic.",
+                    {"appointment_id": appt.id, "slot_id": appt.slot_id, "starts_at": appt.starts_at})
     return appt
 
 
@@ -226,7 +240,6 @@ def reschedule_appointment(actor, appt, new_slot_id):
     reminders.schedule_reminders(appt)
     old_slot = db.session.get(Slot, old_slot_id, populate_existing=True)
     waitlist.offer_freed_place(old_slot)
-    fhir_sync.sync_slots([old_slot, db.session.get(Slot, slot.id, populate_existing=True)])
-    fhir_sync.sync_appointment(appt)
+    fhir_sync.sync_booking([old_slot, db.session.get(Slot, slot.id, populate_existing=True)], appt)
     record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="rescheduled")
     return appt

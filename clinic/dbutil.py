@@ -7,7 +7,13 @@ check-in, sweeps) therefore call `begin_write()` first, which issues `BEGIN IMME
 transaction takes the write lock up front (waiting up to the busy timeout), so it never fails
 half-way. On PostgreSQL this is a no-op: row locks taken by conditional updates do the work.
 """
+import functools
+import random
+import time
+
+from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.extensions import db
@@ -61,3 +67,37 @@ def conditional_update_returning(model, where, values, *columns):
     stmt = (update(model).where(*where).values(**values).returning(*columns)
             .execution_options(synchronize_session=False))
     return db.session.execute(stmt).first()
+
+
+# PostgreSQL aborts one transaction of a deadlock (40P01) or a serialization conflict (40001); running the
+# whole transaction again is then correct, and what the database asks for.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+RETRY_ATTEMPTS = 3
+
+
+def is_transient(error):
+    """True for a database error that a retry of the whole transaction can cure (deadlock, serialization)."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def retry_transient(view):
+    """Decorator for a write view: on a deadlock / serialization failure roll everything back and run the
+    view again (up to RETRY_ATTEMPTS times, with a short random pause); the pending rows are flushed
+    inside, so a failure at the commit's flush is retried too."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, RETRY_ATTEMPTS + 1):
+            try:
+                response = view(*args, **kwargs)
+                db.session.flush()
+                return response
+            except DBAPIError as error:
+                if not is_transient(error) or attempt == RETRY_ATTEMPTS:
+                    raise
+                db.session.rollback()
+                current_app.logger.warning("transient database error (%s), retrying: attempt %d",
+                                           error.orig.sqlstate, attempt + 1)
+                time.sleep(random.uniform(0.0, 0.01 * attempt))
+
+    return wrapper
