@@ -34,6 +34,14 @@ def begin_write():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def execute(stmt):
+    """Run a Core statement on the session's connection after flushing pending ORM changes (what
+    Session.execute's autoflush does): same effect, but Session.execute's ORM layer costs ~0.3 ms of CPU
+    per statement against ~0.1 ms for Connection.execute, which adds up on the booking path."""
+    db.session.flush()
+    return db.session.connection().execute(stmt)
+
+
 def insert_ignore(model, rows, keys, returning=None):
     """INSERT rows, skipping those that clash on the unique `keys`; return the returned column values."""
     if not rows:
@@ -41,8 +49,8 @@ def insert_ignore(model, rows, keys, returning=None):
     module = postgresql if dialect_name() == "postgresql" else sqlite
     stmt = module.insert(model).values(rows).on_conflict_do_nothing(index_elements=keys)
     if returning is not None:
-        return list(db.session.execute(stmt.returning(returning)).scalars())
-    db.session.execute(stmt)
+        return list(execute(stmt.returning(returning)).scalars())
+    execute(stmt)
     return []
 
 
@@ -53,20 +61,18 @@ def insert_or_increment(model, values, keys, column, below=None):
     current = getattr(model, column)
     stmt = module.insert(model).values(**values, **{column: 1}).on_conflict_do_update(
         index_elements=keys, set_={column: current + 1}, where=(current < below) if below is not None else None)
-    return db.session.execute(stmt.returning(current)).scalar()
+    return execute(stmt.returning(current)).scalar()
 
 
 def conditional_update(model, where, values):
-    """UPDATE model SET values WHERE where; return the number of rows changed (the race decider)."""
-    stmt = update(model).where(*where).values(**values).execution_options(synchronize_session=False)
-    return db.session.execute(stmt).rowcount
+    """UPDATE model SET values WHERE where; return the number of rows changed (the race decider).
+    The session's copies of the rows are not refreshed (as synchronize_session=False)."""
+    return execute(update(model).where(*where).values(**values)).rowcount
 
 
 def conditional_update_returning(model, where, values, *columns):
     """Like conditional_update, returning the changed row's `columns` (None when nothing changed)."""
-    stmt = (update(model).where(*where).values(**values).returning(*columns)
-            .execution_options(synchronize_session=False))
-    return db.session.execute(stmt).first()
+    return execute(update(model).where(*where).values(**values).returning(*columns)).first()
 
 
 # PostgreSQL aborts one transaction of a deadlock (40P01) or a serialization conflict (40001); running the

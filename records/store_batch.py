@@ -26,11 +26,17 @@ from records.search.definitions import indexed_params
 _T = Resource.__table__
 
 
+def _execute(stmt):
+    # Connection.execute after the flush Session.execute would do: a third of Session.execute's CPU.
+    db.session.flush()
+    return db.session.connection().execute(stmt)
+
+
 def locked_rows(keys):
     """{(type, id): row (pk, version_id, deleted, content)} of the stored resources, row locks taken in pk order."""
     if not keys:
         return {}
-    rows = db.session.execute(select(_T.c.resource_type, _T.c.id, _T.c.pk, _T.c.version_id, _T.c.deleted,
+    rows = _execute(select(_T.c.resource_type, _T.c.id, _T.c.pk, _T.c.version_id, _T.c.deleted,
                                      _T.c.content).where(tuple_(_T.c.resource_type, _T.c.id).in_(sorted(keys)))
                               .order_by(_T.c.pk).with_for_update())
     return {(row.resource_type, row.id): row for row in rows}
@@ -58,7 +64,7 @@ def _insert_new(rows):
         return {}
     module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = module.insert(_T).values(rows).on_conflict_do_nothing(index_elements=["resource_type", "id"])
-    pks = {(r.resource_type, r.id): r.pk for r in db.session.execute(stmt.returning(_T.c.resource_type, _T.c.id,
+    pks = {(r.resource_type, r.id): r.pk for r in _execute(stmt.returning(_T.c.resource_type, _T.c.id,
                                                                                    _T.c.pk))}
     if len(pks) != len(rows):
         raise FhirError(409, "conflict", "A resource with that id was created concurrently")
