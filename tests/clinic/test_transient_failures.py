@@ -1,6 +1,5 @@
 """Transient database failures: a booking aborted by a deadlock or serialization failure is run again;
 two first family-doctor signings at once both succeed (the later replaces the earlier), never a 500."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from clinic.models import Appointment, FamilyDoctorBinding, PatientBookingDay, S
 from core import clock
 from core.extensions import db
 from tests.clinic.conftest import book
+from tests.records.store.test_concurrency import race
 
 
 class _DriverError(Exception):
@@ -81,32 +81,13 @@ def test_concurrent_first_family_doctor_signings_do_not_collide(app, accounts, w
     first_id, _ = world.doctor([inst], is_family_doctor=True, account=False)
     second_id, _ = world.doctor([inst], is_family_doctor=True, account=False)
     account, _ = accounts.patient()
-    patient_id, inserted, outcomes = account["patient_id"], threading.Event(), {}
+    patient_id = account["patient_id"]
 
-    def sign(doctor_id, hold):
-        with app.app_context():
-            try:
-                if not hold:
-                    inserted.wait(5)
-                directory.bind_family_doctor(patient_id, doctor_id)
-                if hold:  # keep the new, uncommitted binding while the other signing arrives
-                    inserted.set()
-                    threading.Event().wait(0.5)
-                db.session.commit()
-                outcomes[doctor_id] = "ok"
-            except Exception as error:  # noqa: BLE001 - the outcome is what the test looks at
-                db.session.rollback()
-                outcomes[doctor_id] = type(error).__name__
-            finally:
-                inserted.set()
-                db.session.remove()
+    def sign(doctor_id):
+        directory.bind_family_doctor(patient_id, doctor_id)
 
-    threads = [threading.Thread(target=sign, args=(first_id, True)),
-               threading.Thread(target=sign, args=(second_id, False))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(15)
+    # The first signing holds its new, uncommitted binding while the second arrives.
+    outcomes = race(app, sign, first_id, second_id)
     assert outcomes == {first_id: "ok", second_id: "ok"}
     with app.app_context():
         rows = list(db.session.scalars(select(FamilyDoctorBinding).where(FamilyDoctorBinding.patient_id == patient_id)))

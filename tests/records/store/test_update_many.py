@@ -31,14 +31,6 @@ def _ids(resource_type, params):
     return sorted(r["id"] for r in store.search(resource_type, params).resources)
 
 
-@pytest.fixture()
-def ctx(app):
-    with app.app_context():
-        yield
-        db.session.rollback()
-        db.session.remove()
-
-
 def test_update_many_creates_updates_and_reindexes(ctx):
     api.update(SYSTEM, "Slot", "um-slot", _slot("um-slot", "free"))
     results = api.update_many(SYSTEM, [_slot("um-slot", "busy", "1/1 booked"), _appointment("um-appt", "um-pat")])
