@@ -1,13 +1,16 @@
 """Booking benchmark: gunicorn + PostgreSQL on 127.0.0.1, 64 concurrent clients.
 
-    /work/main/.venv/bin/python bench/booking_bench.py [--clients 64] [--seconds 10] [--workers 1] [--threads 64]
+    .venv/bin/python bench/booking_bench.py [--clients 64] [--seconds 10] [--workers 2] [--threads 32]
 
 It creates (and drops) its own database `clinic_bench`, migrates it, loads one institution, one doctor
-per client with a private run of single-capacity slots, 50 "hot" slots and one patient per client,
-starts gunicorn (gthread) on a free loopback port and runs three bounded phases with the same clients:
+per client with a private run of single-capacity slots (each with its FHIR Slot, as schedule expansion
+writes them), 50 "hot" slots and one patient per client, starts gunicorn (gthread, one worker process
+per CPU by default) on a free loopback port and runs three bounded phases with the same clients
+(client processes started once; every phase starts on all of them at the same instant):
 1. GET /healthz for --seconds: the server's plain request rate;
 2. POST /api/v1/appointments for --seconds, each client booking its own slots: bookings/s, p50/p99;
 3. a race: every client tries every hot slot once (clients x 50 requests): exactly 50 may succeed.
+It also prints the gunicorn processes' CPU time per request of phases 1 and 2 (from /proc).
 Double bookings are counted from the database at the end (must be 0). Only 127.0.0.1 is contacted.
 """
 import argparse
@@ -85,6 +88,7 @@ def _load_data(env, clients, per_client):
                     for k in range(count)]
             db.session.execute(Slot.__table__.insert(), rows)
             lanes.append([row["id"] for row in rows])
+        _sync_fhir_slots(app, lanes)
         for i in range(clients):
             user = accounts.register_patient(f"Bench {i}", make_id_number("330203", date(1980, 1, 1), i + 1),
                                              f"137{i:08d}", "benchpass1")
@@ -94,28 +98,51 @@ def _load_data(env, clients, per_client):
     return tokens, lanes[:clients], lanes[clients]
 
 
+def _sync_fhir_slots(app, lanes):
+    """Give every slot its FHIR Slot (as the schedule expansion does), so a booking updates it like in production."""
+    from clinic import fhir_sync
+    from clinic.models import DoctorInstitution, Slot
+    from core.auth import SYSTEM
+    from core.extensions import db
+    from records import api as records_api
+
+    if not fhir_sync.enabled():
+        return
+    db.session.commit()
+    links = {(link.doctor_id, link.institution_id): link.id for link in db.session.query(DoctorInstitution)}
+    ids = [slot_id for lane in lanes for slot_id in lane]
+    for start in range(0, len(ids), 500):
+        slots = db.session.query(Slot).filter(Slot.id.in_(ids[start:start + 500])).all()
+        records_api.update_many(SYSTEM, [fhir_sync.slot_resource(s, links[(s.doctor_id, s.institution_id)])
+                                         for s in slots])
+        db.session.commit()
+
+
 def _client_thread(url, mode, headers, slot_ids, deadline, results):
     session = requests.Session()
     done = 0
-    while done < MAX_REQUESTS_PER_CLIENT and (deadline is None or time.perf_counter() < deadline):
+    while done < MAX_REQUESTS_PER_CLIENT and (deadline is None or time.time() < deadline):
         if mode == "healthz":
-            began = time.perf_counter()
+            began = time.time()
             status = session.get(f"{url}/healthz", timeout=30).status_code
         else:
             if done >= len(slot_ids):
+                results.append(("ran out", 0.0, time.time()))  # counted apart: this client had no slot left
                 break
-            began = time.perf_counter()
+            began = time.time()
             status = session.post(f"{url}/api/v1/appointments", headers=headers, timeout=30,
                                   json={"slot_id": slot_ids[done], "kind": "in_person", "channel": "app"}).status_code
-        results.append((status, time.perf_counter() - began))
+        ended = time.time()
+        results.append((status, ended - began, ended))
         done += 1
 
 
 def _client_process(job):
     """One process running a share of the clients as threads (the GIL would otherwise cap the client)."""
-    url, mode, seconds, shares = job
+    url, mode, start_at, seconds, shares = job
     results = []
-    deadline = time.perf_counter() + seconds if seconds else None
+    time.sleep(max(0.0, start_at - time.time()))  # every process starts the phase at the same instant
+    deadline = start_at + seconds if seconds else None
     threads = [threading.Thread(target=_client_thread, args=(url, mode, {"Authorization": f"Bearer {token}"},
                                                             slots, deadline, results)) for token, slots in shares]
     for thread in threads:
@@ -125,12 +152,13 @@ def _client_process(job):
     return results
 
 
-def _phase(url, mode, seconds, shares, processes):
-    jobs = [(url, mode, seconds, shares[p::processes]) for p in range(processes)]
-    began = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        results = [r for chunk in pool.map(_client_process, jobs) for r in chunk]
-    return results, time.perf_counter() - began
+def _phase(pool, url, mode, seconds, shares, processes):
+    """Run one phase on the (already started) client processes; ([(status, latency)], elapsed seconds)."""
+    start_at = time.time() + 0.5
+    jobs = [(url, mode, start_at, seconds, shares[p::processes]) for p in range(processes)]
+    results = [r for chunk in pool.map(_client_process, jobs) for r in chunk]
+    elapsed = max(end for _, _, end in results) - start_at if results else 0.0
+    return [(status, latency) for status, latency, _ in results], elapsed
 
 
 def _percentile(values, fraction):
@@ -150,12 +178,31 @@ def _double_bookings(database_url):
     return int(over) + int(excess), int(mismatch), int(booked)
 
 
+def _server_cpu_seconds(pid):
+    """CPU seconds (user + system) of the gunicorn master and its workers so far (Linux /proc)."""
+    total = 0.0
+    for proc in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid):
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes (one per CPU)")
+    parser.add_argument("--threads", type=int, default=32, help="threads per gunicorn process")
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep-db", action="store_true")
@@ -164,7 +211,9 @@ def main():
     args = parser.parse_args()
     if "@127.0.0.1:" not in args.admin_url:
         parser.error("the benchmark only talks to 127.0.0.1")
-    per_client = min(MAX_REQUESTS_PER_CLIENT, int(args.seconds * 200) + 50)
+    # Enough private slots for 60 bookings/s per client (64 clients: 3,840/s, far above what the box serves);
+    # a client that runs out stops early, which the report counts ("ran out").
+    per_client = min(MAX_REQUESTS_PER_CLIENT, int(args.seconds * 60) + 50)
     database_url = args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
     _recreate_database(args.admin_url)
     instance = tempfile.mkdtemp(prefix="booking-bench-")
@@ -187,10 +236,15 @@ def main():
             except requests.RequestException:
                 time.sleep(0.2)
         processes = max(1, min(args.processes, args.clients))
-        health, health_time = _phase(url, "healthz", args.seconds, [(t, []) for t in tokens], processes)
-        bookings, booking_time = _phase(url, "book", args.seconds, list(zip(tokens, lanes)), processes)
-        race_shares = [(t, random.Random(i).sample(hot, len(hot))) for i, t in enumerate(tokens)]
-        race, _ = _phase(url, "book", None, race_shares, processes)
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            pool.map(time.sleep, [0] * processes)  # the client processes are up before any phase starts
+            cpu0 = _server_cpu_seconds(server.pid)
+            health, health_time = _phase(pool, url, "healthz", args.seconds, [(t, []) for t in tokens], processes)
+            cpu1 = _server_cpu_seconds(server.pid)
+            bookings, booking_time = _phase(pool, url, "book", args.seconds, list(zip(tokens, lanes)), processes)
+            cpu2 = _server_cpu_seconds(server.pid)
+            race_shares = [(t, random.Random(i).sample(hot, len(hot))) for i, t in enumerate(tokens)]
+            race, _ = _phase(pool, url, "book", None, race_shares, processes)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -198,6 +252,9 @@ def main():
     double, mismatch, total = _double_bookings(database_url)
     if not args.keep_db:
         _recreate_database(args.admin_url)
+    ran_out = sum(s == "ran out" for s, _ in bookings)
+    bookings = [(s, lat) for s, lat in bookings if s != "ran out"]
+    race = [(s, lat) for s, lat in race if s != "ran out"]
     health_rate = sum(s == 200 for s, _ in health) / health_time
     booked = [lat for s, lat in bookings if s == 201]
     booking_rate = len(booked) / booking_time
@@ -208,8 +265,12 @@ def main():
     print(f"healthz: {health_rate:.0f} req/s ({len(health)} requests, {sum(s != 200 for s, _ in health)} errors)")
     print(f"booking: {booking_rate:.0f} bookings/s = {100 * booking_rate / health_rate:.0f}% of healthz "
           f"({len(booked)} booked, {sum(s >= 500 for s, _ in bookings)} 5xx, {len(bookings) - len(booked)} not 201)")
+    if ran_out:
+        print(f"WARNING: {ran_out} clients ran out of private slots before the time was up")
     print(f"booking latency: p50 {1000 * _percentile(latencies, 0.5):.1f} ms, "
           f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms, mean {1000 * statistics.mean(latencies):.1f} ms")
+    print(f"server CPU: {1000 * (cpu1 - cpu0) / max(1, len(health)):.2f} ms per healthz request, "
+          f"{1000 * (cpu2 - cpu1) / max(1, len(bookings)):.2f} ms per booking request (gunicorn processes only)")
     print(f"race for {HOT_SLOTS} hot slots: {race_status.count(201)} booked, {race_status.count(409)} refused (409), "
           f"{sum(s >= 500 for s in race_status)} 5xx")
     print(f"database: {total} appointments, double bookings {double}, slot counters out of step {mismatch}")

@@ -11,19 +11,22 @@ On SQLite `begin_write()` takes the database write lock first instead (see clini
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, insert, select
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import eligibility, fhir_sync, reminders, waitlist
-from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, insert_ignore,
+from clinic.access import own_doctor_id
+from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, execute, insert_ignore,
                            insert_or_increment)
-from clinic.models import Appointment, Doctor, PatientBookingDay, Slot
+from clinic.notify import notify_user
+from clinic.models import Appointment, Doctor, DoctorInstitution, PatientBookingDay, Slot
 from clinic.transitions import ACTIVE, can_transition
 from core import clock
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
+from core.types import new_id
 
 
 def _conflict(code, detail, **extra):
@@ -37,11 +40,15 @@ def patient_of(actor):
     return actor.patient_id, actor.user_id
 
 
-def bookable_slot(slot_id, kind):
-    """The slot if it exists, is of `kind`, in the future and open (404 / 422 / 409 otherwise)."""
-    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id)
-                             .options(joinedload(Slot.doctor), joinedload(Slot.institution))
-                             .execution_options(populate_existing=True))
+def bookable_slot(slot_id, kind, with_link=False):
+    """The slot if it exists, is of `kind`, in the future and open (404 / 422 / 409 otherwise);
+    `with_link`: (slot, id of its doctor-institution link, for the FHIR Slot's Schedule), in the same query."""
+    link = DoctorInstitution
+    row = db.session.execute(select(Slot, link.id).outerjoin(link, and_(link.doctor_id == Slot.doctor_id,
+                                                                       link.institution_id == Slot.institution_id))
+                             .where(Slot.id == slot_id).options(joinedload(Slot.doctor), joinedload(Slot.institution))
+                             .execution_options(populate_existing=True)).first()
+    slot, link_id = row if row is not None else (None, None)
     if slot is None or slot.status == "cancelled":
         raise ApiError(404, "not_found", "No such slot.")
     if kind and slot.kind != kind:
@@ -51,7 +58,7 @@ def bookable_slot(slot_id, kind):
         raise _conflict("slot_in_past", "That slot has already started.")
     if slot.status != "open":
         raise _conflict("slot_unavailable", "That slot is no longer offered.")
-    return slot
+    return (slot, link_id) if with_link else slot
 
 
 def _lock_day(patient_id, day, increment):
@@ -73,21 +80,27 @@ def _release_day(patient_id, day):
                                            PatientBookingDay.active > 0], {"active": PatientBookingDay.active - 1})
 
 
-def _check_overlap(patient_id, starts_at, ends_at, exclude_id=None):
+def _overlapping(patient_id, starts_at, ends_at, exclude_id=None):
     stmt = select(Appointment.id).where(Appointment.patient_id == patient_id, Appointment.status.in_(ACTIVE),
                                         Appointment.starts_at < ends_at, Appointment.ends_at > starts_at)
-    if exclude_id:
-        stmt = stmt.where(Appointment.id != exclude_id)
-    clash = db.session.scalar(stmt.limit(1))
+    return stmt.where(Appointment.id != exclude_id) if exclude_id else stmt
+
+
+def _check_overlap(patient_id, starts_at, ends_at, exclude_id=None):
+    clash = db.session.scalar(_overlapping(patient_id, starts_at, ends_at, exclude_id).limit(1))
     if clash:
         raise _conflict("conflicting_appointment", "You already have an appointment at that time.",
                         appointment_id=clash)
 
 
-def _take_place(slot_id, from_hold=False):
+def _take_place(slot_id, from_hold=False, overlap_of=None):
     """Take one place in the slot; a waitlist offer converts its hold instead (409 when full).
-    Returns the slot's new (booked, held)."""
+    `overlap_of` (patient_id, starts_at, ends_at): in the same statement, take it only if the patient
+    holds no overlapping appointment (the caller holds the patient's day lock, so none can appear
+    meanwhile); the 409 then says which rule refused. Returns the slot's new (booked, held)."""
     where = [Slot.id == slot_id, Slot.status == "open"]
+    if overlap_of:
+        where.append(~_overlapping(*overlap_of).exists())
     if from_hold:
         taken = conditional_update_returning(Slot, [*where, Slot.held > 0],
                                              {"booked": Slot.booked + 1, "held": Slot.held - 1}, Slot.booked, Slot.held)
@@ -95,6 +108,8 @@ def _take_place(slot_id, from_hold=False):
         taken = conditional_update_returning(Slot, [*where, Slot.booked + Slot.held < Slot.capacity],
                                              {"booked": Slot.booked + 1}, Slot.booked, Slot.held)
     if taken is None:
+        if overlap_of:
+            _check_overlap(*overlap_of)
         raise _conflict("slot_full", "That slot is fully booked.")
     return taken
 
@@ -106,7 +121,7 @@ def _free_place(slot_id):
 def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=False, complaint_code=None):
     """Book a slot for the calling patient: 201, or 409 (full / conflict / limit), 422 (not eligible)."""
     patient_id, user_id = patient_of(actor)
-    slot = bookable_slot(slot_id, kind)
+    slot, link_id = bookable_slot(slot_id, kind, with_link=True)
     complaint_code = eligibility.complaint_of(complaint_code, reason)
     body = {"slot_id": slot_id, "kind": slot.kind, "reason": reason, "channel": channel,
             "complaint_code": complaint_code}
@@ -114,25 +129,33 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
     if slot.kind == "online":
         eligibility.ensure_eligible(actor, patient_id, slot, body)
     _lock_day(patient_id, slot.local_date, increment=True)
-    _check_overlap(patient_id, slot.starts_at, slot.ends_at)
-    booked, held = _take_place(slot.id, from_hold)
+    booked, held = _take_place(slot.id, from_hold, overlap_of=(patient_id, slot.starts_at, slot.ends_at))
     set_committed_value(slot, "booked", booked)
     set_committed_value(slot, "held", held)
-    appt = Appointment(patient_id=patient_id, user_id=user_id, doctor_id=slot.doctor_id,
-                       institution_id=slot.institution_id, slot_id=slot.id, kind=slot.kind, channel=channel,
-                       reason=reason, complaint_code=complaint_code, status="booked",
-                       fee_fen=slot.doctor.consult_fee_fen, starts_at=slot.starts_at,
-                       ends_at=slot.ends_at, local_date=slot.local_date, session=slot.session,
-                       slot_minutes=int((slot.ends_at - slot.starts_at).total_seconds() // 60),
-                       booked_at=clock.now())
+    appt = _insert_appointment(slot, patient_id=patient_id, user_id=user_id, channel=channel, reason=reason,
+                               complaint_code=complaint_code)
+    reminders.schedule_reminders(appt)
+    fhir_sync.sync_booking([slot], appt, {(slot.doctor_id, slot.institution_id): link_id})
+    record_access(actor, "create", f"Appointment/{appt.id}", f"Patient/{patient_id}")
+    return appt
+
+
+def _insert_appointment(slot, **values):
+    """INSERT the booked appointment (one Core statement instead of an ORM unit of work) and
+    return it as a persistent instance with every column and its slot, doctor and institution loaded."""
+    now = clock.now()
+    row = dict(id=new_id(), doctor_id=slot.doctor_id, institution_id=slot.institution_id, slot_id=slot.id,
+               kind=slot.kind, status="booked", fee_fen=slot.doctor.consult_fee_fen, starts_at=slot.starts_at,
+               ends_at=slot.ends_at, local_date=slot.local_date, session=slot.session,
+               slot_minutes=int((slot.ends_at - slot.starts_at).total_seconds() // 60), queue_number=None,
+               booked_at=now, checked_in_at=None, called_at=None, finished_at=None, cancelled_at=None,
+               updated_at=now, **values)
+    execute(insert(Appointment.__table__).values(row))
+    appt = Appointment(**row)
+    make_transient_to_detached(appt)  # it is in the database: known to the session without another flush
     db.session.add(appt)
-    db.session.flush()
     for name, value in (("slot", slot), ("doctor", slot.doctor), ("institution", slot.institution)):
         set_committed_value(appt, name, value)  # already loaded: the response needs no lazy loads
-    reminders.schedule_reminders(appt)
-    fhir_sync.sync_slots([slot])
-    fhir_sync.sync_appointment(appt)
-    record_access(actor, "create", f"Appointment/{appt.id}", f"Patient/{patient_id}")
     return appt
 
 
@@ -149,11 +172,20 @@ def transition(appt, target, **values):
     return appt
 
 
+def _doctor_may_cancel(actor, appt):
+    """The appointment's own doctor may cancel it once its slot was closed by a schedule exception (flagged)."""
+    if actor.role != "doctor" or own_doctor_id(actor) != appt.doctor_id:
+        return False
+    return bool(db.session.scalar(select(Slot.flagged).where(Slot.id == appt.slot_id)))
+
+
 def _check_owner_change(actor, appt, action):
-    if actor.is_admin:
+    if actor.is_admin or (action == "cancel" and _doctor_may_cancel(actor, appt)):
         return
     if actor.role != "patient" or appt.patient_id != actor.patient_id:
-        raise ApiError(403, "forbidden", f"Only the patient or an administrator may {action} this appointment.")
+        raise ApiError(403, "forbidden", f"Only the patient or an administrator may {action} this appointment"
+                       + (" (its doctor too once a schedule exception has closed the slot)." if action == "cancel"
+                          else "."))
     cutoff = timedelta(minutes=current_app.config["CLINIC_CANCEL_CUTOFF_MINUTES"])
     if appt.status == "booked" and clock.now() > appt.starts_at - cutoff:
         raise _conflict("cutoff_passed", f"Appointments can only be changed up to {cutoff} before they start.",
@@ -173,9 +205,12 @@ def cancel_appointment(actor, appt):
     reminders.cancel_reminders(appt.id)
     slot = db.session.get(Slot, appt.slot_id, populate_existing=True)
     waitlist.offer_freed_place(slot)
-    fhir_sync.sync_slots([slot])
-    fhir_sync.sync_appointment(appt)
+    fhir_sync.sync_booking([slot], appt)
     record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="cancelled")
+    if actor.patient_id != appt.patient_id:  # cancelled by the doctor or an administrator: tell the patient
+        notify_user(appt.user_id, "appointment_cancelled", "Your appointment was cancelled",
+                    f"Your appointment on {appt.local_date.isoformat()} was cancelled by the clinic.",
+                    {"appointment_id": appt.id, "slot_id": appt.slot_id, "starts_at": appt.starts_at})
     return appt
 
 
@@ -215,7 +250,6 @@ def reschedule_appointment(actor, appt, new_slot_id):
     reminders.schedule_reminders(appt)
     old_slot = db.session.get(Slot, old_slot_id, populate_existing=True)
     waitlist.offer_freed_place(old_slot)
-    fhir_sync.sync_slots([old_slot, db.session.get(Slot, slot.id, populate_existing=True)])
-    fhir_sync.sync_appointment(appt)
+    fhir_sync.sync_booking([old_slot, db.session.get(Slot, slot.id, populate_existing=True)], appt)
     record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="rescheduled")
     return appt

@@ -6,10 +6,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from clinic import fhir_sync
+from clinic.dbutil import conditional_update, insert_ignore
 from clinic.models import Doctor, DoctorInstitution, DoctorSpecialty, FamilyDoctorBinding, Institution
 from core import clock
 from core.errors import ApiError
 from core.extensions import db
+from core.types import new_id
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -158,14 +160,17 @@ def save_doctor(data, doctor=None):
 
 
 def bind_family_doctor(patient_id, doctor_id, team=None):
-    """Sign `patient_id` with a family doctor (replacing an earlier binding); 422 if not a family doctor."""
+    """Sign `patient_id` with a family doctor (replacing an earlier binding); 422 if not a family doctor.
+
+    An upsert on the unique patient_id (insert or skip, then update under the row lock), so two
+    concurrent first signings cannot collide on the unique index: the later one replaces the earlier."""
     doctor = get_doctor(doctor_id)
     if not doctor.is_family_doctor:
         raise ApiError(422, "not_a_family_doctor", "That doctor does not take family-doctor contracts.")
-    binding = db.session.scalar(select(FamilyDoctorBinding).where(FamilyDoctorBinding.patient_id == patient_id))
-    if binding is None:
-        binding = FamilyDoctorBinding(patient_id=patient_id)
-        db.session.add(binding)
-    binding.doctor_id, binding.team, binding.signed_at = doctor.id, team, clock.now()
-    db.session.flush()
-    return binding
+    now = clock.now()
+    insert_ignore(FamilyDoctorBinding, [{"id": new_id(), "patient_id": patient_id, "doctor_id": doctor.id,
+                                         "team": team, "signed_at": now}], ["patient_id"])
+    conditional_update(FamilyDoctorBinding, [FamilyDoctorBinding.patient_id == patient_id],
+                       {"doctor_id": doctor.id, "team": team, "signed_at": now})
+    return db.session.scalar(select(FamilyDoctorBinding).where(FamilyDoctorBinding.patient_id == patient_id)
+                             .execution_options(populate_existing=True))

@@ -175,6 +175,28 @@ def sync_slots(slots):
             _put(slot_resource(slot, links[key]))
 
 
+def sync_booking(slots, appt, link_ids=None):
+    """Write the Slot resources of `slots` and the Appointment of `appt` in one records call (the
+    per-booking path: book, cancel, reschedule); `link_ids` {(doctor_id, institution_id): link id}
+    when the caller has them already."""
+    records_api = _writer()
+    if records_api is None:
+        return
+    from clinic.models import Doctor
+    from core.auth import SYSTEM
+
+    links = dict(link_ids or {})
+    resources = []
+    for slot in slots:
+        key = (slot.doctor_id, slot.institution_id)
+        if key not in links:
+            links[key] = _link_id(*key)
+        if links[key]:
+            resources.append(slot_resource(slot, links[key]))
+    resources.append(appointment_resource(appt, db.session.get(Doctor, appt.doctor_id).practitioner_id))
+    records_api.update_many(SYSTEM, resources, skip_unchanged=True)
+
+
 def sync_appointment(appt):
     """Write the Appointment resource of a changed appointment."""
     if not enabled():

@@ -8,14 +8,15 @@ nothing is lost across a restart.
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from clinic import fhir_sync
-from clinic.dbutil import begin_write, conditional_update
+from clinic.dbutil import begin_write, conditional_update, execute
 from clinic.models import Appointment, Doctor, Institution, Reminder
 from clinic.notify import notify_user
 from core import clock
 from core.extensions import db
+from core.types import new_id
 
 BATCH = 500
 
@@ -26,13 +27,12 @@ def reminder_offsets():
 
 
 def schedule_reminders(appt):
-    """Create the reminders of an appointment that are still in the future."""
+    """Create the reminders of an appointment that are still in the future (one multi-row INSERT)."""
     now = clock.now()
-    for kind, minutes in reminder_offsets():
-        due = appt.starts_at - timedelta(minutes=minutes)
-        if due > now:
-            db.session.add(Reminder(appointment_id=appt.id, kind=kind, due_at=due))
-    db.session.flush()
+    rows = [{"id": new_id(), "appointment_id": appt.id, "kind": kind, "due_at": appt.starts_at - timedelta(minutes=m),
+             "status": "pending"} for kind, m in reminder_offsets() if appt.starts_at - timedelta(minutes=m) > now]
+    if rows:
+        execute(insert(Reminder.__table__).values(rows))
 
 
 def cancel_reminders(appointment_id):

@@ -105,6 +105,7 @@ def retire_template_slots(template):
     conditional_update(Slot, [*where, Slot.booked + Slot.held > 0],
                        {"status": "closed", "flagged": True, "flag_reason": "schedule template removed"})
     fhir_sync.sync_slots(list(db.session.scalars(select(Slot).where(Slot.id.in_(affected)))))
+    slots.notify_closed_bookings(affected, "schedule template removed")
 
 
 def list_exceptions(actor, doctor_id=None, institution_id=None):

@@ -12,7 +12,7 @@ from sqlalchemy import exists, or_, select
 
 from clinic import expansion, fhir_sync
 from clinic.dbutil import conditional_update, insert_ignore
-from clinic.models import (DoctorSpecialty, Institution, ScheduleException, ScheduleTemplate, Slot,
+from clinic.models import (Appointment, DoctorSpecialty, Institution, ScheduleException, ScheduleTemplate, Slot,
                            WaitlistEntry)
 from core import clock
 from core.extensions import db
@@ -102,7 +102,24 @@ def apply_exception(exc):
     conditional_update(WaitlistEntry, [WaitlistEntry.status == "offered", WaitlistEntry.offered_slot_id.in_(affected)],
                        {"status": "waiting", "offered_slot_id": None, "offer_expires_at": None})
     fhir_sync.sync_slots(list(db.session.scalars(select(Slot).where(Slot.id.in_(affected)))))
+    notify_closed_bookings(affected, reason)
     return cancelled, flagged
+
+
+def notify_closed_bookings(slot_ids, reason):
+    """Tell each patient whose active appointment lies in one of these slots, now closed, that it will not
+    take place as booked (they can reschedule or cancel; the doctor or an administrator can cancel)."""
+    from clinic.notify import notify_user
+    from clinic.transitions import ACTIVE
+
+    rows = db.session.execute(select(Appointment.id, Appointment.user_id, Appointment.slot_id, Appointment.starts_at,
+                                     Appointment.local_date).join(Slot, Slot.id == Appointment.slot_id).where(
+        Slot.id.in_(slot_ids), Slot.status == "closed", Appointment.status.in_(ACTIVE)))
+    for appt_id, user_id, slot_id, starts_at, local_date in rows:
+        notify_user(user_id, "slot_closed", "Your appointment cannot take place as booked",
+                    f"The doctor is not available on {local_date.isoformat()} ({reason}). "
+                    "Please reschedule or cancel it.",
+                    {"appointment_id": appt_id, "slot_id": slot_id, "starts_at": starts_at, "reason": reason})
 
 
 def lift_exception(exc):

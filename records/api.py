@@ -5,83 +5,17 @@ Every function takes the acting `core.auth.Actor` first, applies records.access,
 makes a missing entry a bug. `core.auth.SYSTEM` may do everything and is audited like anyone else.
 """
 import sys
-from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from core.audit import audited, record_access
 from core.payloads import has_nul
 from records import access, auditevents, scoped_search, store
+from records.api_audit import (HISTORY_CHECK_LIMIT, READ_ONLY_TYPES, _audit, _compartment,  # noqa: F401
+                               _last_content, _writable_type)
+from records.api_bulk import existing_ids, update_many, upsert_many  # noqa: F401  (part of this API)
 from records.fhir import router, transactions
 from records.fhir.outcome import fhir_error
-from records.access import AccessDenied
 from records.errors import FhirError
-
-READ_ONLY_TYPES = frozenset({"AuditEvent"})  # derived from core.models.AuditEntry, see records.auditevents
-HISTORY_CHECK_LIMIT = 1000
-
-
-def _patient_ref(patient_ids):
-    return f"Patient/{sorted(patient_ids)[0]}" if patient_ids else None
-
-
-class _Access:
-    """What one call touched, filled in as it goes, for the audit entry."""
-
-    def __init__(self, actor, action, entity):
-        self.actor, self.action, self.entity, self.patient_ids = actor, action, entity, set()
-
-    def succeeded(self, detail=None):
-        extra = sorted(self.patient_ids)[1:]
-        if extra:
-            detail = {**(detail or {}), "patients": [f"Patient/{p}" for p in extra[:50]]}
-        record_access(self.actor, self.action, self.entity, _patient_ref(self.patient_ids), detail=detail)
-
-
-@contextmanager
-def _audit(actor, action, entity):
-    """Audit a denied or failed call here; the body calls `.succeeded()` on success."""
-    call = _Access(actor, action, entity)
-    try:
-        yield call
-    except AccessDenied as exc:
-        record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="denied", detail=str(exc))
-        raise fhir_error(403, "forbidden", str(exc)) from None
-    except FhirError as exc:
-        record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="failed",
-                      detail=f"{exc.status} {exc.diagnostics}")
-        raise
-
-
-def _writable_type(resource_type):
-    if resource_type in READ_ONLY_TYPES:
-        raise fhir_error(405, "not-supported", f"{resource_type} is read-only (derived from the audit trail).")
-
-
-def _last_content(resource_type, resource_id):
-    """The newest stored content of a (deleted) resource, or None."""
-    versions, _ = store.history(resource_type, resource_id, count=HISTORY_CHECK_LIMIT)
-    return next((v["resource"] for v in versions if v.get("resource")), None)
-
-
-def _compartment(resource):
-    found = set(store.compartment_patients(resource)) if resource else set()
-    if not found and resource and resource.get("resourceType") == "Provenance":
-        found = _target_compartments(resource)
-    return found
-
-
-def _target_compartments(provenance):
-    """A Provenance naming no patient (e.g. a prescription's signature) belongs to the compartments of
-    the records it is about: otherwise any doctor could read it, and its patient could not."""
-    found = set()
-    for target in provenance.get("target") or ():
-        parts = str((target or {}).get("reference") or "").split("/")
-        if len(parts) >= 2:
-            try:
-                found |= set(store.compartment_patients(store.read_resource(parts[0], parts[1])))
-            except FhirError:
-                continue  # a target that is gone or unknown adds no compartment
-    return found
 
 
 @audited("read")
@@ -182,42 +116,6 @@ def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_u
                                                row=row, skip_unchanged=skip_unchanged)
         call.succeeded()
     return saved, created
-
-
-@audited("update")
-def upsert_many(actor, resources):
-    """PUT many resources with client ids (derived views, seeds, bulk loads) as `update(..., skip_unchanged=True)`
-    would, but new ones go through the store's batch insert and the call leaves one audit entry; (created, updated)."""
-    resources = list(resources)
-    with _audit(actor, "update", f"bulk upsert ({len(resources)} resources)") as call:
-        checked = []
-        for resource in resources:
-            _writable_type(resource.get("resourceType") if isinstance(resource, dict) else None)
-            checked.append(valid := store.validate_resource(resource))
-            if not valid.get("id"):
-                raise fhir_error(400, "required", "Every resource of a bulk upsert needs an id.")
-            call.patient_ids |= (patients := _compartment(valid))
-            access.check_write(actor, valid, patients)
-        stored = store.stored_contents((r["resourceType"], r["id"]) for r in checked)
-        new = [r for r in checked if (r["resourceType"], r["id"]) not in stored]
-        changed = [r for r in checked if (key := (r["resourceType"], r["id"])) in stored
-                   and not (stored[key] and store.same_content(stored[key], r))]
-        store.create_resources(new, resource_ids=[r["id"] for r in new], validated=True)
-        for resource in changed:
-            store.update_resource(resource["resourceType"], resource["id"], resource, validated=True)
-        call.succeeded({"created": len(new), "updated": len(changed)})
-    return len(new), len(changed)
-
-
-@audited("search")
-def existing_ids(actor, resource_type, ids):
-    """The subset of `ids` stored (not deleted) as `resource_type`, for bulk loaders (system and admins only)."""
-    with _audit(actor, "search", f"{resource_type}?_id (bulk, {len(ids)} ids)") as call:
-        if actor.role != "system" and not actor.is_admin:
-            raise AccessDenied("Only the system and admins may probe ids in bulk.")
-        found = {i for (_, i), content in store.stored_contents((resource_type, i) for i in ids).items() if content}
-        call.succeeded({"found": len(found)})
-    return found
 
 
 @audited("delete")

@@ -70,8 +70,21 @@ def _delete_sql(driver, table_name, column):
     return statement
 
 
-def write_batch(deletes=(), inserts=()):
-    """Run `deletes` [(table, column, value)] then `inserts` [(table, rows)] in the current transaction.
+def _update_sql(driver, table_name, key, columns):
+    cache_key = ("UPDATE", table_name, key, columns)
+    statement = _SQL_CACHE.get(cache_key)
+    if statement is None:
+        from psycopg import sql
+
+        statement = _SQL_CACHE[cache_key] = sql.SQL("UPDATE {} SET {} WHERE {} = %s").format(
+            sql.Identifier(table_name), sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in columns),
+            sql.Identifier(key)).as_string(driver)
+    return statement
+
+
+def write_batch(deletes=(), inserts=(), updates=()):
+    """Run `updates` [(table, key column, key, {column: value})], then `deletes` [(table, column, value)],
+    then `inserts` [(table, rows)] in the current transaction.
 
     On PostgreSQL the statements go out in one psycopg pipeline (one network round trip for all of
     them; small tables as one multi-row INSERT each, big ones as COPY after the pipeline), in the
@@ -80,6 +93,8 @@ def write_batch(deletes=(), inserts=()):
     inserts = [(table, rows) for table, rows in inserts if rows]
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
+        for table, key, value, values in updates:
+            connection.execute(table.update().where(table.c[key] == value).values(**values))
         for table, column, value in deletes:
             connection.execute(table.delete().where(table.c[column] == value))
         for table, rows in inserts:
@@ -88,8 +103,11 @@ def write_batch(deletes=(), inserts=()):
     driver = connection.connection.driver_connection
     small = [(t, r) for t, r in inserts if len(r) <= PIPELINE_MAX_ROWS]
     big = [(t, r) for t, r in inserts if len(r) > PIPELINE_MAX_ROWS]
-    if deletes or small:
+    if updates or deletes or small:
         with driver.pipeline(), driver.cursor() as cursor:
+            for table, key, value, values in updates:
+                columns = tuple(values)
+                cursor.execute(_update_sql(driver, table.name, key, columns), [*values.values(), value])
             for table, column, value in deletes:
                 cursor.execute(_delete_sql(driver, table.name, column), (value,))
             for table, rows in small:

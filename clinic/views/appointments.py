@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from clinic import booking, queue
 from clinic.access import own_doctor_id, visible_appointment
+from clinic.dbutil import retry_transient
 from clinic.idempotency import HEADER_DOC, idempotent
 from clinic.models import Appointment
 from clinic.schemas.appointments import (AppointmentCreateSchema, AppointmentQuerySchema, AppointmentSchema,
@@ -43,6 +44,7 @@ class Appointments(MethodView):
         return rows
 
     @require_role("patient")
+    @retry_transient
     @idempotent
     @bp.doc(parameters=[HEADER_DOC])
     @bp.arguments(AppointmentCreateSchema)
@@ -78,6 +80,7 @@ class AppointmentById(MethodView):
 @bp.route("/<string:appointment_id>/cancel")
 class Cancel(MethodView):
     @require_role()
+    @retry_transient
     @idempotent
     @bp.doc(parameters=[HEADER_DOC])
     @bp.response(200, AppointmentSchema)
@@ -89,6 +92,7 @@ class Cancel(MethodView):
 @bp.route("/<string:appointment_id>/reschedule")
 class Reschedule(MethodView):
     @require_role()
+    @retry_transient
     @idempotent
     @bp.doc(parameters=[HEADER_DOC])
     @bp.arguments(RescheduleSchema)

@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from clinic import waitlist
+from clinic.dbutil import retry_transient
 from clinic.idempotency import HEADER_DOC, idempotent
 from clinic.schemas.appointments import AppointmentSchema, WaitlistAcceptSchema, WaitlistCreateSchema, WaitlistSchema
 from core.auth import current_actor, require_role
@@ -29,6 +30,7 @@ class Waitlist(MethodView):
 @bp.route("/<string:entry_id>/accept")
 class Accept(MethodView):
     @require_role("patient")
+    @retry_transient
     @idempotent
     @bp.doc(parameters=[HEADER_DOC])
     @bp.arguments(WaitlistAcceptSchema)
