@@ -87,6 +87,9 @@ def register_extensions(app):
     api.init_app(app)
     socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"],
                       async_mode="threading",
+                      # Run each event in its connection's reader thread: no thread spawned per event, and
+                      # one client's events are handled in the order it sent them.
+                      async_handlers=False,
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or [])
     observability.init_app(app)
     http.init_app(app)

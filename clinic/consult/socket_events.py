@@ -61,17 +61,17 @@ def _rollback_keeping():
 
 
 class ConsultEventsMixin:
-    """Consulting-room handlers; needs `current_actor()` from the namespace it is mixed into."""
+    """Consulting-room handlers; needs `connection_actor()` from the namespace it is mixed into."""
 
     def _handle(self, event, schema, work, data):
         try:
             payload = schema().load(data if isinstance(data, dict) else {})
         except ValidationError as exc:
             return self._fail(event, "invalid_payload", "The event payload is invalid.", errors=exc.messages)
+        actor, problem = self.connection_actor()
+        if actor is None:
+            return self._refuse_dead_token(event, problem)
         try:
-            actor = self.current_actor()
-            if actor is None:
-                raise ApiError(401, "unauthorized", "The account is no longer active.")
             result = work(actor, payload)
             db.session.commit()
             return {"ok": True, **result}
@@ -87,6 +87,12 @@ class ConsultEventsMixin:
         error = {"event": event, "code": code, "message": message, **extra}
         _server().emit("error", error, to=request.sid, namespace=NAMESPACE, ignore_queue=True)
         return {"ok": False, "error": error}
+
+    def _refuse_dead_token(self, event, problem):
+        """The token expired or was revoked since connect: say so, then end the connection (it may not act)."""
+        answer = self._fail(event, problem, "The session's token has expired or was revoked; sign in again.")
+        _server().disconnect(request.sid, namespace=NAMESPACE)
+        return answer
 
     def _joined(self, consultation_id):
         joined = (session.get("consult_joined") or {}).get(consultation_id)
@@ -136,9 +142,8 @@ class ConsultEventsMixin:
         joined = self._joined(cid)
         # Commit and its `message` push under one lock, so this process emits a consultation's messages in seq order.
         with stripe_lock(cid):
-            message, duplicate = messages.post_message(actor, cid, joined["role"], data["client_id"],
-                                                       data.get("text"), data.get("attachment_id"))
-            seq = message.seq
+            seq, duplicate = messages.post_message(actor, cid, joined["role"], data["client_id"],
+                                                   data.get("text"), data.get("attachment_id"))
             if duplicate:
                 db.session.rollback()  # undo the counter bump: no gap in the sequence
             else:
