@@ -82,11 +82,12 @@ def _session_socketio(request):
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
         server = socketio.server = app.extensions["clinic.socketio_server"]
+        handlers = server.async_handlers, server.eio.async_handlers  # as the app configured them
     yield
     if server is not None:
         for name in ("_send_packet", "_send_eio_packet"):
             server.__dict__.pop(name, None)
-        server.async_handlers = server.eio.async_handlers = True
+        server.async_handlers, server.eio.async_handlers = handlers
 
 
 @pytest.fixture()

@@ -24,7 +24,7 @@ Server pushes to `user:<id>`: `invited`, `consultation_refused`, `consultation_e
 import json
 import logging
 
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 from marshmallow import ValidationError
 
 from clinic.consult import lifecycle, messages
@@ -35,6 +35,7 @@ from clinic.consult.schemas import (ConsultationEvent, ConsultationSchema, EndSc
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db, socketio
+from core.transaction import rollback_keeping
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/consult"
@@ -49,15 +50,6 @@ class EndEvent(EndSchema):
 def _server():
     # Each create_app gives the shared SocketIO object a new server; use the one of this app.
     return current_app.extensions.get("clinic.socketio_server") or socketio.server
-
-
-def _rollback_keeping():
-    """Roll back, but keep what must survive an error (denied-access audit entries), as requests do."""
-    db.session.rollback()
-    kept = g.pop("kept_on_error", None)
-    if kept:
-        db.session.add_all(model(**values) for model, values in kept)
-        db.session.commit()
 
 
 class ConsultEventsMixin:
@@ -76,11 +68,11 @@ class ConsultEventsMixin:
             db.session.commit()
             return {"ok": True, **result}
         except ApiError as exc:
-            _rollback_keeping()
+            rollback_keeping()
             return self._fail(event, exc.code, exc.detail or exc.title)
         except Exception:  # never let one bad event take the connection down
             log.exception("socket.io event %s failed", event)
-            _rollback_keeping()
+            rollback_keeping()
             return self._fail(event, "internal_error", "The server failed to handle the event; it has been logged.")
 
     def _fail(self, event, code, message, **extra):
