@@ -19,8 +19,9 @@ class RoomSchema(Schema):
 
 
 class RoomQuerySchema(Schema):
-    clinic = fields.Str(validate=validate.Length(max=64))
-    institution_id = fields.Str(validate=validate.Length(max=64))
+    # No control characters: PostgreSQL refuses NUL in text (found by the schemathesis run).
+    clinic = fields.Str(validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error="must be a clinic code"))
+    institution_id = fields.Str(validate=validate.Regexp(r"^[A-Za-z0-9\-.]{1,64}$", error="must be an id"))
 
 
 class CallNextSchema(Schema):

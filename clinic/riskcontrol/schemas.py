@@ -71,17 +71,22 @@ class ConsentRequestSchema(Schema):
                               metadata={"description": "Practitioner id of the physician or family doctor"})
 
 
+# Ids and logins never hold control characters (PostgreSQL refuses NUL in text: a 500 otherwise).
+PATIENT_ID = validate.Regexp(r"^[A-Za-z0-9\-.]{1,64}$", error="must be a FHIR id")
+LOGIN = validate.Regexp(r"^[^\x00-\x1f\x7f]{1,64}$", error="must be a login name or phone number")
+
+
 class GuardianRequestSchema(Schema):
-    guardian_username = fields.String(required=True, validate=validate.Length(min=1, max=64),
+    guardian_username = fields.String(required=True, validate=LOGIN,
                                       metadata={"description": "The guardian's login (a phone number for patients)"})
     relationship = fields.String(required=True, validate=validate.OneOf(GUARDIAN_RELATIONSHIPS),
                                  metadata={"description": "HL7 v3 RoleCode of the guardian to the patient"})
-    patient_id = fields.String(validate=validate.Length(max=64),
+    patient_id = fields.String(validate=PATIENT_ID,
                                metadata={"description": "Admins only: the patient (patients register their own)"})
 
 
 class GuardianQuerySchema(Schema):
-    patient_id = fields.String(validate=validate.Length(max=64), metadata={"description": "Admins only"})
+    patient_id = fields.String(validate=PATIENT_ID, metadata={"description": "Admins only"})
 
 
 class GuardianSchema(Schema):

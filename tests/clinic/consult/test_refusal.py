@@ -1,31 +1,18 @@
 """A start refused by risk control leaves nothing half-done: the request rolls back (no consultation, no
 participants, the room free), and one transaction keeps the audited decision and its effect (the
 appointment referred in person, both parties told)."""
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
 from clinic.models import Appointment
 from clinic.riskcontrol.models import RiskDecisionLog
-from core import clock
 from core.extensions import db
 from core.models import AuditEntry
-from tests.clinic.conftest import book
-from tests.clinic.consult.helpers import NS, Party, make_room, socket_for
-from tests.clinic.riskcontrol.helpers import STABLE_VITALS, eligible_patient
+from tests.clinic.consult.helpers import NS, Party, checked_in_with_real_queue, socket_for
 
 
 def test_a_refused_call_next_keeps_only_the_audited_decision_and_the_referral(app, client, accounts, world):
-    inst = world.institution()
-    doctor_id, doctor = world.doctor([inst], specialties=("hypertension",))
-    slot_id = world.slot(doctor_id, inst, clock.now().replace(microsecond=0) + timedelta(minutes=20), kind="online")
-    account, patient = eligible_patient(app, client, accounts, code="I10")
-    client.post("/api/v1/triage", json={"symptoms": [], "vitals": STABLE_VITALS}, headers=patient)
-    appointment = book(client, patient, slot_id, kind="online", reason="I10 blood pressure follow-up").get_json()
-    assert client.post(f"/api/v1/appointments/{appointment['id']}/check-in", headers=patient).status_code == 200
-    room_id = make_room(app)
-    assert client.post(f"/api/v1/rooms/{room_id}/open", headers=doctor).status_code == 200
+    account, patient, doctor, appointment, room_id = checked_in_with_real_queue(app, client, accounts, world)
     listener = socket_for(app, Party(account["id"], patient, account["patient_id"], account))
 
     # J45 was never diagnosed in person: not a follow-up, so the start is referred offline.

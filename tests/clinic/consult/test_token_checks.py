@@ -2,6 +2,7 @@
 lookup per event: expiry is compared with the clock, revocations come from a watch refreshed once a second."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from clinic.consult.models import ConsultMessage
@@ -9,6 +10,7 @@ from core import clock, revocations
 from core.auth import _digest
 from core.extensions import db
 from tests.clinic.consult.helpers import NS, join, say, start_consultation
+from tests.clinic.consult.sockets import Recorder
 
 
 def _stored(app, cid):
@@ -54,3 +56,20 @@ def test_the_revocation_watch_asks_the_database_at_most_once_per_interval(app, a
         assert watch.is_revoked(digest, interval=3600) is False  # within the interval: the known set
         assert watch.is_revoked(digest, interval=0) is True  # interval over: refreshed, revoked
         assert revocations.RevocationWatch().is_revoked(digest, interval=3600) is True  # a fresh process knows
+
+
+@pytest.mark.live
+def test_a_live_connection_is_told_and_closed_after_a_logout(app, accounts, client, queue, live_server, monkeypatch):
+    monkeypatch.setitem(app.config, "TOKEN_REVOCATION_POLL_SECONDS", 0)
+    _, patient, _, consultation = start_consultation(app, accounts, client, queue)
+    cid = consultation["id"]
+    recorder = Recorder(live_server.url, patient.token).connect()
+    try:
+        assert recorder.call("join", {"consultation_id": cid})["ok"]
+        assert client.post("/api/v1/auth/logout", headers=patient.headers).status_code == 204
+        recorder.emit("message", {"consultation_id": cid, "client_id": "late", "text": "after logout"})
+        recorder.wait_for(lambda r: [e for e in r.of("error") if e["code"] == "token_revoked"])
+        recorder.wait_for(lambda r: NS not in r.client.namespaces)  # the server closed the namespace
+        assert _stored(app, cid) == 0
+    finally:
+        recorder.disconnect()

@@ -1,16 +1,11 @@
 """Registered guardians: the patient names them, they accept, either (or an admin) revokes; every step is
 audited; an active guardian is invited to the patient's consultations through the real clinic queue."""
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from clinic.consult.models import ConsultParticipant
-from core import clock
 from core.extensions import db
 from core.models import AuditEntry
-from tests.clinic.conftest import book
-from tests.clinic.consult.helpers import NS, Party, make_room, socket_for
-from tests.clinic.riskcontrol.helpers import STABLE_VITALS, eligible_patient
+from tests.clinic.consult.helpers import NS, Party, checked_in_with_real_queue, socket_for
 
 
 def _register(client, headers, guardian_phone, relationship="MTH", **extra):
@@ -71,18 +66,10 @@ def test_an_admin_registers_an_active_guardian_for_a_patient(app, client, accoun
 
 
 def test_an_active_guardian_is_invited_to_the_patients_consultation(app, client, accounts, world):
-    inst = world.institution()
-    doctor_id, doctor = world.doctor([inst], specialties=("hypertension",))
-    slot_id = world.slot(doctor_id, inst, clock.now().replace(microsecond=0) + timedelta(minutes=20), kind="online")
-    account, patient = eligible_patient(app, client, accounts, code="I10")
-    client.post("/api/v1/triage", json={"symptoms": [], "vitals": STABLE_VITALS}, headers=patient)
+    account, patient, doctor, appointment, room_id = checked_in_with_real_queue(app, client, accounts, world)
     son, son_headers = accounts.patient(name="Son")
     guardian_id = _register(client, patient, son["phone"], relationship="CHILD").get_json()["id"]
     assert client.post(f"/api/v1/guardians/{guardian_id}/accept", headers=son_headers).status_code == 200
-    appointment = book(client, patient, slot_id, kind="online", reason="I10 blood pressure follow-up").get_json()
-    assert client.post(f"/api/v1/appointments/{appointment['id']}/check-in", headers=patient).status_code == 200
-    room_id = make_room(app)
-    assert client.post(f"/api/v1/rooms/{room_id}/open", headers=doctor).status_code == 200
     called = client.post(f"/api/v1/rooms/{room_id}/call-next", json={}, headers=doctor)
     assert called.status_code == 201, called.get_json()
     cid = called.get_json()["id"]
