@@ -1,8 +1,9 @@
 """The life of a consultation: the doctor calls the next patient in (risk-checked), the patient joins,
 the doctor ends it (outcome into the health record), or a sweep expires the invite / closes it idle.
 
-invited --patient joins--> active --end / idle--> closed;  invited --timeout--> expired;
-invited --risk control refuses--> refused. Every status change is a conditional update on the
+invited --patient joins--> active --end / idle--> closed;  invited --timeout--> expired.
+A start that risk control refuses stores no consultation at all (only the audited decision and the
+appointment's referral, see `_refuse`). Every status change is a conditional update on the
 expected status, so a sweep and a doctor racing to close the same consultation cannot both win.
 """
 import re
