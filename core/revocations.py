@@ -31,14 +31,19 @@ class RevocationWatch:
 
     def is_revoked(self, token_hash, interval):
         """True when the token was revoked as of a refresh at most `interval` seconds old."""
-        if self._refreshed_at is None or time.monotonic() - self._refreshed_at >= interval:
-            # One thread refreshes; the others go on with the set as it is (a refresh is at most a moment late).
+        if self._stale(interval):
+            # One thread refreshes; the others go on with the set as it is (a refresh is at most a moment
+            # late), except before the first refresh, when there is no set yet to go on with.
             if self._lock.acquire(blocking=self._refreshed_at is None):
                 try:
-                    self._refresh()
+                    if self._stale(interval):
+                        self._refresh()
                 finally:
                     self._lock.release()
         return token_hash in self._revoked
+
+    def _stale(self, interval):
+        return self._refreshed_at is None or time.monotonic() - self._refreshed_at >= interval
 
     def _refresh(self):
         now = clock.now()

@@ -60,10 +60,10 @@ class ConsultEventsMixin:
             payload = schema().load(data if isinstance(data, dict) else {})
         except ValidationError as exc:
             return self._fail(event, "invalid_payload", "The event payload is invalid.", errors=exc.messages)
-        actor, problem = self.connection_actor()
-        if actor is None:
-            return self._refuse_dead_token(event, problem)
         try:
+            actor, problem = self.connection_actor()
+            if actor is None:
+                return self._refuse_dead_token(event, problem)
             result = work(actor, payload)
             db.session.commit()
             return {"ok": True, **result}
