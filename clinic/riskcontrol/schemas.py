@@ -3,6 +3,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from clinic.risk.ruleset import CHECKPOINTS, OUTCOMES
 from clinic.riskcontrol.guardians import RELATIONSHIPS as GUARDIAN_RELATIONSHIPS
+from clinic.schemas.directory import FHIR_ID
 
 
 class ReasonSchema(Schema):
@@ -71,8 +72,7 @@ class ConsentRequestSchema(Schema):
                               metadata={"description": "Practitioner id of the physician or family doctor"})
 
 
-# Ids and logins never hold control characters (PostgreSQL refuses NUL in text: a 500 otherwise).
-PATIENT_ID = validate.Regexp(r"^[A-Za-z0-9\-.]{1,64}$", error="must be a FHIR id")
+# Logins never hold control characters (PostgreSQL refuses NUL in text: a 500 otherwise).
 LOGIN = validate.Regexp(r"^[^\x00-\x1f\x7f]{1,64}$", error="must be a login name or phone number")
 
 
@@ -81,12 +81,12 @@ class GuardianRequestSchema(Schema):
                                       metadata={"description": "The guardian's login (a phone number for patients)"})
     relationship = fields.String(required=True, validate=validate.OneOf(GUARDIAN_RELATIONSHIPS),
                                  metadata={"description": "HL7 v3 RoleCode of the guardian to the patient"})
-    patient_id = fields.String(validate=PATIENT_ID,
+    patient_id = fields.String(validate=FHIR_ID,
                                metadata={"description": "Admins only: the patient (patients register their own)"})
 
 
 class GuardianQuerySchema(Schema):
-    patient_id = fields.String(validate=PATIENT_ID, metadata={"description": "Admins only"})
+    patient_id = fields.String(validate=FHIR_ID, metadata={"description": "Admins only"})
 
 
 class GuardianSchema(Schema):
