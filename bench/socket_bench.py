@@ -66,7 +66,7 @@ def seed(app, pairs):
     return out
 
 
-def run_worker(url, pairs, messages, interval, transport, start_at, results):
+def run_worker(url, pairs, messages, interval, transport, start_at, results, ready):
     """One client process: connect and join its pairs, send `messages` each at `interval`, measure."""
     import socketio
 
@@ -93,6 +93,7 @@ def run_worker(url, pairs, messages, interval, transport, start_at, results):
     for index, (cid, patient_token, doctor_token) in enumerate(pairs):
         clients.append((cid, f"p{index}", make(cid, patient_token, f"p{index}")))
         clients.append((cid, f"d{index}", make(cid, doctor_token, f"d{index}")))
+    ready.put(len(clients))
     time.sleep(max(0.0, start_at - time.time()))
     started = time.time()
 
@@ -138,6 +139,20 @@ def rss_mb(pid):
     return total / 1024
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of `pid` and its children (the gunicorn master and its worker)."""
+    import os
+    import subprocess
+
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                     text=True).stdout.split()]
+    total = 0
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -146,6 +161,8 @@ def main():
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between a client's messages")
     parser.add_argument("--workers", type=int, default=4, help="client processes")
     parser.add_argument("--threads", type=int, default=0, help="gunicorn threads (default: clients + 100)")
+    parser.add_argument("--idle-seconds", type=float, default=10.0,
+                        help="connected and joined, nothing sent: the server's idle CPU is measured over this")
     parser.add_argument("--transport", default="websocket", choices=("websocket", "polling"))
     args = parser.parse_args()
     from bench._common import make_app
@@ -162,15 +179,24 @@ def main():
     try:
         print(f"server pid {server.proc.pid} on {server.url}; {len(pairs)} consultations, {2 * len(pairs)} clients",
               flush=True)
-        results, start_at = multiprocessing.Queue(), time.time() + 5 + args.clients / 50
+        joined_by = time.time() + 5 + args.clients / 50
+        results, ready, start_at = multiprocessing.Queue(), multiprocessing.Queue(), joined_by + args.idle_seconds
         chunks = [pairs[i::args.workers] for i in range(args.workers)]
         procs = [multiprocessing.Process(target=run_worker, args=(server.url, chunk, args.messages, args.interval,
-                                                                  args.transport, start_at, results))
+                                                                  args.transport, start_at, results, ready))
                  for chunk in chunks if chunk]
         [p.start() for p in procs]
-        time.sleep(max(0.0, start_at - time.time()) + args.messages * args.interval / 2)
+        [ready.get(timeout=600) for _ in procs]
+        if time.time() > start_at - 1:
+            print("warning: the clients joined too late for the idle measurement", flush=True)
+        idle_start, idle_cpu = time.time(), cpu_seconds(server.proc.pid)  # every client connected and joined
+        time.sleep(max(0.0, start_at - time.time()))
+        idle_rate = (cpu_seconds(server.proc.pid) - idle_cpu) / max(time.time() - idle_start, 1e-9)
+        cpu_start = cpu_seconds(server.proc.pid)  # from here on the CPU is the messages' (and the idle load's)
+        time.sleep(args.messages * args.interval / 2)
         rss_mid = rss_mb(server.proc.pid)
         reports = [results.get(timeout=args.messages * args.interval + 600) for _ in procs]
+        cpu_used = cpu_seconds(server.proc.pid) - cpu_start
         [p.join(30) for p in procs]
         rss_end = rss_mb(server.proc.pid)
     finally:
@@ -184,6 +210,10 @@ def main():
     print(f"delivery latency p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms")
     print(f"throughput {expected / elapsed:.0f} messages/s stored ({2 * expected / elapsed:.0f} deliveries/s) "
           f"over {elapsed:.1f}s")
+    net = cpu_used - idle_rate * elapsed
+    print(f"server CPU idle (all connected, nothing sent) {100 * idle_rate:.1f} % of a core; message phase {cpu_used:.1f} s "
+          f"= {1000 * cpu_used / max(expected, 1):.2f} ms per message, {1000 * net / max(expected, 1):.2f} ms per message "
+          f"above idle (the load-independent figure)")
     print(f"server RSS {rss_mid:.0f} MiB during, {rss_end:.0f} MiB after; errors {[r['errors'] for r in reports]}")
 
 

@@ -8,6 +8,7 @@ from clinic import fhir_sync, queue
 from clinic.access import own_doctor_id
 from clinic.booking import transition
 from clinic.dbutil import begin_write
+from clinic.riskcontrol import guardians
 from clinic.models import Appointment
 from core import clock
 from core.extensions import db
@@ -31,7 +32,8 @@ class ClinicQueueLink:
         if appt is None:
             return None
         return {"id": appt.id, "patient_id": appt.patient_id, "user_id": appt.user_id, "reason": appt.reason,
-                "complaint_code": appt.complaint_code, "guardian_user_ids": []}
+                "complaint_code": appt.complaint_code,
+                "guardian_user_ids": guardians.active_guardian_user_ids(appt.patient_id)}
 
     def _move(self, appointment_id, target, **values):
         begin_write()

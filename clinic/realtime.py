@@ -1,8 +1,12 @@
 """Socket.IO namespace `/consult` and pushes that wait for the commit.
 
 Clients connect with `auth={"token": <bearer token>}`; an invalid, expired or revoked token is
-refused, at connect and at every later event. Every connection joins `user:<user_id>`, the room all
-personal pushes go to (`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
+refused. The connection keeps the Actor it authenticated as (no user lookup per event) and every
+event re-checks the token cheaply (core.auth.token_session_problem: expiry by the clock, revocation
+by a watch refreshed once a second): a token that expires or is revoked (logout) while the
+connection is open gets an `error` {code: token_expired | token_revoked} and is disconnected.
+Every connection joins `user:<user_id>`, the room all personal pushes go to
+(`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
 by subclassing `ConsultNamespace` or registering their own handlers on the same namespace.
 
 Pushes are queued with `emit_after_commit`: a client never hears of a change that was rolled back,
@@ -16,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from clinic.consult.socket_events import ConsultEventsMixin
-from core.auth import actor_for, user_for_token
+from core.auth import open_token_session, token_session_problem
 from core.extensions import db, socketio
 
 log = logging.getLogger(__name__)
@@ -35,22 +39,22 @@ class ConsultNamespace(ConsultEventsMixin, Namespace):
     def on_connect(self, auth=None):
         """Authenticate with the bearer token from the `auth` payload and join the user's room."""
         token = auth.get("token") if isinstance(auth, dict) else None
-        user = user_for_token(token) if isinstance(token, str) else None
-        if user is None:
+        token_session = open_token_session(token) if isinstance(token, str) else None
+        if token_session is None or token_session_problem(token_session):
             raise ConnectionRefusedError("unauthorized")
-        session["user_id"] = user.id
-        session["token"] = token  # server-side session: re-checked on every event (revocation, expiry)
-        join_room(user_room(user.id))
+        session["token_session"] = token_session
+        session["user_id"] = token_session.actor.user_id
+        join_room(user_room(token_session.actor.user_id))
         return True
 
     def on_disconnect(self, *args):
         """Nothing to clean up: rooms are left automatically."""
 
-    def current_actor(self):
-        """The Actor of the connection handling the current event: None once its token was revoked
-        (logout), expired, or its account deactivated, so an open connection cannot outlive its token."""
-        user = user_for_token(session.get("token"))
-        return actor_for(user) if user is not None and user.id == session.get("user_id") else None
+    def connection_actor(self):
+        """The Actor of the connection handling the current event; (None, problem code) once its token is dead."""
+        token_session = session.get("token_session")
+        problem = token_session_problem(token_session) if token_session else "unauthorized"
+        return (None, problem) if problem else (token_session.actor, None)
 
 
 def emit_after_commit(event_name, payload, room):

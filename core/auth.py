@@ -3,12 +3,12 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g, request
 from sqlalchemy import select
 
-from core import clock
+from core import clock, revocations
 from core.errors import ApiError
 from core.extensions import db
 from core.models import AccessToken, User
@@ -60,8 +60,8 @@ def revoke_token(token):
         db.session.flush()
 
 
-def user_for_token(token):
-    """The active User a live (unexpired, unrevoked) token belongs to, or None."""
+def _live_token(token):
+    """(AccessToken, User) of a live (unexpired, unrevoked) token of an active user, or None."""
     if not token:
         return None
     row = db.session.execute(
@@ -73,7 +73,40 @@ def user_for_token(token):
     access, user = row
     if access.revoked_at is not None or access.expires_at <= clock.now() or not user.is_active:
         return None
-    return user
+    return row
+
+
+def user_for_token(token):
+    """The active User a live (unexpired, unrevoked) token belongs to, or None."""
+    row = _live_token(token)
+    return row[1] if row else None
+
+
+@dataclass(frozen=True)
+class TokenSession:
+    """A connection's authentication, checked once at connect: who, and which token until when."""
+
+    actor: Actor
+    token_hash: str
+    expires_at: datetime
+
+
+def open_token_session(token):
+    """Authenticate a long-lived connection (a WebSocket) with a bearer token; None when the token is not live."""
+    row = _live_token(token)
+    return TokenSession(actor_for(row[1]), row[0].token_hash, row[0].expires_at) if row else None
+
+
+def token_session_problem(token_session):
+    """Why the connection may no longer act ("token_expired", "token_revoked"), or None while it may.
+
+    Cheap enough for every event: expiry is compared with the clock, revocation looked up in the
+    process's revocation watch (refreshed from the database at most every TOKEN_REVOCATION_POLL_SECONDS).
+    """
+    if token_session.expires_at <= clock.now():
+        return "token_expired"
+    interval = current_app.config.get("TOKEN_REVOCATION_POLL_SECONDS", 1.0)
+    return "token_revoked" if revocations.is_revoked(token_session.token_hash, interval) else None
 
 
 def bearer_token():

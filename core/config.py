@@ -37,6 +37,8 @@ def config_from_env(instance_path):
         # Redis pub/sub ignores database numbers: deployments sharing one Redis need their own channel.
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "flask-socketio",
         "TOKEN_TTL_SECONDS": _env_int("TOKEN_TTL_SECONDS", 8 * 3600),
+        # Open Socket.IO connections learn of a revoked token within this (one query per process per period).
+        "TOKEN_REVOCATION_POLL_SECONDS": float(os.environ.get("TOKEN_REVOCATION_POLL_SECONDS") or 1.0),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
         "LOGIN_FAILURE_WINDOW_SECONDS": _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),

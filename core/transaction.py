@@ -1,10 +1,14 @@
 """One transaction per request: commit on success, roll back on any error, keep what must survive an error."""
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core.extensions import db
 
+log = logging.getLogger(__name__)
 _KEPT = "kept_on_error"
+_KEPT_CALLS = "kept_calls_on_error"
 
 
 def keep_on_error(model, **values):
@@ -15,28 +19,55 @@ def keep_on_error(model, **values):
     return row
 
 
+def on_error_also(fn):
+    """Run `fn()` (it flushes, never commits) with the kept rows after the request fails: the consequences
+    of a refusal that was decided (e.g. an appointment referred in person), and nothing else of the request."""
+    db.session.info.setdefault(_KEPT_CALLS, []).append(fn)
+
+
 def _forget_kept(session):
     # Committed rows need no second write: a view may commit early (e.g. before a 422 it must record).
     session.info.pop(_KEPT, None)
+    session.info.pop(_KEPT_CALLS, None)
+
+
+def _add_again(kept):
+    """Add fresh copies of the kept rows a rollback dropped (a row a savepoint kept is not added twice)."""
+    lost = [(model, values) for model, values, row in kept if row not in db.session]
+    db.session.add_all(model(**values) for model, values in lost)
+    return lost
 
 
 def restore_kept():
     """Add again the rows kept on error after a rollback (of the transaction or a savepoint) dropped them;
     the caller commits. Returns whether there were any."""
-    # A row that a savepoint's rollback did not drop (added before it) is still in the session: not twice.
-    lost = [(model, values) for model, values, row in db.session.info.pop(_KEPT, None) or () if row not in db.session]
-    db.session.add_all(model(**values) for model, values in lost)
-    return bool(lost)
+    return bool(_add_again(db.session.info.pop(_KEPT, None) or ()))
+
+
+def rollback_keeping():
+    """Roll back the failed work, then commit what must survive it (kept rows, then kept calls) in one transaction."""
+    db.session.rollback()
+    kept = db.session.info.pop(_KEPT, None) or []
+    calls = db.session.info.pop(_KEPT_CALLS, None) or []
+    if not kept and not calls:
+        return
+    _add_again(kept)
+    try:
+        for call in calls:
+            call()
+    except Exception:  # the kept rows (audit, decisions) matter more than a consequence that failed
+        log.exception("a kept call failed after a failed request; writing the kept rows only")
+        db.session.rollback()
+        db.session.add_all(model(**values) for model, values, _ in kept)
+    db.session.commit()
 
 
 def finish_request(response):
-    """after_request hook: commit when the response is a success, otherwise roll back."""
+    """after_request hook: commit when the response is a success, otherwise roll back (keeping what must stay)."""
     if response.status_code < 400:
         db.session.commit()
         return response
-    db.session.rollback()
-    if restore_kept():
-        db.session.commit()
+    rollback_keeping()
     return response
 
 

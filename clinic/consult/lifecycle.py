@@ -1,8 +1,9 @@
 """The life of a consultation: the doctor calls the next patient in (risk-checked), the patient joins,
 the doctor ends it (outcome into the health record), or a sweep expires the invite / closes it idle.
 
-invited --patient joins--> active --end / idle--> closed;  invited --timeout--> expired;
-invited --risk control refuses--> refused. Every status change is a conditional update on the
+invited --patient joins--> active --end / idle--> closed;  invited --timeout--> expired.
+A start that risk control refuses stores no consultation at all (only the audited decision and the
+appointment's referral, see `_refuse`). Every status change is a conditional update on the
 expected status, so a sweep and a doctor racing to close the same consultation cannot both win.
 """
 import re
@@ -18,7 +19,7 @@ from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
 from clinic.consult.push import consultation_room, push, user_room
 from clinic.consult.rooms import get_room
 from clinic.riskcontrol import service as risk
-from core import clock
+from core import clock, transaction
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
@@ -109,11 +110,10 @@ def call_next(actor, room_id, complaint_code=None):
                                             ConsultRoom.current_consultation_id.is_(None)],
                               {"current_consultation_id": consultation.id, "updated_at": clock.now()}):
         raise ApiError(409, "room_busy", "A consultation is under way in this room.")
-    answer = _check_start(actor, consultation)
-    consultation.risk_decision_id = answer["decision_id"]
+    answer = _check_start(actor, consultation, appointment["id"])
     if not answer["allowed_online"]:
-        _refuse(consultation, answer)
-        return consultation, answer
+        _refuse(consultation, answer)  # raises the 422: nothing of this call is kept but the decision and its effect
+    consultation.risk_decision_id = answer["decision_id"]
     expires = current_app.config["CONSULT_INVITE_TIMEOUT_SECONDS"]
     invite = {"consultation_id": consultation.id, "room_id": room.id, "room_name": room.name,
               "appointment_id": consultation.appointment_id, "doctor_user_id": actor.user_id,
@@ -125,23 +125,34 @@ def call_next(actor, room_id, complaint_code=None):
     return consultation, answer
 
 
-def _check_start(actor, consultation):
+def _check_start(actor, consultation, appointment_id):
+    # The decision is logged against the appointment: a refused consultation is never stored.
     try:
+        # A registered guardian invited with the patient is the guardian the rules ask for (children).
+        guardian = any(p["role"] == "guardian" for p in participants_of(consultation)) or None
         return risk.check(actor, "start_consultation", consultation.patient_id,
                           complaint_code=consultation.complaint_code, doctor=risk.doctor_facts(actor.practitioner_id),
-                          context=f"Consultation/{consultation.id}")
+                          guardian_present=guardian, context=f"Appointment/{appointment_id}")
     except records.FhirError as exc:  # records' error type, re-exported by its service API
         raise ApiError(422, "unknown_patient", f"The patient's record cannot be read: {exc.diagnostics}") from None
 
 
 def _refuse(consultation, answer):
+    """Risk control refused the start: the request rolls back (no consultation, no participants, the room
+    untouched); kept are the audited decision and, in the same transaction, its effect: the appointment
+    leaves the queue (referred in person) and everyone invited hears the reasons."""
     refusal = {key: answer.get(key) for key in ("decision", "reasons", "next_steps", "urgency", "referral",
                                                 "decision_id", "emergency_number") if key in answer}
-    _claim(consultation, "invited", status="refused", ended_at=clock.now(), end_reason="refused",
-           outcome={"refusal": refusal})
-    _free_room(consultation)
-    queue_link.mark_refused(consultation.appointment_id, refusal)
-    _tell_everyone(consultation, "consultation_refused", {"consultation_id": consultation.id, **refusal})
+    appointment_id, told = consultation.appointment_id, [p["user_id"] for p in participants_of(consultation)]
+
+    def referred():
+        queue_link.mark_refused(appointment_id, refusal)
+        for user_id in told:
+            push("consultation_refused", {"consultation_id": None, "appointment_id": appointment_id, **refusal},
+                 user_room(user_id))
+
+    transaction.on_error_also(referred)
+    risk.require_allowed(answer, "consultation")
 
 
 def join_consultation(actor, consultation_id):

@@ -1,15 +1,20 @@
 """Chat messages: stored with a per-consultation sequence number before they are acknowledged,
 de-duplicated by the sender's client_id, replayed in order after any `seq`.
 
-Sequence numbers: `consultations.last_seq` is bumped with a conditional update, which takes the
-consultation row's lock (PostgreSQL) or the database write lock (SQLite, BEGIN IMMEDIATE) until the
-commit, so two senders never get the same number; unique (consultation_id, seq) backs it. The
-duplicate check runs after the lock is held, so a retry racing its original sees it committed.
+Sequence numbers: `consultations.last_seq` is bumped with `UPDATE ... RETURNING last_seq`, which takes
+the consultation row's lock (PostgreSQL) or the database write lock (SQLite, BEGIN IMMEDIATE) until the
+commit, so two senders never get the same number; unique (consultation_id, seq) backs it. The message
+is then inserted with ON CONFLICT (consultation_id, client_id) DO NOTHING: a retry of a stored message
+inserts nothing, and the caller rolls back its counter bump (no gap) and acks the original seq. That is
+two statements and the commit per new message, the duplicate check included.
 """
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic.consult.access import consultation_for
-from clinic.consult.dbutil import begin_write, conditional_update
+from clinic.consult.dbutil import begin_write
 from clinic.consult.models import Consultation, ConsultAttachment, ConsultMessage
 from clinic.consult.push import consultation_room, push
 from core import clock
@@ -18,49 +23,62 @@ from core.errors import ApiError
 from core.extensions import db
 
 MAX_PAGE = 500
+_FIELDS = ("consultation_id", "seq", "client_id", "sender_user_id", "sender_role", "text", "attachment_id")
 
 
 def message_to_dict(message):
-    """The wire and API view of a message."""
-    return {"consultation_id": message.consultation_id, "seq": message.seq, "client_id": message.client_id,
-            "sender_user_id": message.sender_user_id, "sender_role": message.sender_role, "text": message.text,
-            "attachment_id": message.attachment_id, "created_at": message.created_at.isoformat()}
+    """The wire and API view of a message (a ConsultMessage or a dict of its columns)."""
+    values = message if isinstance(message, dict) else {f: getattr(message, f) for f in (*_FIELDS, "created_at")}
+    return {**{f: values[f] for f in _FIELDS}, "created_at": values["created_at"].isoformat()}
 
 
-def _existing(consultation_id, client_id):
-    return db.session.scalar(select(ConsultMessage).where(ConsultMessage.consultation_id == consultation_id,
-                                                          ConsultMessage.client_id == client_id))
+# Core statements built once and given their values at execution: compiled once, then served from
+# SQLAlchemy's statement cache (a `.values(...)` with literal values is compiled anew on every call).
+_CONSULTATIONS = Consultation.__table__
+_BUMP_SEQ = (update(_CONSULTATIONS)
+             .where(_CONSULTATIONS.c.id == bindparam("cid"), _CONSULTATIONS.c.status == "active")
+             .values(last_seq=_CONSULTATIONS.c.last_seq + 1, last_activity_at=bindparam("now"))
+             .returning(_CONSULTATIONS.c.last_seq))
+
+
+@functools.cache
+def _insert_new(dialect):
+    """INSERT a message unless its (consultation_id, client_id) is stored already; RETURNING its id."""
+    table = ConsultMessage.__table__
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (module.insert(table).on_conflict_do_nothing(index_elements=["consultation_id", "client_id"])
+            .returning(table.c.id))
+
+
+def _stored_seq(consultation_id, client_id):
+    return db.session.scalar(select(ConsultMessage.seq).where(ConsultMessage.consultation_id == consultation_id,
+                                                              ConsultMessage.client_id == client_id))
 
 
 def post_message(actor, consultation_id, role, client_id, text=None, attachment_id=None):
-    """Store a message (or find the one this client_id already stored); returns (message, duplicate).
+    """Store a message (or find the seq this client_id already got); returns (seq, duplicate).
 
-    `role` is the sender's participant role, checked when they joined. The caller commits, then acks.
+    `role` is the sender's participant role, checked when they joined. The caller commits and acks; for a
+    duplicate it rolls back instead (undoing the counter bump).
     """
     if attachment_id is not None and db.session.scalar(select(ConsultAttachment.id).where(
             ConsultAttachment.id == attachment_id, ConsultAttachment.consultation_id == consultation_id)) is None:
         raise ApiError(404, "attachment_not_found", "No such attachment in this consultation.")
-    known = _existing(consultation_id, client_id)
-    if known is not None:  # a retry of a committed message: no lock needed
-        return known, True
     begin_write()
     now = clock.now()
-    bumped = conditional_update(Consultation, [Consultation.id == consultation_id, Consultation.status == "active"],
-                                {"last_seq": Consultation.last_seq + 1, "last_activity_at": now})
-    duplicate = _existing(consultation_id, client_id)
-    if duplicate is not None:
-        return duplicate, True  # the caller rolls back the bump: no gap in the sequence
-    if not bumped:
+    seq = db.session.execute(_BUMP_SEQ, {"cid": consultation_id, "now": now}).scalar()
+    if seq is None:
+        known = _stored_seq(consultation_id, client_id)
+        if known is not None:  # a retry of a message stored before the consultation ended
+            return known, True
         status = db.session.scalar(select(Consultation.status).where(Consultation.id == consultation_id))
         raise ApiError(409, "not_active", f"The consultation is {status}; messages are closed.")
-    seq = db.session.scalar(select(Consultation.last_seq).where(Consultation.id == consultation_id))
-    message = ConsultMessage(consultation_id=consultation_id, seq=seq, client_id=client_id,
-                             sender_user_id=actor.user_id, sender_role=role, text=text, attachment_id=attachment_id,
-                             created_at=now)
-    db.session.add(message)
-    db.session.flush()
-    push("message", message_to_dict(message), consultation_room(consultation_id))
-    return message, False
+    row = {"consultation_id": consultation_id, "seq": seq, "client_id": client_id, "sender_user_id": actor.user_id,
+           "sender_role": role, "text": text, "attachment_id": attachment_id, "created_at": now}
+    if db.session.execute(_insert_new(db.session.get_bind().dialect.name), row).first() is None:
+        return _stored_seq(consultation_id, client_id), True
+    push("message", message_to_dict(row), consultation_room(consultation_id))
+    return seq, False
 
 
 def messages_after(consultation_id, after=0, limit=MAX_PAGE):

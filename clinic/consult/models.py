@@ -15,7 +15,8 @@ from core.extensions import db
 from core.types import UTCDateTime, new_id
 
 ROOM_STATUSES = ("closed", "open")
-# invited -> active -> closed; invited -> expired (invite timeout); invited -> refused (risk control).
+# invited -> active -> closed; invited -> expired (invite timeout). "refused": rows written before a refused
+# start stopped storing the consultation (now only the decision is kept); the value stays for them.
 CONSULTATION_STATUSES = ("invited", "active", "closed", "expired", "refused")
 LIVE_STATUSES = ("invited", "active")
 _LIVE = text("status IN ('invited', 'active')")

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from clinic.schemas.common import UTCDateTimeField
+from clinic.schemas.directory import FHIR_ID
 
 ICD10 = validate.Regexp(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$", error="must be an ICD-10 code such as I10 or E11.9")
 
@@ -21,8 +22,9 @@ class RoomSchema(Schema):
 
 
 class RoomQuerySchema(Schema):
-    clinic = fields.Str(validate=validate.Length(max=64))
-    institution_id = fields.Str(validate=validate.Length(max=64))
+    # No control characters: PostgreSQL refuses NUL in text (found by the schemathesis run).
+    clinic = fields.Str(validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error="must be a clinic code"))
+    institution_id = fields.Str(validate=FHIR_ID)
 
 
 class CallNextSchema(Schema):

@@ -36,7 +36,7 @@ from core import payloads
 from core.audit import record_access
 from core.errors import ApiError, database_unavailable
 from core.extensions import db, socketio
-from core.transaction import restore_kept
+from core.transaction import rollback_keeping
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/consult"
@@ -53,15 +53,8 @@ def _server():
     return current_app.extensions.get("clinic.socketio_server") or socketio.server
 
 
-def _rollback_keeping():
-    """Roll back, but keep what must survive an error (denied-access audit entries), as requests do."""
-    db.session.rollback()
-    if restore_kept():
-        db.session.commit()
-
-
 class ConsultEventsMixin:
-    """Consulting-room handlers; needs `current_actor()` from the namespace it is mixed into."""
+    """Consulting-room handlers; needs `connection_actor()` from the namespace it is mixed into."""
 
     def _handle(self, event, schema, work, data):
         try:
@@ -72,27 +65,33 @@ class ConsultEventsMixin:
         except ValidationError as exc:
             return self._fail(event, "invalid_payload", "The event payload is invalid.", errors=exc.messages)
         try:
-            actor = self.current_actor()
+            actor, problem = self.connection_actor()
             if actor is None:
-                raise ApiError(401, "unauthorized", "The token was revoked or expired, or the account is inactive.")
+                return self._refuse_dead_token(event, problem)
             result = work(actor, payload)
             db.session.commit()
             return {"ok": True, **result}
         except ApiError as exc:
-            _rollback_keeping()
+            rollback_keeping()
             return self._fail(event, exc.code, exc.detail or exc.title)
         except Exception as exc:  # never let one bad event take the connection down
             if database_unavailable(exc):  # the client keeps its message and resends it (same client_id)
                 db.session.rollback()
                 return self._fail(event, "database_unavailable", "The database is unavailable; retry shortly.")
             log.exception("socket.io event %s failed", event)
-            _rollback_keeping()
+            rollback_keeping()
             return self._fail(event, "internal_error", "The server failed to handle the event; it has been logged.")
 
     def _fail(self, event, code, message, **extra):
         error = {"event": event, "code": code, "message": message, **extra}
         _server().emit("error", error, to=request.sid, namespace=NAMESPACE, ignore_queue=True)
         return {"ok": False, "error": error}
+
+    def _refuse_dead_token(self, event, problem):
+        """The token expired or was revoked since connect: say so, then end the connection (it may not act)."""
+        answer = self._fail(event, problem, "The session's token has expired or was revoked; sign in again.")
+        _server().disconnect(request.sid, namespace=NAMESPACE)
+        return answer
 
     def _joined(self, consultation_id):
         joined = (session.get("consult_joined") or {}).get(consultation_id)
@@ -142,9 +141,8 @@ class ConsultEventsMixin:
         joined = self._joined(cid)
         # Commit and its `message` push under one lock, so this process emits a consultation's messages in seq order.
         with stripe_lock(cid):
-            message, duplicate = messages.post_message(actor, cid, joined["role"], data["client_id"],
-                                                       data.get("text"), data.get("attachment_id"))
-            seq = message.seq
+            seq, duplicate = messages.post_message(actor, cid, joined["role"], data["client_id"],
+                                                   data.get("text"), data.get("attachment_id"))
             if duplicate:
                 db.session.rollback()  # undo the counter bump: no gap in the sequence
             else:

@@ -7,9 +7,7 @@ from flask_smorest import Blueprint
 from clinic.consult import attachments, lifecycle, messages, rooms
 from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, MessageQuerySchema,
                                     MessageSchema, RoomQuerySchema, RoomSchema, UploadSchema)
-from clinic.riskcontrol.service import require_allowed
 from core.auth import current_actor, require_role
-from core.extensions import db
 
 bp = Blueprint("consult", __name__, url_prefix="/api/v1", description="Cloud consulting rooms")
 
@@ -50,12 +48,8 @@ class CallNext(MethodView):
     @bp.alt_response(422, description="Risk control refused the start: reasons, next steps, referral")
     def post(self, body, room_id):
         """Invite the next checked-in online patient (risk-checked at start_consultation)."""
-        consultation, answer = lifecycle.call_next(current_actor(), room_id, body.get("complaint_code"))
-        if not answer["allowed_online"]:
-            # A refusal is an outcome to keep (decision log, refused consultation, the queue told, both
-            # parties' `consultation_refused`), so it is committed before the 422 rolls back the rest.
-            db.session.commit()
-            require_allowed(answer, "consultation")
+        # A refusal is a 422: nothing of the call is kept but the audited decision and its effect (lifecycle._refuse).
+        consultation, _ = lifecycle.call_next(current_actor(), room_id, body.get("complaint_code"))
         return lifecycle.consultation_to_dict(consultation)
 
 

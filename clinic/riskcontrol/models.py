@@ -5,7 +5,7 @@ patient's FHIR Consent resource is derived from it and rewritten on every change
 """
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
@@ -71,3 +71,30 @@ class OnlineTreatmentConsent(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+GUARDIAN_LIVE = text("status IN ('pending', 'active')")
+
+
+class PatientGuardian(db.Model):
+    """A guardian registered for a patient: the patient's account (or an admin who verified it in person)
+    names the guardian's account, the guardian accepts; an active guardian is invited to the patient's
+    consultations and counts as the guardian the risk rules ask for. Revoked rows are kept (history)."""
+
+    __tablename__ = "patient_guardians"
+    __table_args__ = (
+        Index("uq_patient_guardians_live", "patient_id", "guardian_user_id", unique=True,
+              sqlite_where=GUARDIAN_LIVE, postgresql_where=GUARDIAN_LIVE),
+        Index("ix_patient_guardians_guardian", "guardian_user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    patient_id: Mapped[str] = mapped_column(String(64), index=True)  # FHIR Patient id
+    guardian_user_id: Mapped[str] = mapped_column(String(32))
+    relationship: Mapped[str] = mapped_column(String(8))  # HL7 v3 RoleCode: MTH, FTH, PRN, GRD, ...
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | active | revoked
+    requested_by_user_id: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_user_id: Mapped[str | None] = mapped_column(String(32))

@@ -2,6 +2,8 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from clinic.risk.ruleset import CHECKPOINTS, OUTCOMES
+from clinic.riskcontrol.guardians import RELATIONSHIPS as GUARDIAN_RELATIONSHIPS
+from clinic.schemas.directory import FHIR_ID
 
 
 class ReasonSchema(Schema):
@@ -68,6 +70,34 @@ class ConsentRequestSchema(Schema):
     protocol_version = fields.String(required=True, validate=validate.Length(min=1, max=40))
     doctor_id = fields.String(validate=validate.Length(max=64),
                               metadata={"description": "Practitioner id of the physician or family doctor"})
+
+
+# Logins never hold control characters (PostgreSQL refuses NUL in text: a 500 otherwise).
+LOGIN = validate.Regexp(r"^[^\x00-\x1f\x7f]{1,64}$", error="must be a login name or phone number")
+
+
+class GuardianRequestSchema(Schema):
+    guardian_username = fields.String(required=True, validate=LOGIN,
+                                      metadata={"description": "The guardian's login (a phone number for patients)"})
+    relationship = fields.String(required=True, validate=validate.OneOf(GUARDIAN_RELATIONSHIPS),
+                                 metadata={"description": "HL7 v3 RoleCode of the guardian to the patient"})
+    patient_id = fields.String(validate=FHIR_ID,
+                               metadata={"description": "Admins only: the patient (patients register their own)"})
+
+
+class GuardianQuerySchema(Schema):
+    patient_id = fields.String(validate=FHIR_ID, metadata={"description": "Admins only"})
+
+
+class GuardianSchema(Schema):
+    id = fields.String()
+    patient_id = fields.String()
+    guardian_user_id = fields.String()
+    relationship = fields.String()
+    status = fields.String()
+    requested_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
 
 
 class ConsentSchema(Schema):

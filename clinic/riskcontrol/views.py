@@ -2,10 +2,10 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from clinic.riskcontrol import consents, decisions, rulesets, service, triage
+from clinic.riskcontrol import consents, decisions, guardians, rulesets, service, triage
 from clinic.riskcontrol.schemas import (
     ConsentRequestSchema, ConsentSchema, DecisionQuerySchema, DecisionSchema, EligibilityAnswerSchema,
-    EligibilityRequestSchema, ProtocolSchema, RuleSetDocumentSchema, RuleSetPublishSchema, TriageAnswerSchema,
+    EligibilityRequestSchema, GuardianQuerySchema, GuardianRequestSchema, GuardianSchema, ProtocolSchema, RuleSetDocumentSchema, RuleSetPublishSchema, TriageAnswerSchema,
     TriageRequestSchema,
 )
 from core.auth import current_actor, require_role
@@ -77,6 +77,42 @@ class RevokeConsent(MethodView):
     def post(self, consent_id):
         """Revoke a signed protocol; online care stops until the patient signs again."""
         return _with_status(consents.revoke_consent(current_actor(), consent_id))
+
+
+@bp.route("/guardians")
+class Guardians(MethodView):
+    @require_role("patient", "admin")
+    @bp.arguments(GuardianQuerySchema, location="query")
+    @bp.response(200, GuardianSchema(many=True))
+    def get(self, query):
+        """Your guardians and the patients you are guardian of (admins: a patient's guardians)."""
+        return guardians.list_guardians(current_actor(), query.get("patient_id"))
+
+    @require_role("patient", "admin")
+    @bp.arguments(GuardianRequestSchema)
+    @bp.response(201, GuardianSchema)
+    def post(self, body):
+        """Register a guardian: pending until the guardian accepts (an admin's registration is active)."""
+        return guardians.register_guardian(current_actor(), body["guardian_username"], body["relationship"],
+                                           body.get("patient_id"))
+
+
+@bp.route("/guardians/<string:guardian_id>/accept")
+class AcceptGuardian(MethodView):
+    @require_role("patient")
+    @bp.response(200, GuardianSchema)
+    def post(self, guardian_id):
+        """The named guardian accepts (consents to) the registration."""
+        return guardians.accept_guardian(current_actor(), guardian_id)
+
+
+@bp.route("/guardians/<string:guardian_id>/revoke")
+class RevokeGuardian(MethodView):
+    @require_role("patient", "admin")
+    @bp.response(200, GuardianSchema)
+    def post(self, guardian_id):
+        """End a registration (the patient, the guardian or an admin)."""
+        return guardians.revoke_guardian(current_actor(), guardian_id)
 
 
 @bp.route("/eligibility")

@@ -82,3 +82,24 @@ def say(tc, consultation_id, text, client_id=None):
     """Send a chat message through a test client; returns the ack."""
     return tc.emit("message", {"consultation_id": consultation_id, "client_id": client_id or text, "text": text},
                    namespace=NS, callback=True)
+
+
+def checked_in_with_real_queue(app, client, accounts, world):
+    """An eligible patient checked in for an online slot of a hypertension doctor through the real clinic
+    queue, and the doctor's open room: (patient account, patient headers, doctor headers, appointment, room id)."""
+    from datetime import timedelta
+
+    from core import clock
+    from tests.clinic.conftest import book
+    from tests.clinic.riskcontrol.helpers import STABLE_VITALS, eligible_patient
+
+    inst = world.institution()
+    doctor_id, doctor = world.doctor([inst], specialties=("hypertension",))
+    slot_id = world.slot(doctor_id, inst, clock.now().replace(microsecond=0) + timedelta(minutes=20), kind="online")
+    account, patient = eligible_patient(app, client, accounts, code="I10")
+    client.post("/api/v1/triage", json={"symptoms": [], "vitals": STABLE_VITALS}, headers=patient)
+    appointment = book(client, patient, slot_id, kind="online", reason="I10 blood pressure follow-up").get_json()
+    assert client.post(f"/api/v1/appointments/{appointment['id']}/check-in", headers=patient).status_code == 200
+    room_id = make_room(app)
+    assert client.post(f"/api/v1/rooms/{room_id}/open", headers=doctor).status_code == 200
+    return account, patient, doctor, appointment, room_id

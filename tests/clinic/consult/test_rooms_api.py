@@ -1,5 +1,9 @@
 """Rooms over REST: list, open, close, call the next patient (risk-checked), one consultation per room."""
-from core.extensions import socketio
+from sqlalchemy import func, select
+
+from clinic.consult.models import Consultation
+from clinic.riskcontrol.models import RiskDecisionLog
+from core.extensions import db, socketio
 from tests.clinic.consult.helpers import make_doctor, make_patient, make_room, start_consultation
 
 NS = "/consult"
@@ -105,6 +109,9 @@ def test_a_refused_start_is_422_with_reasons_for_both_and_frees_the_room(app, ac
     assert queue.status(appointment["id"]) == "refused"
     room = client.get("/api/v1/rooms", headers=doctor.headers).get_json()[0]
     assert room["current_consultation_id"] is None
+    with app.app_context():  # nothing of the refused start is stored but its decision
+        assert db.session.scalar(select(func.count()).select_from(Consultation)) == 0
+        assert db.session.get(RiskDecisionLog, r.get_json()["decision_id"]).decision == "refer_offline"
 
 
 def test_the_complaint_code_comes_from_the_reason_or_the_call(app, accounts, client, queue):
