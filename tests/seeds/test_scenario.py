@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 KEY_LINES = [
     r"^1\. a new patient registered: .*ID 330203",
     r"^\d+\. online booking refused \(not_eligible, decision refer_offline\)",
-    r"referred offline to .*Baiyun Community Health Centre",
+    r"^   referred offline to \S.* \(\d+(\.\d+)? km",
     r"diagnoses essential hypertension \(I10\), written to the record in one FHIR transaction",
     r"eligibility for online follow-up of I10: allow",
     r"queue position 1, estimated wait \d+ min \(live over Socket\.IO: queue_update position 1",

@@ -101,6 +101,7 @@ MATRIX = {
     "POST /api/v1/notifications/{notification_id}/read": write("pa"),
     "POST /api/v1/notifications/read-all": write("*"),
     "GET /api/v1/reports/waiting-times": read("admin", query="from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z"),
+    "GET /api/v1/reports/room-utilisation": read("admin", query="from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z"),
     # risk control
     "GET /api/v1/risk/rules": read("d1 d2 admin"),
     "POST /api/v1/risk/rules": write("admin"),
@@ -113,6 +114,13 @@ MATRIX = {
     "GET /api/v1/consents/protocol": read("*"),
     "POST /api/v1/consents": write("pa pb", {"protocol_version": "{protocol_version}"}),
     "POST /api/v1/consents/{consent_id}/revoke": write("pa admin"),
+    # guardians: the world has none (one would relate the two patients); the ids and names are unknown,
+    # so allowed roles get a 404 and the relationship checks live in tests/clinic/riskcontrol/test_guardians.py
+    "GET /api/v1/guardians": read("pa pb admin"),
+    "POST /api/v1/guardians": write("pa pb admin", {"guardian_username": "no-such-user", "relationship": "parent"},
+                                    statuses=GONE_OK),
+    "POST /api/v1/guardians/{guardian_id}/accept": write("pa pb", statuses=GONE_OK),
+    "POST /api/v1/guardians/{guardian_id}/revoke": write("pa pb admin", statuses=GONE_OK),
     # consulting rooms
     "GET /api/v1/rooms": read("*"),
     "POST /api/v1/rooms/{room_id}/open": write("d1 d2"),
@@ -155,12 +163,17 @@ MATRIX = {
     "GET /readyz": read("public"),
     "GET /metrics": read("public"),
     "GET /static/{filename}": read("public", statuses=frozenset({404})),
+    # the demo consoles: static pages that hold no data (they call the API with the user's token)
+    "GET /app/": read("public"),
+    "GET /app/{name}": read("public"),
+    "GET /app/static/{filename}": read("public", statuses=frozenset({404})),
+    "GET /app/vendor/socket.io.min.js": read("public"),
 }
 
 # Served by the FHIR matrix, not here.
 FHIR_ROUTES = {"GET /fhir/metadata", *(f"{m} {p}" for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
                                        for p in ("/fhir", "/fhir/", "/fhir/{path}"))}
-PLACEHOLDER_VALUES = {"filename": "swagger-ui.css"}
+PLACEHOLDER_VALUES = {"filename": "swagger-ui.css", "name": "patient", "guardian_id": "no-such-guardian"}
 
 # The order cases run in: reads, then refusals, then the allowed writes, whose effects on the shared
 # world come last (cancelling, declining, closing, deleting).
