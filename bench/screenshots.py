@@ -71,14 +71,14 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, online_slot_soon, run_journey
+    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, journey_world, run_journey
 
     expect.set_options(timeout=TIMEOUT_MS)
     from tests.live import LiveServer
 
     with tempfile.TemporaryDirectory(prefix="screens-") as instance:
         app = _app(instance)
-        online_slot_soon(app)
+        journey_world(app)
         server = LiveServer(app).start()
         try:
             with sync_playwright() as playwright:

@@ -58,6 +58,26 @@ def online_slot_soon(app, minutes=20):
         return slot.id
 
 
+def pharmacy_open_all_day(app, pharmacy_id="demo-pharmacy-1"):
+    """Pharmacist Li's pharmacy open round the clock, so that the journey's order is offered to it at any hour
+    (the demo pharmacy closes at 22:00 Asia/Shanghai and routing skips a closed pharmacy)."""
+    from sqlalchemy import delete
+
+    from pharmacy.models import PharmacyHours
+
+    with app.app_context():
+        db.session.execute(delete(PharmacyHours).where(PharmacyHours.pharmacy_id == pharmacy_id))
+        db.session.add_all(PharmacyHours(pharmacy_id=pharmacy_id, weekday=day, open_minute=0, close_minute=1440)
+                           for day in range(7))
+        db.session.commit()
+
+
+def journey_world(app):
+    """The demo world made independent of the wall clock: a slot starting soon, the pharmacy open now."""
+    online_slot_soon(app)
+    pharmacy_open_all_day(app)
+
+
 def login(page, username, password):
     """Fill the console's login form and wait for the app to show."""
     page.fill("#username", username)

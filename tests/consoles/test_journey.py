@@ -5,13 +5,13 @@ approves, the patient asks for pickup, the pharmacy accepts and prepares, and th
 then the admin reports show the wait, the room's busy time and the risk decisions."""
 import pytest
 
-from tests.consoles.journey import online_slot_soon, run_journey
+from tests.consoles.journey import journey_world, run_journey
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 def test_patient_doctor_pharmacy_journey(app, open_page):
-    online_slot_soon(app)
+    journey_world(app)
     pages = run_journey(open_page)
     for page in pages:
         assert page.errors == [], page.url
