@@ -118,10 +118,19 @@ def _sync_fhir_slots(app, lanes):
         db.session.commit()
 
 
-def _client_thread(url, mode, headers, slot_ids, deadline, results):
+def _client_thread(url, mode, headers, slot_ids, deadline, results, pace=None):
+    """Closed loop (the next request when the answer comes), or with `pace` = (first send time, interval) an
+    open loop: requests at fixed times, and a request's latency counts from its planned time, so a late
+    send (the client was still waiting) is counted as waiting, not hidden (no coordinated omission)."""
     session = requests.Session()
     done = 0
     while done < MAX_REQUESTS_PER_CLIENT and (deadline is None or time.time() < deadline):
+        planned = None
+        if pace:
+            planned = pace[0] + done * pace[1]
+            if planned >= deadline:
+                break
+            time.sleep(max(0.0, planned - time.time()))
         if mode == "healthz":
             began = time.time()
             status = session.get(f"{url}/healthz", timeout=30).status_code
@@ -133,18 +142,19 @@ def _client_thread(url, mode, headers, slot_ids, deadline, results):
             status = session.post(f"{url}/api/v1/appointments", headers=headers, timeout=30,
                                   json={"slot_id": slot_ids[done], "kind": "in_person", "channel": "app"}).status_code
         ended = time.time()
-        results.append((status, ended - began, ended))
+        results.append((status, ended - (planned or began), ended))
         done += 1
 
 
 def _client_process(job):
     """One process running a share of the clients as threads (the GIL would otherwise cap the client)."""
-    url, mode, start_at, seconds, shares = job
+    url, mode, start_at, seconds, shares, interval = job
     results = []
     time.sleep(max(0.0, start_at - time.time()))  # every process starts the phase at the same instant
     deadline = start_at + seconds if seconds else None
-    threads = [threading.Thread(target=_client_thread, args=(url, mode, {"Authorization": f"Bearer {token}"},
-                                                            slots, deadline, results)) for token, slots in shares]
+    threads = [threading.Thread(target=_client_thread, args=(
+        url, mode, {"Authorization": f"Bearer {token}"}, slots, deadline, results,
+        (start_at + interval * offset, interval) if interval else None)) for token, slots, offset in shares]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -152,10 +162,13 @@ def _client_process(job):
     return results
 
 
-def _phase(pool, url, mode, seconds, shares, processes):
-    """Run one phase on the (already started) client processes; ([(status, latency)], elapsed seconds)."""
+def _phase(pool, url, mode, seconds, shares, processes, rate=None):
+    """Run one phase on the (already started) client processes; ([(status, latency)], elapsed seconds).
+    With `rate`, the clients together send `rate` requests/s at evenly staggered fixed times (open loop)."""
     start_at = time.time() + 0.5
-    jobs = [(url, mode, start_at, seconds, shares[p::processes]) for p in range(processes)]
+    interval = len(shares) / rate if rate else None
+    shares = [(token, slots, index / len(shares)) for index, (token, slots) in enumerate(shares)]
+    jobs = [(url, mode, start_at, seconds, shares[p::processes], interval) for p in range(processes)]
     results = [r for chunk in pool.map(_client_process, jobs) for r in chunk]
     elapsed = max(end for _, _, end in results) - start_at if results else 0.0
     return [(status, latency) for status, latency, _ in results], elapsed
@@ -206,6 +219,8 @@ def main():
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="also run an open-loop phase: the clients together offer this many bookings/s")
     parser.add_argument("--no-fhir-sync", action="store_true",
                         help="skip the FHIR Slot/Appointment writes (CLINIC_FHIR_SYNC=false), to see their cost")
     args = parser.parse_args()
@@ -214,14 +229,17 @@ def main():
     # Enough private slots for 60 bookings/s per client (64 clients: 3,840/s, far above what the box serves);
     # a client that runs out stops early, which the report counts ("ran out").
     per_client = min(MAX_REQUESTS_PER_CLIENT, int(args.seconds * 60) + 50)
+    paced_per_client = int(args.rate * args.seconds / args.clients) + 2 if args.rate else 0
     database_url = args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
     _recreate_database(args.admin_url)
     instance = tempfile.mkdtemp(prefix="booking-bench-")
     env = _environment(database_url, instance)
     env["CLINIC_FHIR_SYNC"] = "false" if args.no_fhir_sync else "true"
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    print(f"loading {args.clients} patients, {args.clients * per_client + HOT_SLOTS} slots ...", flush=True)
-    tokens, lanes, hot = _load_data(env, args.clients, per_client)
+    print(f"loading {args.clients} patients, {args.clients * (per_client + paced_per_client) + HOT_SLOTS} slots ...",
+          flush=True)
+    tokens, lanes, hot = _load_data(env, args.clients, per_client + paced_per_client)
+    lanes, paced_lanes = [lane[:per_client] for lane in lanes], [lane[per_client:] for lane in lanes]
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(BIN / "gunicorn"), "--worker-class", "gthread", "-w", str(args.workers), "--threads",
@@ -243,6 +261,9 @@ def main():
             cpu1 = _server_cpu_seconds(server.pid)
             bookings, booking_time = _phase(pool, url, "book", args.seconds, list(zip(tokens, lanes)), processes)
             cpu2 = _server_cpu_seconds(server.pid)
+            paced = []
+            if args.rate:
+                paced, _ = _phase(pool, url, "book", args.seconds, list(zip(tokens, paced_lanes)), processes, args.rate)
             race_shares = [(t, random.Random(i).sample(hot, len(hot))) for i, t in enumerate(tokens)]
             race, _ = _phase(pool, url, "book", None, race_shares, processes)
     finally:
@@ -271,6 +292,11 @@ def main():
           f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms, mean {1000 * statistics.mean(latencies):.1f} ms")
     print(f"server CPU: {1000 * (cpu1 - cpu0) / max(1, len(health)):.2f} ms per healthz request, "
           f"{1000 * (cpu2 - cpu1) / max(1, len(bookings)):.2f} ms per booking request (gunicorn processes only)")
+    if paced:
+        paced_latencies = [lat for s, lat in paced if s != "ran out"]
+        print(f"open loop at {args.rate:g} bookings/s offered: {sum(s == 201 for s, _ in paced)} booked in "
+              f"{args.seconds:g} s, {sum(s != 201 for s, _ in paced)} not 201; latency from the planned send "
+              f"p50 {1000 * _percentile(paced_latencies, 0.5):.1f} ms, p99 {1000 * _percentile(paced_latencies, 0.99):.1f} ms")
     print(f"race for {HOT_SLOTS} hot slots: {race_status.count(201)} booked, {race_status.count(409)} refused (409), "
           f"{sum(s >= 500 for s in race_status)} 5xx")
     print(f"database: {total} appointments, double bookings {double}, slot counters out of step {mismatch}")

@@ -52,6 +52,8 @@ async function loadProtocol() {
 function renderProtocol() {
   if (!state.protocol) return;
   $('protocol-text').textContent = lang() === 'zh' ? state.protocol.text_zh : state.protocol.text_en;
+  // Enabled only now: signing needs the protocol's version, so a click before it loads would fail.
+  $('sign-protocol').disabled = false;
 }
 
 function signProtocol(event) {
