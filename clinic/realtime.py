@@ -4,7 +4,9 @@ Clients connect with `auth={"token": <bearer token>}`; an invalid, expired or re
 refused. The connection keeps the Actor it authenticated as (no user lookup per event) and every
 event re-checks the token cheaply (core.auth.token_session_problem: expiry by the clock, revocation
 by a watch refreshed once a second): a token that expires or is revoked (logout) while the
-connection is open gets an `error` {code: token_expired | token_revoked} and is disconnected.
+connection is open gets an `error` {code: token_expired | token_revoked} and is disconnected. A
+connection that sends nothing is closed the same way within about TOKEN_REVOCATION_POLL_SECONDS by
+the process's token watch (clinic.token_watch), so it stops hearing its rooms' pushes too.
 Every connection joins `user:<user_id>`, the room all personal pushes go to
 (`queue_update`, `notification`). Later features (consultation rooms) add `on_<event>` handlers
 by subclassing `ConsultNamespace` or registering their own handlers on the same namespace.
@@ -14,12 +16,13 @@ and the payload is computed inside the transaction, so it matches what was commi
 """
 import logging
 
-from flask import current_app, has_app_context, session
+from flask import current_app, has_app_context, request, session
 from flask_socketio import Namespace, join_room
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from clinic.consult.socket_events import ConsultEventsMixin
+from clinic.token_watch import TokenWatch
 from core.auth import open_token_session, token_session_problem
 from core.extensions import db, socketio
 
@@ -45,10 +48,12 @@ class ConsultNamespace(ConsultEventsMixin, Namespace):
         session["token_session"] = token_session
         session["user_id"] = token_session.actor.user_id
         join_room(user_room(token_session.actor.user_id))
+        current_app.extensions["clinic.token_watch"].add(request.sid, token_session)
         return True
 
     def on_disconnect(self, *args):
-        """Nothing to clean up: rooms are left automatically."""
+        """Stop watching the connection's token (rooms are left automatically)."""
+        current_app.extensions["clinic.token_watch"].discard(request.sid)
 
     def connection_actor(self):
         """The Actor of the connection handling the current event; (None, problem code) once its token is dead."""
@@ -84,3 +89,5 @@ def init_app(app):
     socketio.on_namespace(ConsultNamespace(NAMESPACE))
     # Each create_app gives the shared SocketIO object a new server; pushes use this app's own.
     app.extensions["clinic.socketio_server"] = socketio.server
+    # Closes this process's connections whose token died; its task starts with the first connection.
+    app.extensions["clinic.token_watch"] = TokenWatch(app, socketio.server, NAMESPACE)

@@ -109,6 +109,17 @@ def token_session_problem(token_session):
     return "token_revoked" if revocations.is_revoked(token_session.token_hash, interval) else None
 
 
+def token_sessions_problems(token_sessions):
+    """{key: problem} for the entries of the mapping `token_sessions` (key -> TokenSession) that may no longer
+    act; for a whole process's connections at once: one refresh of the revocation watch at most."""
+    now = clock.now()
+    interval = current_app.config.get("TOKEN_REVOCATION_POLL_SECONDS", 1.0)
+    live = {key: s for key, s in token_sessions.items() if s.expires_at > now}
+    revoked = revocations.revoked_among({s.token_hash for s in live.values()}, interval) if live else set()
+    return {key: "token_expired" if key not in live else "token_revoked"
+            for key, s in token_sessions.items() if key not in live or s.token_hash in revoked}
+
+
 def bearer_token():
     """The bearer token of the current request, or None."""
     header = request.headers.get("Authorization", "")

@@ -6,6 +6,8 @@ the digests of recently revoked tokens and refreshes them from `access_tokens` a
 `TOKEN_REVOCATION_POLL_SECONDS` (default 1), lazily, on the next check after that. The refresh looks
 back `LOOKBACK` before the previous one, so a logout whose transaction committed a little after its
 `revoked_at` timestamp is still seen (the first refresh reads every unexpired revoked token). Expiry needs no query: the caller knows the token's expiry.
+The same watch also drives clinic.token_watch, which closes connections whose token died without
+waiting for their next event: `due_in` tells it when the set next goes stale.
 """
 import threading
 import time
@@ -31,6 +33,16 @@ class RevocationWatch:
 
     def is_revoked(self, token_hash, interval):
         """True when the token was revoked as of a refresh at most `interval` seconds old."""
+        self._refresh_if_stale(interval)
+        return token_hash in self._revoked
+
+    def revoked_among(self, token_hashes, interval):
+        """Those of `token_hashes` revoked as of a refresh at most `interval` seconds old (one refresh at most)."""
+        self._refresh_if_stale(interval)
+        revoked = self._revoked
+        return {digest for digest in token_hashes if digest in revoked}
+
+    def _refresh_if_stale(self, interval):
         if self._stale(interval):
             # One thread refreshes; the others go on with the set as it is (a refresh is at most a moment
             # late), except before the first refresh, when there is no set yet to go on with.
@@ -40,7 +52,12 @@ class RevocationWatch:
                         self._refresh()
                 finally:
                     self._lock.release()
-        return token_hash in self._revoked
+
+    def due_in(self, interval):
+        """Seconds until the set is older than `interval` (0 when it already is, or was never read)."""
+        if self._refreshed_at is None:
+            return 0.0
+        return max(0.0, self._refreshed_at + interval - time.monotonic())
 
     def _stale(self, interval):
         return self._refreshed_at is None or time.monotonic() - self._refreshed_at >= interval
@@ -61,10 +78,24 @@ class RevocationWatch:
 _watches = {}
 
 
-def is_revoked(token_hash, interval):
-    """True when `token_hash` was revoked (as of at most `interval` seconds ago), for the app's database."""
+def _watch():
     key = str(db.engine.url)
     watch = _watches.get(key)
     if watch is None:
         watch = _watches.setdefault(key, RevocationWatch())
-    return watch.is_revoked(token_hash, interval)
+    return watch
+
+
+def is_revoked(token_hash, interval):
+    """True when `token_hash` was revoked (as of at most `interval` seconds ago), for the app's database."""
+    return _watch().is_revoked(token_hash, interval)
+
+
+def revoked_among(token_hashes, interval):
+    """Those of `token_hashes` revoked (as of at most `interval` seconds ago): one refresh at most."""
+    return _watch().revoked_among(token_hashes, interval)
+
+
+def due_in(interval):
+    """Seconds until the app database's revoked set is older than `interval` (its next refresh)."""
+    return _watch().due_in(interval)

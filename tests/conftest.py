@@ -47,6 +47,7 @@ def app():
     with app.app_context():
         upgrade()
     yield app
+    app.extensions["clinic.token_watch"].stop()  # before its database goes away
     with app.app_context():
         db.engine.dispose()
     tmp.cleanup()

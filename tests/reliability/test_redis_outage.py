@@ -2,12 +2,12 @@
 between two clients of that process keeps working (messages stored, acknowledged and delivered live;
 only the fan-out to other processes is lost, and is replayed from the database on their next join),
 whether Redis is a dead port from the start, goes away mid-chat, or stops answering."""
-import os
 import time
 
 import pytest
 
 from tests.clinic.consult.conftest import queue  # noqa: F401 (fixture)
+from tests.clinic.consult.procs import require_redis
 from tests.clinic.consult.sockets import Recorder
 from tests.reliability.conftest import REDIS_URL
 from tests.reliability.proxy import CuttableProxy
@@ -19,12 +19,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 def _redis_proxy():
     import redis
 
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {REDIS_URL} (in CI this test must run)")
+    require_redis(REDIS_URL)
     target = redis.connection.parse_url(REDIS_URL)
     return CuttableProxy((target.get("host", "127.0.0.1"), target.get("port", 6379))), target.get("db", 0)
 

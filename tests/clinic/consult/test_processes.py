@@ -1,27 +1,19 @@
 """Server processes: a restart loses nothing (messages are in the database), and with Redis two
-processes serve one consultation, the patient on one and the doctor on the other."""
+processes serve one consultation, the patient on one and the doctor on the other; a logout served by one
+process closes the patient's socket held by the other."""
 import os
 import threading
+import time
 
 import pytest
+import requests
 
 from tests.clinic.consult.helpers import join, start_consultation
-from tests.clinic.consult.procs import ServerProcess
-from tests.clinic.consult.sockets import Recorder
+from tests.clinic.consult.procs import ServerProcess, require_redis
+from tests.clinic.consult.sockets import NS, Recorder
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 REDIS_URL = os.environ.get("CONSULT_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
-
-
-def redis_or_skip():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {REDIS_URL} (in CI this test must run)")
 
 
 @pytest.fixture()
@@ -74,7 +66,7 @@ def test_messages_survive_a_server_restart(active, servers):
 
 
 def test_two_processes_with_redis_serve_one_consultation(active, servers):
-    redis_or_skip()
+    require_redis(REDIS_URL)
     doctor, patient, cid = active
     one, two = servers(REDIS_URL), servers(REDIS_URL)
     p = Recorder(one.url, patient.token).connect()
@@ -99,4 +91,28 @@ def test_two_processes_with_redis_serve_one_consultation(active, servers):
     assert not d.of("signal")
     p.disconnect()
     assert d.wait_for(lambda r: r.of("peer_left"))[0]["user_id"] == patient.user_id
+    d.disconnect()
+
+
+def test_a_logout_through_one_process_closes_the_socket_held_by_another(active, servers):
+    require_redis(REDIS_URL)
+    doctor, patient, cid = active
+    one, two = servers(REDIS_URL), servers(REDIS_URL)  # each process polls revocations every second (default)
+    p = Recorder(two.url, patient.token).connect()
+    d = Recorder(one.url, doctor.token).connect()
+    assert p.call("join", {"consultation_id": cid})["ok"] and d.call("join", {"consultation_id": cid})["ok"]
+    revoked = time.monotonic()
+    assert requests.post(f"{one.url}/api/v1/auth/logout", headers=patient.headers, timeout=10).status_code == 204
+    assert p.wait_for(lambda r: [e for e in r.of("error") if e["code"] == "token_revoked"], timeout=8)
+    assert time.monotonic() - revoked < 1 + 1.5  # TOKEN_REVOCATION_POLL_SECONDS + about a second
+    deadline = time.monotonic() + 5
+    while p.client.connected and NS in p.client.namespaces:
+        assert time.monotonic() < deadline, "process two did not close the patient's socket"
+        time.sleep(0.02)
+    assert d.wait_for(lambda r: r.of("peer_left"))[0]["user_id"] == patient.user_id  # through Redis
+    assert d.call("message", {"consultation_id": cid, "client_id": "after", "text": "after logout"})["seq"] == 1
+    d.wait_for(lambda r: r.of("message"))
+    time.sleep(0.3)
+    assert not p.of("message")
+    p.disconnect()
     d.disconnect()
