@@ -1,14 +1,17 @@
 """Who may see and do what in the clinic, and the care relationships clinic grants to core.auth.
 
 A patient sees only their own appointments; a doctor those booked with them; an admin all. Anything
-else answers 404, not 403, so ids cannot be probed. A doctor cares for a patient who has a
-non-cancelled appointment with them or has signed with them as family doctor.
+else answers 404, not 403, so ids cannot be probed; the refusal of an appointment that exists is audited
+as denied (kept when the request rolls back), one that does not exist is not (no patient's data was
+reached). A doctor cares for a patient who has a non-cancelled appointment with them or has signed with
+them as family doctor.
 """
 from sqlalchemy import select
 
 from clinic.directory import doctor_for_actor
 from clinic.models import Appointment, FamilyDoctorBinding
 from core import auth
+from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
 
@@ -33,12 +36,21 @@ def can_see_appointment(actor, appt):
     return False
 
 
-def visible_appointment(actor, appointment_id):
-    """The appointment if `actor` may see it, else 404."""
+def visible_appointment(actor, appointment_id, action="read", view=None):
+    """The appointment if `actor` may see it, else 404 (audited as denied when it exists)."""
     appt = db.session.get(Appointment, appointment_id, populate_existing=True)
-    if appt is None or not can_see_appointment(actor, appt):
+    if appt is None:
+        raise ApiError(404, "not_found", NOT_FOUND)
+    if not can_see_appointment(actor, appt):
+        audit_denied(actor, appt, action, "not the patient's, their doctor's or an admin's", view)
         raise ApiError(404, "not_found", NOT_FOUND)
     return appt
+
+
+def audit_denied(actor, appt, action, reason, view=None):
+    """Record a refused access to `appt` (kept when the request rolls back); the caller raises the refusal."""
+    record_access(actor, action, f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", outcome="denied",
+                  detail={"reason": reason, "view": view})
 
 
 def require_doctor_of(actor, doctor_id):

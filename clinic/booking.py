@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import eligibility, fhir_sync, reminders, waitlist
-from clinic.access import own_doctor_id
+from clinic.access import audit_denied, own_doctor_id
 from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, execute, insert_ignore,
                            insert_or_increment)
 from clinic.notify import notify_user
@@ -183,6 +183,7 @@ def _check_owner_change(actor, appt, action):
     if actor.is_admin or (action == "cancel" and _doctor_may_cancel(actor, appt)):
         return
     if actor.role != "patient" or appt.patient_id != actor.patient_id:
+        audit_denied(actor, appt, "update", f"only the patient or an admin may {action}", action)
         raise ApiError(403, "forbidden", f"Only the patient or an administrator may {action} this appointment"
                        + (" (its doctor too once a schedule exception has closed the slot)." if action == "cancel"
                           else "."))

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from clinic import fhir_sync
-from clinic.access import own_doctor_id
+from clinic.access import audit_denied, own_doctor_id
 from clinic.dbutil import begin_write, conditional_update, insert_ignore
 from clinic.models import Appointment, QueueCounter
 from clinic.realtime import emit_after_commit, user_room
@@ -35,6 +35,7 @@ def next_queue_number(appt):
 def check_in(actor, appt):
     """Check in (desk, kiosk, or entering the online waiting room): 409 outside the check-in window."""
     if not (actor.is_admin or (actor.role == "patient" and appt.patient_id == actor.patient_id)):
+        audit_denied(actor, appt, "update", "only the patient or the front desk may check in", "check-in")
         raise ApiError(403, "forbidden", "Only the patient or the front desk may check in.")
     now = clock.now()
     opens = appt.starts_at - timedelta(minutes=current_app.config["CLINIC_CHECKIN_OPENS_MINUTES"])
@@ -50,6 +51,7 @@ def check_in(actor, appt):
 
 def _require_treating_doctor(actor, appt):
     if not (actor.is_admin or (actor.role == "doctor" and own_doctor_id(actor) == appt.doctor_id)):
+        audit_denied(actor, appt, "update", "only the appointment's doctor may do this")
         raise ApiError(403, "forbidden", "Only the appointment's doctor may do this.")
 
 

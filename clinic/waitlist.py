@@ -15,6 +15,7 @@ from clinic.directory import get_doctor
 from clinic.models import Doctor, Slot, WaitlistEntry
 from clinic.notify import notify_user
 from core import clock
+from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
 
@@ -50,10 +51,14 @@ def my_entries(actor):
                                    .order_by(WaitlistEntry.joined_at.desc())))
 
 
-def own_entry(actor, entry_id):
-    """The caller's waitlist entry (404 for anyone else's)."""
+def own_entry(actor, entry_id, view):
+    """The caller's waitlist entry (404 for anyone else's, audited as denied when it exists)."""
     entry = db.session.get(WaitlistEntry, entry_id, populate_existing=True)
-    if entry is None or entry.user_id != actor.user_id:
+    if entry is None:
+        raise ApiError(404, "not_found", "No such waitlist entry.")
+    if entry.user_id != actor.user_id:
+        record_access(actor, "update", f"WaitlistEntry/{entry.id}", f"Patient/{entry.patient_id}", outcome="denied",
+                      detail={"reason": "not the caller's waitlist entry", "view": view})
         raise ApiError(404, "not_found", "No such waitlist entry.")
     return entry
 
@@ -112,7 +117,7 @@ def accept_offer(actor, entry_id, reason=None, channel="app"):
     """Book the held place through the normal booking path; 409 when the offer expired or was not made."""
     from clinic.booking import book_slot
 
-    entry = own_entry(actor, entry_id)
+    entry = own_entry(actor, entry_id, "accept")
     begin_write()
     if entry.status != "offered" or not conditional_update(WaitlistEntry, [
             WaitlistEntry.id == entry.id, WaitlistEntry.status == "offered",
@@ -126,7 +131,7 @@ def accept_offer(actor, entry_id, reason=None, channel="app"):
 
 def leave_waitlist(actor, entry_id):
     """Leave the line (a held place is released to the next patient)."""
-    entry = own_entry(actor, entry_id)
+    entry = own_entry(actor, entry_id, "cancel")
     begin_write()
     if not conditional_update(WaitlistEntry, [WaitlistEntry.id == entry.id, WaitlistEntry.status.in_(ACTIVE)],
                               {"status": "cancelled"}):

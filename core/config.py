@@ -48,6 +48,8 @@ def config_from_env(instance_path):
         "TRUST_PROXY_HOPS": _env_int("TRUST_PROXY_HOPS", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
+        # /metrics: with a token, only `Authorization: Bearer <token>`; without, only direct loopback callers.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
     }
 
 

@@ -1,4 +1,11 @@
-"""Operations: request ids, JSON logs, Prometheus metrics, liveness and readiness probes."""
+"""Operations: request ids, JSON logs, Prometheus metrics, liveness and readiness probes.
+
+`/metrics` (endpoint names and counts, no patient data) is not public: with `METRICS_TOKEN` set it needs
+`Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset, it answers only direct loopback callers
+(no `X-Forwarded-For` / `Forwarded` header, i.e. not through a proxy) and 403 to anyone else.
+"""
+import hmac
+import ipaddress
 import json
 import logging
 import os
@@ -10,6 +17,7 @@ from flask import Blueprint, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
+from core.errors import problem
 from core.extensions import db
 
 bp = Blueprint("ops", __name__)
@@ -102,9 +110,40 @@ def readyz():
     return {"status": "ok", "database": "ok"}
 
 
+def _is_direct_loopback():
+    """True for a request from this machine that did not come through a proxy."""
+    if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:  # a unix socket or no address at all
+        return False
+    if getattr(address, "ipv4_mapped", None):
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _metrics_refusal():
+    """None when the caller may scrape /metrics, else the problem-details answer."""
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return None
+        return problem(401, "unauthorized", "Unauthorized", "/metrics needs the metrics bearer token.",
+                       {"WWW-Authenticate": 'Bearer realm="metrics"'})
+    if _is_direct_loopback():
+        return None
+    return problem(403, "forbidden", "Forbidden",
+                   "/metrics answers only local callers; set METRICS_TOKEN to scrape it from elsewhere.")
+
+
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text exposition of request counts and latencies per endpoint."""
+    """Prometheus text exposition of request counts and latencies per endpoint (token or loopback only)."""
+    refusal = _metrics_refusal()
+    if refusal is not None:
+        return refusal
     return Response(generate_latest(current_app.extensions["metrics_registry"]), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
+from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
 from pharmacy import catalogue
@@ -20,11 +21,15 @@ def _problem(errors):
                     title="Request validation failed", errors=errors)
 
 
-def load_pharmacy(actor, pharmacy_id):
-    """The pharmacy if the actor is its pharmacist or an admin (404 otherwise)."""
+def load_pharmacy(actor, pharmacy_id, action="read"):
+    """The pharmacy if the actor is its pharmacist or an admin (404 otherwise, audited as denied when it exists)."""
     pharmacy = db.session.get(Pharmacy, pharmacy_id)
     allowed = actor.is_admin or (actor.role == "pharmacist" and actor.pharmacy_id == pharmacy_id)
-    if pharmacy is None or not allowed:
+    if pharmacy is None:
+        raise ApiError(404, "not_found", "No such pharmacy.")
+    if not allowed:
+        record_access(actor, action, f"Pharmacy/{pharmacy.id}", outcome="denied",
+                      detail={"reason": "not a pharmacist of this pharmacy", "view": "stock"})
         raise ApiError(404, "not_found", "No such pharmacy.")
     return pharmacy
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from clinic.riskcontrol.models import OnlineTreatmentConsent, ProtocolVersion
 from core import clock
+from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
 
@@ -69,7 +70,11 @@ def sign_consent(actor, protocol_version, practitioner_id=None):
 def revoke_consent(actor, consent_id):
     """Revoke a consent (its patient or an admin); revoking twice changes nothing."""
     consent = db.session.get(OnlineTreatmentConsent, consent_id)
-    if consent is None or not (actor.is_admin or consent.patient_id == actor.patient_id):
+    if consent is None:
+        raise ApiError(404, "not_found", "No such consent.")
+    if not (actor.is_admin or consent.patient_id == actor.patient_id):
+        record_access(actor, "update", f"Consent/{consent.id}", f"Patient/{consent.patient_id}", outcome="denied",
+                      detail={"reason": "not the patient's own consent", "view": "revoke"})
         raise ApiError(404, "not_found", "No such consent.")
     if consent.revoked_at is None:
         consent.revoked_at = clock.now()

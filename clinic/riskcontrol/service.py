@@ -8,6 +8,7 @@ from clinic.risk.ruleset import OUTCOMES
 from clinic.riskcontrol import decisions
 from clinic.riskcontrol.facts_gathering import gather_facts
 from clinic.riskcontrol.rulesets import active_ruleset
+from core.audit import record_access
 from core.errors import ApiError
 
 EMERGENCY_NUMBER = "120"
@@ -43,6 +44,9 @@ def check(actor, checkpoint, patient_id, *, complaint_code=None, medications=Non
           doctor=None, condition_changed=False, context=None, specialty=None, near=None):
     """Evaluate the active rules for one checkpoint; return the API answer (decision, reasons, referral...)."""
     if not decisions.may_see_patient(actor, patient_id) and actor.role != "system":
+        record_access(actor, "risk-evaluate", entity="RiskDecision", patient_ref=f"Patient/{patient_id}",
+                      outcome="denied", detail={"reason": "no care relationship with the patient",
+                                                "checkpoint": checkpoint})
         raise ApiError(403, "forbidden", "You may not check eligibility for this patient.")
     facts = gather_facts(patient_id, complaint_code=complaint_code, medications=medications,
                          guardian_present=guardian_present, doctor=doctor, condition_changed=condition_changed)

@@ -61,7 +61,7 @@ READS = ("read", "queue")
 
 def _visible(appointment_id, action="read"):
     actor = current_actor()
-    appt = visible_appointment(actor, appointment_id)
+    appt = visible_appointment(actor, appointment_id, "read" if action in READS else "update", view=action)
     if action in READS:
         record_access(actor, "read", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}",
                       detail=None if action == "read" else {"view": action})

@@ -1,13 +1,15 @@
-"""The caller's notification inbox."""
+"""The caller's notification inbox (another user's notification answers 404, audited as denied)."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
 from clinic.models import Notification
 from clinic.schemas.appointments import NotificationQuerySchema, NotificationSchema
+from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.errors import ApiError
 from core.extensions import db
+from core.models import User
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="Notification inbox")
 
@@ -32,8 +34,15 @@ class MarkRead(MethodView):
     @bp.response(200, NotificationSchema)
     def post(self, notification_id):
         """Mark one notification read (404 unless it is yours)."""
+        actor = current_actor()
         row = db.session.get(Notification, notification_id)
-        if row is None or row.user_id != current_actor().user_id:
+        if row is None:
+            raise ApiError(404, "not_found", "No such notification.")
+        if row.user_id != actor.user_id:
+            owner = db.session.get(User, row.user_id)
+            record_access(actor, "update", f"Notification/{row.id}",
+                          f"Patient/{owner.patient_id}" if owner and owner.patient_id else None, outcome="denied",
+                          detail={"reason": "not the caller's notification", "view": "read"})
             raise ApiError(404, "not_found", "No such notification.")
         row.is_read = True
         db.session.flush()

@@ -55,7 +55,7 @@ class PharmacyStock(MethodView):
 
         Listed medications get the given on_hand (rows are created as needed); unlisted rows stay.
         """
-        stock.load_pharmacy(current_actor(), pharmacy_id)
+        stock.load_pharmacy(current_actor(), pharmacy_id, "update")
         if ("items" in body) == ("csv" in body):
             raise ApiError(422, "validation_error", "Send either items or csv.", title="Request validation failed",
                            errors=[{"field": "items", "message": "give exactly one of items, csv"}])

@@ -79,3 +79,46 @@ def test_production_refuses_sqlite(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(RuntimeError, match="PostgreSQL"):
         create_app()
+
+
+def _scrape(app, remote="127.0.0.1", **headers):
+    return app.test_client().get("/metrics", headers=headers, environ_base={"REMOTE_ADDR": remote})
+
+
+@pytest.mark.parametrize("remote", ["127.0.0.1", "::1"])
+def test_metrics_without_a_token_answer_a_direct_loopback_caller(make_app, remote):
+    r = _scrape(make_app(METRICS_TOKEN=None), remote)
+    assert r.status_code == 200 and "http_requests_total" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("remote, headers", [
+    ("10.0.0.7", {}),
+    ("192.0.2.1", {}),
+    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}),  # a local reverse proxy passing on a remote client
+    ("127.0.0.1", {"Forwarded": "for=203.0.113.9"}),
+])
+def test_metrics_without_a_token_refuse_remote_or_proxied_callers(make_app, remote, headers):
+    r = _scrape(make_app(METRICS_TOKEN=None), remote, **headers)
+    assert r.status_code == 403 and r.mimetype == "application/problem+json"
+    assert r.get_json()["code"] == "forbidden" and "http_requests_total" not in r.get_data(as_text=True)
+
+
+def test_metrics_with_a_token_need_it_from_everyone(make_app):
+    app = make_app(METRICS_TOKEN="s3cret-metrics-token")
+    for remote, headers in (("127.0.0.1", {}), ("10.0.0.7", {}), ("10.0.0.7", {"Authorization": "Bearer wrong"}),
+                            ("10.0.0.7", {"Authorization": "Basic s3cret-metrics-token"}),
+                            ("10.0.0.7", {"Authorization": "Bearer s3cret-metrics-token-and-more"})):
+        r = _scrape(app, remote, **headers)
+        assert r.status_code == 401 and r.mimetype == "application/problem+json", (remote, headers)
+        assert r.get_json()["code"] == "unauthorized" and r.headers["WWW-Authenticate"].startswith("Bearer")
+    for remote, headers in (("10.0.0.7", {}), ("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"})):
+        r = _scrape(app, remote, Authorization="Bearer s3cret-metrics-token", **headers)
+        assert r.status_code == 200 and "http_requests_total" in r.get_data(as_text=True)
+
+
+def test_metrics_token_is_read_from_the_environment(monkeypatch):
+    from core.config import config_from_env
+    monkeypatch.setenv("METRICS_TOKEN", "from-env")
+    assert config_from_env("/tmp")["METRICS_TOKEN"] == "from-env"
+    monkeypatch.setenv("METRICS_TOKEN", "")
+    assert config_from_env("/tmp")["METRICS_TOKEN"] is None

@@ -31,3 +31,15 @@ def test_only_unavailability_is_classified_as_such():
     assert not database_unavailable(wrapped(psycopg.IntegrityError("duplicate key"), sa_exc.IntegrityError))
     assert not database_unavailable(ValueError("not a database error"))
     assert not database_unavailable(None)
+
+
+def test_a_pool_timeout_answers_503_not_500(make_app):
+    """Pool exhaustion (no pooled connection came free in time) is an overload: 503 with Retry-After."""
+    app = make_app()
+
+    @app.get("/api/v1/probe-pool-timeout")
+    def probe():
+        raise sa_exc.TimeoutError("QueuePool limit of size 10 overflow 20 reached, connection timed out")
+
+    r = app.test_client().get("/api/v1/probe-pool-timeout")
+    assert r.status_code == 503 and r.get_json()["code"] == "database_unavailable" and r.headers["Retry-After"]

@@ -161,13 +161,30 @@ MATRIX = {
     "GET /api/v1/docs/assets/{filename}": read("public"),
     "GET /healthz": read("public"),
     "GET /readyz": read("public"),
-    "GET /metrics": read("public"),
+    "GET /metrics": read("public"),  # to direct loopback callers (the test client); tests/core/test_operations.py
     "GET /static/{filename}": read("public", statuses=frozenset({404})),
     # the demo consoles: static pages that hold no data (they call the API with the user's token)
     "GET /app/": read("public"),
     "GET /app/{name}": read("public"),
     "GET /app/static/{filename}": read("public", statuses=frozenset({404})),
     "GET /app/vendor/socket.io.min.js": read("public"),
+}
+
+# A refusal that is not core.auth's role check concerns an existing object of another party: it must leave a
+# "denied" audit entry (the answer stays what it was, a 404 a 404). These refusals concern no patient's
+# data and are not audited: the reason is given for each.
+UNAUDITED_REFUSALS = {
+    "GET /api/v1/schedules/templates/{template_id}": "another doctor's schedule: operational, no patient's data",
+    "PATCH /api/v1/schedules/templates/{template_id}": "another doctor's schedule: operational, no patient's data",
+    "DELETE /api/v1/schedules/templates/{template_id}": "another doctor's schedule: operational, no patient's data",
+    "POST /api/v1/schedules/templates": "another doctor's schedule: operational, no patient's data",
+    "DELETE /api/v1/schedules/exceptions/{exception_id}": "another doctor's schedule: operational, no patient's data",
+    "POST /api/v1/schedules/exceptions": "another doctor's schedule: operational, no patient's data",
+    "POST /api/v1/rooms/{room_id}/call-next": "a room another doctor opened: refused before any patient is called",
+    "POST /api/v1/rooms/{room_id}/close": "a room another doctor opened: operational, no patient's data",
+    "GET /api/v1/reviews": "pharmacy.access.require_reviewer: a role check (platform reviewers), before any object",
+    "POST /api/v1/prescriptions/{prescription_id}/review": "require_reviewer: a role check, before the prescription "
+                                                           "is loaded",
 }
 
 # Served by the FHIR matrix, not here.

@@ -18,8 +18,25 @@ def assert_no_stranger_data(world, role, body, sent=""):
         assert not leaked, f"{role} got data of {stranger}: {leaked}"
 
 
-def assert_audited(app, response):
+def audit_entries(app, response):
+    """The audit entries written for `response` (by its X-Request-ID)."""
     request_id = response.headers["X-Request-ID"]
     with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id)).all()
-        assert any(e.outcome == "success" for e in entries), "a health-data read left no audit entry"
+        return db.session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id)).all()
+
+
+def assert_audited(app, response):
+    entries = audit_entries(app, response)
+    assert any(e.outcome == "success" for e in entries), "a health-data read left no audit entry"
+
+
+def is_role_refusal(response, body):
+    """A 403 from core.auth.require_role: the caller's role never reaches the object, nothing to audit."""
+    return response.status_code == 403 and "Your role may not perform this action." in body
+
+
+def assert_denied_audited(app, response):
+    """A refused access to an existing object of another party left a 'denied' entry naming the object."""
+    entries = [e for e in audit_entries(app, response) if e.outcome == "denied"]
+    assert entries, "a refused access to another party's object left no denied audit entry"
+    assert all(e.user_id and e.action and e.entity for e in entries), [(e.action, e.entity) for e in entries]

@@ -1,15 +1,18 @@
 """The app-API authorisation matrix (tests/reliability/authz/api_matrix.py) run against one shared world:
 every route of the URL map and the OpenAPI document has an entry, every role gets what the entry says
-on patient A's objects, no response carries data of a patient the caller has no business with, and
-every successful health-data read leaves an audit entry."""
+on patient A's objects, no response carries data of a patient the caller has no business with,
+every successful health-data read leaves an audit entry, and every refusal past the role check (the
+object exists and belongs to another party) leaves a "denied" one."""
 import io
 import json
 import re
 
 import pytest
 
-from tests.reliability.authz.api_matrix import (FHIR_ROUTES, LAST, MATRIX, PLACEHOLDER_VALUES, Rule)
-from tests.reliability.authz.checks import DENIED, assert_audited, assert_no_stranger_data
+from tests.reliability.authz.api_matrix import (FHIR_ROUTES, LAST, MATRIX, PLACEHOLDER_VALUES, UNAUDITED_REFUSALS,
+                                               Rule)
+from tests.reliability.authz.checks import (DENIED, assert_audited, assert_denied_audited, assert_no_stranger_data,
+                                            is_role_refusal)
 from tests.reliability.authz.world import PNG, ROLES
 
 
@@ -94,6 +97,8 @@ def test_matrix(app, world, route, role):
         assert response.status_code in DENIED, (response.status_code, body[:500])
         if response.is_json:
             assert json.loads(body).get("status") == response.status_code
+        if route not in UNAUDITED_REFUSALS and not is_role_refusal(response, body):
+            assert_denied_audited(app, response)
     assert_no_stranger_data(world, role, body, sent)
 
 
