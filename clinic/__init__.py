@@ -18,7 +18,8 @@ def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
     import os
 
-    from clinic import access, cli, consult_link, eligibility, jobs, models, pharmacy_link, realtime  # noqa: F401
+    from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, models,  # noqa: F401
+                        pharmacy_link, realtime)
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
@@ -27,6 +28,7 @@ def init_app(app):
     eligibility.register()
     pharmacy_link.register()
     consult_link.register()
+    fhir_sync.register_views()
     realtime.init_app(app)
     cli.init_app(app)
 

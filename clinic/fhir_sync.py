@@ -9,6 +9,9 @@ never disagrees with what was committed. Nothing ever writes these resources the
     Slot                -> Slot/slot-<id>
     Appointment         -> Appointment/appt-<id>
 
+`register_views` (called by clinic.init_app) declares them to records.derived, so the FHIR API refuses
+to write them for anyone but the system: they change through the app API only.
+
 Until the records domain is installed (`records.api` importable) the writes are skipped; set
 CLINIC_FHIR_SYNC=False to skip them on purpose (e.g. a bulk load followed by `flask clinic fhir-sync`).
 """
@@ -244,3 +247,37 @@ def sync_slots_bulk(slots):
             DoctorInstitution.doctor_id.in_(doctor_ids[start:start + 500]))))
     _put_many([slot_resource(slot, links[key]) for slot in slots
                if (key := (slot.doctor_id, slot.institution_id)) in links])
+
+
+# How each view changes: the app-API path named in the FHIR API's refusal (records.derived).
+INSTITUTIONS_PATH = "POST /api/v1/institutions, PATCH /api/v1/institutions/{institution_id}"
+DOCTORS_PATH = "POST /api/v1/doctors, PATCH /api/v1/doctors/{doctor_id}"
+SCHEDULES_PATH = "/api/v1/schedules/templates and /api/v1/schedules/exceptions"
+APPOINTMENTS_PATH = ("POST /api/v1/appointments, POST /api/v1/appointments/{appointment_id}/cancel "
+                     "(or /reschedule, /check-in)")
+
+
+def _is_doctor(resource_id, resource):
+    """A Practitioner is derived when a Doctor row links to it (its ids are chosen by the admin)."""
+    from clinic.models import Doctor
+
+    return bool(resource_id) and db.session.scalar(
+        select(Doctor.id).where(Doctor.practitioner_id == str(resource_id)).limit(1)) is not None
+
+
+def register_views():
+    """Declare the FHIR views written here to records.derived (idempotent). Appointment, Slot and Schedule
+    are the clinic's whole types (an Appointment also makes a care relationship, records.care); the
+    directory types only where derived: the ids written above, or a Practitioner a Doctor links to."""
+    try:
+        from records import api as records_api
+    except ImportError:  # the records domain is not installed yet
+        return
+    register, id_prefix = records_api.register_view, records_api.id_prefix
+    register("Organization", maintainer="clinic", path=INSTITUTIONS_PATH, match=id_prefix("org-"))
+    register("Location", maintainer="clinic", path=INSTITUTIONS_PATH, match=id_prefix("loc-"))
+    register("Practitioner", maintainer="clinic", path=DOCTORS_PATH, match=_is_doctor)
+    register("PractitionerRole", maintainer="clinic", path=DOCTORS_PATH, match=id_prefix("role-"))
+    register("Schedule", maintainer="clinic", path=SCHEDULES_PATH)
+    register("Slot", maintainer="clinic", path=SCHEDULES_PATH + " (booking changes its status)")
+    register("Appointment", maintainer="clinic", path=APPOINTMENTS_PATH)

@@ -13,6 +13,9 @@ second resource.
 - review -> MedicationRequest status active (approved) or cancelled (rejected, with the reason);
 - dispensed -> one MedicationDispense per item (completed for pickup; in-progress while out for
   delivery, completed on delivery) and the MedicationRequests become completed.
+
+`register_views` (called by pharmacy.services.init_app) declares them to records.derived (through records.api): the FHIR API
+refuses to write them for anyone but the system; they change through the app API only.
 """
 from core.auth import SYSTEM
 from core.extensions import db
@@ -149,3 +152,21 @@ def order_delivered(actor, order, dispense, items, pharmacy):
         records.update(SYSTEM, "MedicationDispense", f"{dispense.id}-{item.position}",
                        _medication_dispense(order, dispense, item, pharmacy, "completed"))
 
+
+
+SIGNATURE_POLICY = "urn:cloud-hospital:prescription-signature:"
+
+
+def _is_signature(resource_id, resource):
+    return str(resource_id or "").endswith("-signature") or any(
+        isinstance(p, str) and p.startswith(SIGNATURE_POLICY) for p in (resource or {}).get("policy") or ())
+
+
+def register_views():
+    """Declare the pharmacy's FHIR views to records.derived (idempotent). MedicationRequest and
+    MedicationDispense are whole types: a prescription exists only as signed, reviewed pharmacy rows."""
+    prescribe = "POST /api/v1/prescriptions (signed by the doctor), POST /api/v1/prescriptions/{prescription_id}/review"
+    records.register_view("MedicationRequest", maintainer="pharmacy", path=prescribe)
+    records.register_view("Provenance", maintainer="pharmacy", path=prescribe, match=_is_signature)
+    records.register_view("MedicationDispense", maintainer="pharmacy",
+                          path="POST /api/v1/pharmacy/orders/{order_id}/picked-up (or /out-for-delivery, /delivered)")

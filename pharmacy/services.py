@@ -39,8 +39,9 @@ def set_notifier(fn):
 
 def init_app(app):
     """Settings, relationship providers and the periodic sweep (called by create_app)."""
-    from pharmacy import sweeps  # noqa: F401  (registers the periodic job)
+    from pharmacy import fhir_sync, sweeps  # noqa: F401  (sweeps registers the periodic job)
 
     for name, default in SETTINGS.items():
         app.config.setdefault(name, type(default)(os.environ.get(name) or default))
     access.register()
+    fhir_sync.register_views()

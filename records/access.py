@@ -10,6 +10,8 @@ Rules (checked by records.api before every store call):
 - pharmacist: reads MedicationRequests and the minimum Patient data of patients their pharmacy
   serves (relation "pharmacy_serves_patient" and the scope providers the pharmacy domain registers).
 Searches are restricted in SQL by passing the allowed patient ids to the store, never post-filtered.
+On top of these, views the clinic and pharmacy derive from their tables are written by the system only
+(records.derived, checked by records.api after check_write).
 """
 from core import auth
 

@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 
 from core.audit import audited, record_access
 from core.payloads import has_nul
-from records import access, auditevents, scoped_search, store
+from records import access, auditevents, derived, scoped_search, store
 from records.api_audit import (HISTORY_CHECK_LIMIT, READ_ONLY_TYPES, _audit, _compartment,  # noqa: F401
                                _last_content, _writable_type)
 from records.api_bulk import existing_ids, update_many, upsert_many  # noqa: F401  (part of this API)
+from records.derived import any_of, id_prefix, identifier_system, register_view  # noqa: F401  (part of this API)
 from records.fhir import router, transactions
 from records.fhir.outcome import fhir_error
 from records.errors import FhirError
@@ -61,14 +62,17 @@ def read_reference(actor, reference):
 
 
 @audited("create")
-def create(actor, resource):
-    """Create a resource with a server-assigned id (http://hl7.org/fhir/R4/http.html#create)."""
+def create(actor, resource, *, maintainer=None):
+    """Create a resource with a server-assigned id (http://hl7.org/fhir/R4/http.html#create).
+
+    `maintainer`: the domain writing its own derived view (records.derived); the FHIR API never sets it."""
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
     with _audit(actor, "create", resource_type) as call:
         _writable_type(resource_type)
         checked = store.validate_resource(resource)
         call.patient_ids = _compartment(checked)
         access.check_write(actor, checked, call.patient_ids)
+        derived.check_not_derived(actor, resource_type, None, checked, maintainer=maintainer)
         saved = store.create_resource(resource)
         call.entity = f"{saved['resourceType']}/{saved['id']}"
         call.succeeded()
@@ -76,7 +80,7 @@ def create(actor, resource):
 
 
 @audited("create")
-def conditional_create(actor, resource, query):
+def conditional_create(actor, resource, query, *, maintainer=None):
     """Create unless `query` matches (http://hl7.org/fhir/R4/http.html#ccreate); return (resource, created)."""
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
     # Strict: an unknown parameter must not be dropped, or the rest would match (and return) anything.
@@ -87,16 +91,17 @@ def conditional_create(actor, resource, query):
         raise fhir_error(412, "duplicate", f"If-None-Exist {urlencode(query)!r} matches several resources.")
     if matches:
         return matches[0], False
-    return create(actor, resource), True
+    return create(actor, resource, maintainer=maintainer), True
 
 
 @audited("update")
-def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_unchanged=False):
+def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_unchanged=False, maintainer=None):
     """Update (or create with a client id) a resource (http://hl7.org/fhir/R4/http.html#update); (resource, created).
 
     The resource is validated once and the stored row read once (with the row lock the write takes
     anyway). `skip_unchanged`: write no new version when the content is what is stored already
     (for derived views that are re-written whenever their source row changes); still audited.
+    `maintainer`: the domain writing its own derived view (records.derived); the FHIR API never sets it.
     """
     with _audit(actor, "update", f"{resource_type}/{resource_id}") as call:
         _writable_type(resource_type)
@@ -112,6 +117,7 @@ def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_u
         new_patients = _compartment(checked)
         call.patient_ids |= new_patients
         access.check_write(actor, checked, new_patients)
+        derived.check_not_derived(actor, resource_type, resource_id, existing, checked, maintainer=maintainer)
         saved, created = store.update_resource(resource_type, resource_id, checked, if_match=if_match, validated=True,
                                                row=row, skip_unchanged=skip_unchanged)
         call.succeeded()
@@ -119,7 +125,7 @@ def update(actor, resource_type, resource_id, resource, if_match=None, *, skip_u
 
 
 @audited("delete")
-def delete(actor, resource_type, resource_id):
+def delete(actor, resource_type, resource_id, *, maintainer=None):
     """Delete a resource; later reads answer 410 (http://hl7.org/fhir/R4/http.html#delete)."""
     with _audit(actor, "delete", f"{resource_type}/{resource_id}") as call:
         _writable_type(resource_type)
@@ -132,10 +138,12 @@ def delete(actor, resource_type, resource_id):
             previous = _last_content(resource_type, resource_id)
             call.patient_ids = _compartment(previous)
             access.check_write(actor, previous or {"resourceType": resource_type}, call.patient_ids)
+            derived.check_not_derived(actor, resource_type, resource_id, previous, maintainer=maintainer)
             call.succeeded({"already_deleted": True})
             return None
         call.patient_ids = _compartment(existing)
         access.check_write(actor, existing, call.patient_ids)
+        derived.check_not_derived(actor, resource_type, resource_id, existing, maintainer=maintainer)
         version = store.delete_resource(resource_type, resource_id)
         call.succeeded()
     return version
@@ -202,25 +210,26 @@ def everything(actor, patient_id, *, count=50, cursor=None):
     return result
 
 
-def _operations(actor):
-    return transactions.Operations.bind(sys.modules[__name__], actor)
+def _operations(actor, maintainer=None):
+    return transactions.Operations.bind(sys.modules[__name__], actor, maintainer=maintainer)
 
 
 @audited("batch")
-def batch(actor, bundle, *, base_url=""):
+def batch(actor, bundle, *, base_url="", maintainer=None):
     """Process a batch Bundle: independent entries, each with its own outcome (http://hl7.org/fhir/R4/http.html#transaction)."""
-    response = transactions.process_batch(bundle, _operations(actor), base_url=base_url)
+    response = transactions.process_batch(bundle, _operations(actor, maintainer), base_url=base_url)
     record_access(actor, "batch", f"Bundle/batch ({len(response['entry'])} entries)")
     return response
 
 
 @audited("transaction")
-def transaction(actor, bundle, *, base_url=""):
-    """Process a transaction Bundle atomically (http://hl7.org/fhir/R4/http.html#transaction)."""
+def transaction(actor, bundle, *, base_url="", maintainer=None):
+    """Process a transaction Bundle atomically (http://hl7.org/fhir/R4/http.html#transaction); `maintainer`:
+    the domain writing its own derived views in it (records.derived), never set by the FHIR API."""
     entries = bundle.get("entry")
     entity = f"Bundle/transaction ({len(entries) if isinstance(entries, list) else 0} entries)"
     try:
-        response = transactions.process_transaction(bundle, _operations(actor), base_url=base_url)
+        response = transactions.process_transaction(bundle, _operations(actor, maintainer), base_url=base_url)
     except FhirError as exc:
         record_access(actor, "transaction", entity, outcome="failed", detail=f"{exc.status} {exc.diagnostics}")
         raise

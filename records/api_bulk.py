@@ -1,14 +1,14 @@
 """Bulk writes of the records service API (re-exported by records.api): seeds and derived views write
 many resources in a few round trips; each is still validated and access-checked, and audited."""
 from core.audit import audited
-from records import access, store, store_batch
+from records import access, derived, store, store_batch
 from records.access import AccessDenied
 from records.api_audit import _audit, _compartment, _writable_type
 from records.fhir.outcome import fhir_error
 
 
 @audited("update")
-def upsert_many(actor, resources):
+def upsert_many(actor, resources, *, maintainer=None):
     """PUT many resources with client ids (derived views, seeds, bulk loads) as `update(..., skip_unchanged=True)`
     would, but new ones go through the store's batch insert and the call leaves one audit entry; (created, updated)."""
     resources = list(resources)
@@ -21,8 +21,11 @@ def upsert_many(actor, resources):
                 raise fhir_error(400, "required", "Every resource of a bulk upsert needs an id.")
             call.patient_ids |= (patients := _compartment(valid))
             access.check_write(actor, valid, patients)
+            derived.check_not_derived(actor, valid["resourceType"], valid["id"], valid, maintainer=maintainer)
         stored = store.stored_contents((r["resourceType"], r["id"]) for r in checked)
         new = [r for r in checked if (r["resourceType"], r["id"]) not in stored]
+        for key, content in stored.items():
+            derived.check_not_derived(actor, *key, content, maintainer=maintainer)
         changed = [r for r in checked if (key := (r["resourceType"], r["id"])) in stored
                    and not (stored[key] and store.same_content(stored[key], r))]
         store.create_resources(new, resource_ids=[r["id"] for r in new], validated=True)
@@ -44,7 +47,7 @@ def existing_ids(actor, resource_type, ids):
 
 
 @audited("update")
-def update_many(actor, resources, *, skip_unchanged=False):
+def update_many(actor, resources, *, skip_unchanged=False, maintainer=None):
     """`update` of several resources {resourceType, id, ...} in a few round trips (records.store_batch);
     all written or none; each is validated, access-checked and audited as its own update or create."""
     calls, items = [], []
@@ -55,6 +58,7 @@ def update_many(actor, resources, *, skip_unchanged=False):
             checked = store.validate_resource(resource, expected_type=resource_type)
             call.patient_ids = _compartment(checked)
             access.check_write(actor, checked, call.patient_ids)
+            derived.check_not_derived(actor, resource_type, resource_id, checked, maintainer=maintainer)
         calls.append(call)
         items.append((resource_type, resource_id, checked))
     with _audit(actor, "update", ", ".join(f"{t}/{i}" for t, i, _ in items)):
@@ -67,6 +71,7 @@ def update_many(actor, resources, *, skip_unchanged=False):
             else:
                 previous = _compartment(content)
                 access.check_write(actor, content, previous)
+                derived.check_not_derived(actor, resource_type, resource_id, content, maintainer=maintainer)
                 call.patient_ids |= previous
         results = store_batch.update_resources(items, skip_unchanged=skip_unchanged, existing=existing)
     for call in calls:

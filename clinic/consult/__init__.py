@@ -16,7 +16,7 @@ DEFAULTS = {
 
 def init_app(app):
     """Config defaults, the care relationship, the sweeps and `flask consult`."""
-    from clinic.consult import access, cli, sweeps  # noqa: F401  (sweeps: @register_periodic)
+    from clinic.consult import access, cli, closeout, sweeps  # noqa: F401  (sweeps: @register_periodic)
 
     for key, default in DEFAULTS.items():
         if key not in app.config:
@@ -25,4 +25,5 @@ def init_app(app):
     if app.config["CONSULT_INVITE_TIMEOUT_ACTION"] not in ("requeue", "noshow"):
         raise RuntimeError("CONSULT_INVITE_TIMEOUT_ACTION must be requeue or noshow")
     access.register()
+    closeout.register_view()
     cli.init_app(app)  # the /consult namespace itself is registered by clinic.init_app (clinic.realtime)

@@ -9,7 +9,10 @@
   provisional: made online without an examination);
 - Observations recorded during the visit;
 - the chat as Communication resources, one per message (derived: consult_messages is the source of
-  truth), an attachment message pointing at the attachment's DocumentReference.
+  truth), an attachment message pointing at the attachment's DocumentReference. They are declared to
+  records.derived (`register_view`): the FHIR API refuses to write them, this close-out writes them as
+  their maintainer (`maintainer="clinic"`) in the doctor's name. The Encounter, note, Conditions and
+  Observations are the doctor's clinical record, which the doctor may go on editing over FHIR.
 """
 import base64
 import hashlib
@@ -166,10 +169,18 @@ def write_outcome(actor, consultation, body):
         ConsultAttachment.consultation_id == consultation.id).order_by(ConsultAttachment.created_at)))
     bundle = outcome_bundle(consultation, organization_id, body, messages, attachments)
     try:
-        ids = _created_ids(records.transaction(actor, bundle), bundle)
+        ids = _created_ids(records.transaction(actor, bundle, maintainer="clinic"), bundle)
     except records.FhirError as exc:  # nothing is kept: the request (or sweep savepoint) rolls back
         raise ApiError(500 if exc.status >= 500 else 422, "record_write_failed",
                        f"The outcome could not be written to the health record: {exc.diagnostics}") from None
     return {"encounter_id": ids["enc"][0], "note_id": (ids.get("note") or [None])[0],
             "condition_ids": ids.get("cond", []), "observation_ids": ids.get("obs", []),
             "attachment_document_ids": ids.get("att", []), "communication_count": len(ids.get("msg", []))}
+
+
+def register_view():
+    """Declare the chat's Communications (identifier system MESSAGE_ID_SYSTEM) a derived view."""
+    records.register_view("Communication", maintainer="clinic",
+                          path="the consultation's chat (Socket.IO /consult, message) and "
+                               "POST /api/v1/consultations/{consultation_id}/end",
+                          match=records.identifier_system(MESSAGE_ID_SYSTEM))

@@ -2,7 +2,8 @@
 
 Rewritten (PUT with a deterministic id) whenever the row changes, in the same transaction, so the
 patient's record always shows the protocol they signed, its period and whether it was revoked.
-https://hl7.org/fhir/R4/consent.html
+Declared to records.derived (`register_view`), so the FHIR API refuses to write it for anyone but the
+system. https://hl7.org/fhir/R4/consent.html
 """
 from core.auth import SYSTEM
 from records import api as records
@@ -42,3 +43,16 @@ def consent_resource(consent):
 def write_consent(consent):
     """Write (or rewrite) the patient's FHIR Consent for this row."""
     records.update(SYSTEM, "Consent", fhir_id(consent), consent_resource(consent))
+
+
+def _is_protocol_consent(resource_id, resource):
+    codings = [c for category in (resource or {}).get("category") or () if isinstance(category, dict)
+               for c in category.get("coding") or () if isinstance(c, dict)]
+    return any(c.get("system") == CATEGORY["system"] and c.get("code") == CATEGORY["code"] for c in codings)
+
+
+def register_view():
+    """Declare the online-treatment Consents (ids otp-..., or the protocol category) a derived view."""
+    records.register_view("Consent", maintainer="clinic",
+                          path="POST /api/v1/consents, POST /api/v1/consents/{consent_id}/revoke",
+                          match=records.any_of(records.id_prefix("otp-"), _is_protocol_consent))

@@ -3,5 +3,6 @@ from clinic.riskcontrol import consent_fhir, consents
 
 
 def init_app(app):
-    """Mirror consents into the FHIR record."""
+    """Mirror consents into the FHIR record (a derived view the FHIR API may not write)."""
     consents.on_consent_change(consent_fhir.write_consent)
+    consent_fhir.register_view()

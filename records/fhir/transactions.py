@@ -39,11 +39,16 @@ class Operations:
     actor: object = None
 
     @classmethod
-    def bind(cls, api, actor):
-        """The functions of the records API module `api`, with `actor` filled in."""
+    def bind(cls, api, actor, maintainer=None):
+        """The functions of the records API module `api`, with `actor` filled in; `maintainer` (a domain
+        writing its own derived views, records.derived) goes to the writes, when given."""
         names = ("read", "read_version", "create", "conditional_create", "update", "delete", "search",
                  "history", "everything")
-        return cls(**{name: functools.partial(getattr(api, name), actor) for name in names}, actor=actor)
+        bound = {name: functools.partial(getattr(api, name), actor) for name in names}
+        if maintainer is not None:
+            for name in ("create", "conditional_create", "update", "delete"):
+                bound[name] = functools.partial(getattr(api, name), actor, maintainer=maintainer)
+        return cls(**bound, actor=actor)
 
 
 def _check_bundle(bundle, kind):

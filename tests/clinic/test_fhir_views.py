@@ -58,3 +58,37 @@ def test_a_failed_booking_leaves_no_fhir_trace(app, client, accounts, world):
         found = records.search(SYSTEM, "Appointment", [("slot", f"Slot/slot-{slot_id}")])
         db.session.commit()
     assert found.total == 1 if found.total is not None else len(found.resources) == 1
+
+
+def test_the_views_change_through_the_app_api_not_over_fhir(app, client, accounts, world):
+    """records.derived: the booked doctor (who cares for the patient) and an admin are refused FHIR writes
+    of the clinic's views, which stay as derived; booking and cancelling go on updating them."""
+    inst = world.institution()
+    doctor_id, doctor = world.doctor([inst])
+    slot_id = world.slot(doctor_id, inst, clock.now() + timedelta(days=2))
+    _, patient = accounts.patient()
+    _, admin = accounts.admin()
+    with app.app_context():
+        practitioner_id, link_id = db.session.get(Doctor, doctor_id).practitioner_id, db.session.scalar(
+            db.select(DoctorInstitution.id).where(DoctorInstitution.doctor_id == doctor_id))
+    appt_id = f"appt-{book(client, patient, slot_id).get_json()['id']}"
+    booked = _read(app, "Appointment", appt_id)
+    assert client.get(f"/fhir/Appointment/{appt_id}", headers=doctor).status_code == 200  # the doctor cares
+    body = {k: v for k, v in booked.items() if k != "meta"}
+    for headers in (doctor, admin):
+        refused = client.put(f"/fhir/Appointment/{appt_id}", json={**body, "status": "cancelled"}, headers=headers)
+        assert refused.status_code == 403 and "/api/v1/appointments" in refused.get_json()["issue"][0]["diagnostics"]
+        assert client.delete(f"/fhir/Appointment/{appt_id}", headers=headers).status_code == 403
+    assert _read(app, "Appointment", appt_id) == booked
+    for resource_type, resource_id in (("Organization", f"org-{inst}"), ("Location", f"loc-{inst}"),
+                                       ("Practitioner", practitioner_id), ("PractitionerRole", f"role-{link_id}"),
+                                       ("Schedule", f"schedule-{link_id}"), ("Slot", f"slot-{slot_id}")):
+        stored = _read(app, resource_type, resource_id)
+        body = {k: v for k, v in stored.items() if k != "meta"}
+        assert client.put(f"/fhir/{resource_type}/{resource_id}", json=body, headers=admin).status_code == 403
+        assert client.delete(f"/fhir/{resource_type}/{resource_id}", headers=admin).status_code == 403
+        assert _read(app, resource_type, resource_id) == stored
+
+    assert client.post(f"/api/v1/appointments/{appt_id[5:]}/cancel", headers=patient).status_code == 200
+    assert _read(app, "Appointment", appt_id)["status"] == "cancelled"
+    assert _read(app, "Slot", f"slot-{slot_id}")["status"] == "free"
