@@ -3,6 +3,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core import auth, ratelimit
+from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
 from core.identity import IdentityError, normalise_phone, parse_id_number
@@ -85,6 +86,24 @@ def create_staff(role, username, password, name, practitioner_id=None, pharmacy_
                 pharmacy_id=pharmacy_id if role == "pharmacist" else None)
     db.session.add(user)
     _flush_or_conflict()
+    return user
+
+
+def set_active(admin, user_id, active):
+    """Activate or deactivate an account (an admin's act, audited). Deactivating refuses its logins and
+    revokes every live token in the same transaction, so its open Socket.IO connections are closed too
+    (clinic.token_watch). An admin cannot deactivate their own account: someone must be left to undo it."""
+    user = db.session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise ApiError(404, "not_found", "No such user.")
+    if not active and user.id == admin.user_id:
+        raise ApiError(409, "own_account", "You cannot deactivate your own account.")
+    if user.is_active != active:
+        user.is_active = active
+        revoked = 0 if active else auth.revoke_user_tokens(user.id)
+        record_access(admin, "activate" if active else "deactivate", f"User/{user.id}",
+                      detail={"tokens_revoked": revoked})
+        db.session.flush()
     return user
 
 

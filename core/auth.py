@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import clock, revocations
 from core.errors import ApiError
@@ -58,6 +58,16 @@ def revoke_token(token):
     if row and row.revoked_at is None:
         row.revoked_at = clock.now()
         db.session.flush()
+
+
+def revoke_user_tokens(user_id):
+    """Revoke every live token of a user (a deactivated account); return how many."""
+    now = clock.now()
+    result = db.session.execute(
+        update(AccessToken).where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None),
+                                  AccessToken.expires_at > now).values(revoked_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount
 
 
 def _live_token(token):

@@ -57,6 +57,11 @@ class UserSchema(MeSchema):
     created_at = fields.DateTime()
 
 
+class UserUpdateSchema(Schema):
+    is_active = fields.Boolean(metadata={"description": "false deactivates the account: its logins are refused "
+                                                        "and its live tokens revoked (open connections close)"})
+
+
 class UserQuerySchema(Schema):
     role = fields.String(validate=validate.OneOf(("patient", "doctor", "pharmacist", "admin")))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

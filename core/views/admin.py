@@ -4,11 +4,11 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from core import accounts
-from core.auth import require_role
+from core.auth import current_actor, require_role
 from core.errors import ApiError
 from core.extensions import db
 from core.models import User
-from core.schemas import StaffCreateSchema, UserQuerySchema, UserSchema
+from core.schemas import StaffCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 
@@ -39,7 +39,20 @@ class UserById(MethodView):
     @bp.response(200, UserSchema)
     def get(self, user_id):
         """One account (admin only)."""
-        user = db.session.get(User, user_id)
-        if user is None:
-            raise ApiError(404, "not_found", "No such user.")
-        return user
+        return _user_or_404(user_id)
+
+    @require_role("admin")
+    @bp.arguments(UserUpdateSchema)
+    @bp.response(200, UserSchema)
+    def patch(self, body, user_id):
+        """Activate or deactivate an account (admin only; not your own). Deactivating revokes its tokens."""
+        if "is_active" not in body:
+            return _user_or_404(user_id)
+        return accounts.set_active(current_actor(), user_id, body["is_active"])
+
+
+def _user_or_404(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ApiError(404, "not_found", "No such user.")
+    return user

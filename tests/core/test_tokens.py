@@ -2,8 +2,10 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core import clock
+from core.extensions import db
 
 
 def test_login_returns_an_expiring_bearer_token(accounts, client):
@@ -125,3 +127,38 @@ def test_passwords_are_stored_hashed_with_argon2(app, accounts):
     with app.app_context():
         user = db.session.query(User).one()
         assert user.password_hash.startswith("$argon2id$") and "secret123" not in user.password_hash
+
+
+def test_deactivating_an_account_refuses_its_logins_and_revokes_its_tokens(app, accounts, client):
+    from core.models import AuditEntry
+
+    _, admin = accounts.admin()
+    doctor_id, doctor = accounts.staff("doctor", "dr.leaving", practitioner_id="pr-leaving")
+    second_login = accounts.login("dr.leaving", "staffpass1")
+    r = client.patch(f"/api/v1/admin/users/{doctor_id}", json={"is_active": False}, headers=admin)
+    assert r.status_code == 200 and r.get_json()["is_active"] is False
+    for headers in (doctor, second_login):  # every live token, not only one
+        assert client.get("/api/v1/me", headers=headers).status_code == 401
+    refused = client.post("/api/v1/auth/token", json={"username": "dr.leaving", "password": "staffpass1"})
+    assert refused.status_code == 401 and refused.get_json()["code"] == "invalid_credentials"
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == f"User/{doctor_id}")).one()
+        assert entry.action == "deactivate" and entry.outcome == "success" and '"tokens_revoked": 2' in entry.detail
+
+    back = client.patch(f"/api/v1/admin/users/{doctor_id}", json={"is_active": True}, headers=admin)
+    assert back.status_code == 200 and back.get_json()["is_active"] is True
+    assert client.get("/api/v1/me", headers=doctor).status_code == 401  # revoked tokens stay revoked
+    assert client.get("/api/v1/me", headers=accounts.login("dr.leaving", "staffpass1")).status_code == 200
+
+
+def test_deactivation_is_for_admins_and_never_of_oneself(accounts, client):
+    admin_id, admin = accounts.admin()
+    _, patient_headers = accounts.patient()
+    own = client.patch(f"/api/v1/admin/users/{admin_id}", json={"is_active": False}, headers=admin)
+    assert own.status_code == 409 and own.get_json()["code"] == "own_account"
+    assert client.get("/api/v1/me", headers=admin).status_code == 200
+    forbidden = client.patch(f"/api/v1/admin/users/{admin_id}", json={"is_active": False}, headers=patient_headers)
+    assert forbidden.status_code == 403
+    assert client.patch("/api/v1/admin/users/nobody", json={"is_active": False}, headers=admin).status_code == 404
+    assert client.patch(f"/api/v1/admin/users/{admin_id}", json={"is_active": "maybe"},
+                        headers=admin).status_code == 422

@@ -127,6 +127,21 @@ def test_a_silent_connection_is_closed_soon_after_a_logout_and_hears_no_more(app
 
 
 @pytest.mark.live
+def test_deactivating_a_doctor_closes_their_open_connection(app, accounts, client, queue, live_server, monkeypatch):
+    monkeypatch.setitem(app.config, "TOKEN_REVOCATION_POLL_SECONDS", 0.5)
+    doctor, patient, _, consultation = start_consultation(app, accounts, client, queue)
+    _, admin = accounts.admin()
+    d = Recorder(live_server.url, doctor.token).connect()
+    try:
+        assert d.call("join", {"consultation_id": consultation["id"]})["ok"]
+        r = client.patch(f"/api/v1/admin/users/{doctor.user_id}", json={"is_active": False}, headers=admin)
+        assert r.status_code == 200
+        assert _closed(d, "token_revoked")["event"] is None
+    finally:
+        d.disconnect()
+
+
+@pytest.mark.live
 def test_a_silent_connection_is_closed_when_its_token_expires(app, accounts, client, queue, live_server,
                                                               monkeypatch):
     _, patient, _, consultation = start_consultation(app, accounts, client, queue)

@@ -55,6 +55,7 @@ MATRIX = {
     "GET /api/v1/admin/users": read("admin"),
     "POST /api/v1/admin/users": write("admin"),
     "GET /api/v1/admin/users/{user_id}": read("admin"),
+    "PATCH /api/v1/admin/users/{user_id}": write("admin"),  # body {}: no change (deactivation: test_tokens.py)
     # directory and scheduling
     "GET /api/v1/institutions": read("*"),
     "POST /api/v1/institutions": write("admin"),
