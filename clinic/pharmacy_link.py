@@ -21,6 +21,8 @@ from pharmacy import services as pharmacy_services
 PRESCRIBING_WINDOW = timedelta(hours=24)  # "during or right after" the consultation
 
 TITLES = {
+    "prescription.issued": "Your doctor issued a prescription; a pharmacist will review it / 医生已开具处方，待药师审核",
+    "prescription.to_review": "A new prescription awaits review / 新处方待审核",
     "prescription.approved": "Your prescription was approved / 处方已审核通过",
     "prescription.rejected": "Your prescription was rejected / 处方审核未通过",
     "order.offered": "A new order is offered to your pharmacy / 新订单待接单",

@@ -26,6 +26,12 @@ def is_reviewer(actor):
         Pharmacy.id == actor.pharmacy_id, Pharmacy.is_active.is_(True))))
 
 
+def reviewing_pharmacy_ids():
+    """The active pharmacies whose pharmacists review prescriptions (the platform's review desks)."""
+    return list(db.session.scalars(select(Pharmacy.id).where(Pharmacy.reviews.is_(True),
+                                                             Pharmacy.is_active.is_(True)).order_by(Pharmacy.id)))
+
+
 def require_reviewer(actor):
     """403 unless `actor` is a reviewer."""
     if not is_reviewer(actor):

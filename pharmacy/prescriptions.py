@@ -83,6 +83,9 @@ def issue_prescription(actor, consultation_id, raw_items):
     db.session.flush()
     fhir_sync.prescription_signed(actor, prescription, rows)
     record_access(actor, "create", f"Prescription/{prescription.id}", f"Patient/{patient_id}")
+    event = {"prescription_id": prescription.id, "status": PENDING_REVIEW}
+    hooks.notify("prescription.issued", [f"Patient/{patient_id}"], event)
+    hooks.notify("prescription.to_review", [f"Pharmacy/{pid}" for pid in access.reviewing_pharmacy_ids()], event)
     return prescription
 
 

@@ -10,8 +10,24 @@ def test_a_review_outcome_lands_in_the_patients_inbox(client, accounts, consulta
     world.approved(patient_id, [AMLODIPINE])
     inbox = client.get("/api/v1/notifications", headers=patient).get_json()
     items = inbox["items"] if isinstance(inbox, dict) else inbox
-    assert [n["kind"] for n in items] == ["prescription.approved"]
-    assert "approved" in items[0]["title"]
+    titles = {n["kind"]: n["title"] for n in items}
+    assert sorted(titles) == ["prescription.approved", "prescription.issued"]
+    assert "approved" in titles["prescription.approved"] and "issued" in titles["prescription.issued"]
+
+
+def test_a_new_prescription_reaches_the_review_desk_and_only_it(client, accounts, consultations):
+    world = World(client, accounts, consultations)
+    world.pharmacy("ph-3", stock={"C08CA01": 100})
+    pharmacist, reviewer = world.pharmacist("ph-3"), world.reviewer
+    patient_id, _ = world.patient()
+    issued = world.prescribe(world.doctor(), patient_id, [AMLODIPINE])
+
+    def kinds(headers):
+        inbox = client.get("/api/v1/notifications", headers=headers).get_json()
+        return [(n["kind"], n["data"]["prescription_id"]) for n in (inbox["items"] if isinstance(inbox, dict) else inbox)]
+
+    assert kinds(reviewer) == [("prescription.to_review", issued["id"])]
+    assert kinds(pharmacist) == []  # a cooperating pharmacy hears of it only once an order is offered to it
 
 
 def test_an_offer_reaches_every_pharmacist_of_the_pharmacy(client, accounts, consultations):
