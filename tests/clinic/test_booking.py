@@ -1,5 +1,5 @@
 """Booking through the API: capacity, conflicts, daily limit, cut-off, reschedule atomicity, idempotency."""
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
@@ -62,7 +62,8 @@ def test_daily_limit(client, accounts, world, setting):
     setting(CLINIC_MAX_APPOINTMENTS_PER_DAY=2)
     inst = world.institution()
     doctor_id, _ = world.doctor([inst])
-    start = _future()
+    # Noon in Asia/Shanghai two days ahead: the three slots share a local day at whatever hour the test runs.
+    start = datetime.combine((clock.now() + timedelta(hours=8)).date() + timedelta(days=2), time(4), tzinfo=timezone.utc)
     slots = [world.slot(doctor_id, inst, start + timedelta(minutes=30 * i)) for i in range(3)]
     _, patient = accounts.patient()
     assert [book(client, patient, s).status_code for s in slots[:2]] == [201, 201]
