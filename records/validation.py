@@ -9,6 +9,7 @@ from functools import lru_cache
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from records import bindings
 from records.errors import FhirError
 
 _ISSUE_CODES = {"missing": "required", "extra_forbidden": "structure"}
@@ -61,4 +62,15 @@ def validate_resource(resource, expected_type=None):
     except (ValueError, TypeError) as error:
         raise FhirError(400, "invalid", f"Invalid {resource_type}: {error}") from None
     del model
+    _check_required_codes(resource_type, resource)
     return json.loads(json.dumps(resource, ensure_ascii=False))
+
+
+def _check_required_codes(resource_type, resource):
+    """FhirError 400 code-invalid naming every code a required binding does not allow (records.bindings)."""
+    problems = bindings.code_problems(resource)
+    if problems:
+        details = "; ".join(f"{where}: {code!r} is not one of {', '.join(sorted(allowed))}"
+                            for where, code, allowed in problems[:5])
+        raise FhirError(400, "code-invalid", f"Invalid {resource_type} (required binding): {details}",
+                        [where for where, _, _ in problems])

@@ -8,8 +8,10 @@ https://hl7.org/fhir/R4/compartmentdefinition-patient.html). Fetch it yourself, 
     python -m records.search.extract_definitions /tmp/package/dist/fhir/r4
 
 It writes `r4_search_parameters.json` (only the HL7 SearchParameters, url starting
-http://hl7.org/fhir/SearchParameter/, for SUPPORTED_TYPES plus the common Resource ones) and
-`r4_compartment_patient.json` (the Patient CompartmentDefinition, restricted to the same types).
+http://hl7.org/fhir/SearchParameter/, for SUPPORTED_TYPES plus the common Resource ones),
+`r4_compartment_patient.json` (the Patient CompartmentDefinition, restricted to the same types) and
+`records/r4_required_codes.json` (the `code` elements with a required binding, from the official FHIR
+R4 JSON schema `fhir.schema.json`, whose `enum`s are exactly those bindings: records.bindings).
 """
 import json
 import sys
@@ -60,12 +62,53 @@ def extract_compartment(source_dir):
             if r["code"] in SUPPORTED_TYPES and r.get("param")}
 
 
+RESOURCE = "*resource*"  # an element holding any resource (contained, Bundle.entry.resource): walk by its type
+
+
+def _reference(prop):
+    ref = prop.get("$ref") or (prop.get("items") or {}).get("$ref")
+    return ref.rsplit("/", 1)[-1] if ref else None
+
+
+def extract_required_codes(source_dir):
+    """{definition: {element: [allowed codes] | definition it holds}}, for every definition (resource,
+    backbone element or data type) under which some code element has a required binding; other elements
+    are left out, so a walk visits only what can hold such a code."""
+    definitions = json.loads((Path(source_dir) / "fhir.schema.json").read_text())["definitions"]
+    table = {}
+    for name, definition in definitions.items():
+        elements = {}
+        for key, prop in (definition.get("properties") or {}).items():
+            if key.startswith("_") or key in ("extension", "modifierExtension", "resourceType"):
+                continue
+            codes = prop.get("enum") or (prop.get("items") or {}).get("enum")
+            target = _reference(prop)
+            if codes:
+                elements[key] = codes
+            elif target == "ResourceList":
+                elements[key] = RESOURCE
+            elif target in definitions and definitions[target].get("properties"):
+                elements[key] = target
+        table[name] = elements
+    useful = set()
+    while True:  # to a fixed point: data types refer to each other in cycles (Identifier <-> Reference)
+        more = {name for name, elements in table.items() if name not in useful and any(
+            isinstance(v, list) or v == RESOURCE or v in useful for v in elements.values())}
+        if not more:
+            break
+        useful |= more
+    return {name: {k: v for k, v in sorted(elements.items()) if isinstance(v, list) or v == RESOURCE or v in useful}
+            for name, elements in sorted(table.items()) if name in useful}
+
+
 def main(source_dir):
-    """Write the two JSON files next to this script."""
+    """Write the JSON files (two next to this script, one in records/)."""
     (HERE / "r4_search_parameters.json").write_text(
         json.dumps(extract_search_parameters(source_dir), indent=1, ensure_ascii=False) + "\n")
     (HERE / "r4_compartment_patient.json").write_text(
         json.dumps(extract_compartment(source_dir), indent=1, sort_keys=True) + "\n")
+    (HERE.parent / "r4_required_codes.json").write_text(
+        json.dumps(extract_required_codes(source_dir), separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":
