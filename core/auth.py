@@ -38,6 +38,13 @@ def actor_for(user):
     return Actor(user.id, user.role, user.name, user.patient_id, user.practitioner_id, user.pharmacy_id)
 
 
+def doctor_actors(practitioner_id):
+    """The Actors of the doctor accounts linked to a Practitioner, or one account-less Actor when there is none
+    (relationship checks about a colleague who may not act right now)."""
+    users = db.session.scalars(select(User).where(User.practitioner_id == practitioner_id, User.role == "doctor"))
+    return [actor_for(user) for user in users] or [Actor(None, "doctor", practitioner_id=practitioner_id)]
+
+
 def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -13,6 +13,8 @@ Searches are restricted in SQL by passing the allowed patient ids to the store, 
 On top of these, views the clinic and pharmacy derive from their tables are written by the system only
 (records.derived, checked by records.api after check_write).
 """
+import re
+
 from core import auth
 
 DIRECTORY_TYPES = frozenset({"Organization", "Location", "Practitioner", "PractitionerRole", "Schedule", "Slot",
@@ -148,8 +150,32 @@ def check_write(actor, resource, patient_ids):
             raise AccessDenied("A clinical record must belong to a patient.")
         if not all(auth.has_relationship(actor, CARE, pid) for pid in patient_ids):
             raise AccessDenied("You have no care relationship with this patient.")
+        if resource_type == "Encounter":
+            _check_grants_no_care(actor, resource, patient_ids)
         return
     raise AccessDenied("Your role may not write clinical records.")
+
+
+_PRACTITIONER_REF = re.compile(r"(?:^|/)Practitioner/([A-Za-z0-9.-]{1,64})(?:/|$)")
+
+
+def _named_practitioners(encounter):
+    refs = [(p.get("individual") or {}).get("reference") for p in encounter.get("participant") or ()
+            if isinstance(p, dict) and isinstance(p.get("individual"), dict)]
+    return {m.group(1) for ref in refs if isinstance(ref, str) and (m := _PRACTITIONER_REF.search(ref))}
+
+
+def _check_grants_no_care(actor, encounter, patient_ids):
+    """A Practitioner taking part in an Encounter cares for its patient (records.care), so a doctor may name
+    only themselves and practitioners who already care for the patient: never grant a colleague access."""
+    for practitioner_id in sorted(_named_practitioners(encounter) - {actor.practitioner_id}):
+        if not all(_practitioner_cares(practitioner_id, pid) for pid in patient_ids):
+            raise AccessDenied(f"Practitioner/{practitioner_id} does not care for this patient, and naming them "
+                               "in an Encounter would open the record to them; refer the patient instead.")
+
+
+def _practitioner_cares(practitioner_id, patient_id):
+    return any(auth.has_relationship(colleague, CARE, patient_id) for colleague in auth.doctor_actors(practitioner_id))
 
 
 def check_history(actor, resource_type=None):

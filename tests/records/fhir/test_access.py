@@ -188,3 +188,33 @@ def test_admin_reads_and_writes_all(client, cast, records):
     assert client.get(f"/fhir/Observation/{records['obs2']}", headers=cast.admin).status_code == 200
     assert client.get("/fhir/Observation", headers=cast.admin).get_json()["total"] == 2
     assert client.delete(f"/fhir/Observation/{records['obs2']}", headers=cast.admin).status_code == 204
+
+
+def _encounter(patient_id, *practitioners):
+    return {"resourceType": "Encounter", "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR"},
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "participant": [{"individual": {"reference": ref}} for ref in practitioners]}
+
+
+def test_a_doctor_cannot_open_a_record_to_a_colleague_by_naming_them_in_an_encounter(client, cast):
+    assert client.get(f"/fhir/Patient/{cast.p1}", headers=cast.doc_b).status_code == 403
+    for named in ("Practitioner/pract-b", "https://elsewhere.example/fhir/Practitioner/pract-b/_history/1"):
+        r = client.post("/fhir/Encounter", json=_encounter(cast.p1, "Practitioner/pract-a", named),
+                        headers=auth(cast.doc_a))
+        assert r.status_code == 403 and r.get_json()["resourceType"] == "OperationOutcome"
+        assert "Practitioner/pract-b" in r.get_json()["issue"][0]["diagnostics"]
+    # Nor by an update of an Encounter they wrote.
+    own = client.post("/fhir/Encounter", json=_encounter(cast.p1, "Practitioner/pract-a"), headers=auth(cast.doc_a))
+    assert own.status_code == 201
+    changed = {**own.get_json(), "participant": [{"individual": {"reference": "Practitioner/pract-b"}}]}
+    assert client.put(f"/fhir/Encounter/{changed['id']}", json=changed, headers=auth(cast.doc_a)).status_code == 403
+    assert client.get(f"/fhir/Patient/{cast.p1}", headers=cast.doc_b).status_code == 403
+    assert client.get(f"/fhir/Encounter?patient={cast.p1}", headers=cast.doc_b).get_json().get("total", 0) == 0
+
+
+def test_an_encounter_may_name_colleagues_who_already_care_for_the_patient(app, client, cast):
+    system_write(app, {**_encounter(cast.p1, "Practitioner/pract-b"), "status": "in-progress"})  # B now cares too
+    r = client.post("/fhir/Encounter", json=_encounter(cast.p1, "Practitioner/pract-a", "Practitioner/pract-b"),
+                    headers=auth(cast.doc_a))
+    assert r.status_code == 201
