@@ -2,7 +2,8 @@
 the screenshot script (bench/screenshots.py): separate browser contexts, as separate people would use."""
 import os
 import re
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -42,17 +43,34 @@ class Consoles:
             context.close()
 
 
+SHANGHAI = timedelta(hours=8)  # the demo institutions' zone, Asia/Shanghai (no daylight saving)
+
+
+def _start_today(minutes):
+    """(start, end) of a slot about `minutes` from now on today's local date: the doctor's console lists
+    today's appointments and the admin reports end today. Near local midnight the slot starts sooner and
+    is shorter; in the last two minutes of the day the test waits for the new day."""
+    now = clock.now()
+    midnight = datetime.combine((now + SHANGHAI).date() + timedelta(days=1), datetime.min.time(),
+                                tzinfo=timezone.utc) - SHANGHAI
+    if midnight - now < timedelta(minutes=2):
+        time.sleep((midnight - now).total_seconds() + 1)
+        now, midnight = clock.now(), midnight + timedelta(days=1)
+    starts = min((now + timedelta(minutes=minutes)).replace(second=0, microsecond=0), midnight - timedelta(minutes=1))
+    return starts, min(starts + timedelta(minutes=10), midnight)
+
+
 def online_slot_soon(app, minutes=20):
-    """An online slot of Dr Wang at the cloud hospital starting soon (check-in open), whatever the weekday."""
+    """An online slot of Dr Wang at the cloud hospital starting soon (check-in open) today, whatever the weekday."""
     from clinic.models import Doctor, Institution, Slot
 
-    starts = clock.now().replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+    starts, ends = _start_today(minutes)
     with app.app_context():
         doctor_id = db.session.scalar(select(Doctor.id).where(Doctor.practitioner_id == "demo-practitioner-1"))
         institution_id = db.session.scalar(select(Institution.id).where(Institution.code == "NB-CLOUD"))
         slot = Slot(id=new_id(), doctor_id=doctor_id, institution_id=institution_id, kind="online", session="evening",
-                    local_date=(starts + timedelta(hours=8)).date(), starts_at=starts,
-                    ends_at=starts + timedelta(minutes=10), capacity=1, booked=0, held=0, status="open", flagged=False)
+                    local_date=(starts + SHANGHAI).date(), starts_at=starts, ends_at=ends,
+                    capacity=1, booked=0, held=0, status="open", flagged=False)
         db.session.add(slot)
         db.session.commit()
         return slot.id
