@@ -13,9 +13,8 @@ Searches are restricted in SQL by passing the allowed patient ids to the store, 
 On top of these, views the clinic and pharmacy derive from their tables are written by the system only
 (records.derived, checked by records.api after check_write).
 """
-import re
-
 from core import auth
+from records.search.values import split_reference
 
 DIRECTORY_TYPES = frozenset({"Organization", "Location", "Practitioner", "PractitionerRole", "Schedule", "Slot",
                              "HealthcareService"})
@@ -156,13 +155,12 @@ def check_write(actor, resource, patient_ids):
     raise AccessDenied("Your role may not write clinical records.")
 
 
-_PRACTITIONER_REF = re.compile(r"(?:^|/)Practitioner/([A-Za-z0-9.-]{1,64})(?:/|$)")
-
-
 def _named_practitioners(encounter):
+    """The Practitioner ids an Encounter's participants reference, parsed as the search index parses them
+    (records.care finds carers through that index, so nothing it would count can slip past this check)."""
     refs = [(p.get("individual") or {}).get("reference") for p in encounter.get("participant") or ()
             if isinstance(p, dict) and isinstance(p.get("individual"), dict)]
-    return {m.group(1) for ref in refs if isinstance(ref, str) and (m := _PRACTITIONER_REF.search(ref))}
+    return {target_id for target_type, target_id in map(split_reference, refs) if target_type == "Practitioner"}
 
 
 def _check_grants_no_care(actor, encounter, patient_ids):
