@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs in parallel (pytest-xdist): most tests wait on sockets, servers and the database more
+# than they compute, so more workers than cores pays. TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 4
 
 .PHONY: run test install install-dev migrate seed scheduler clean scenario consoles
 
@@ -32,7 +35,7 @@ run: seed consoles
 	SCHEDULER_AUTOSTART=$${SCHEDULER_AUTOSTART:-true} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install-dev consoles
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 scheduler: install
 	$(BIN)/flask --app wsgi scheduler run

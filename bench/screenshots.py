@@ -71,12 +71,14 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, journey_world, run_journey
+    from tests.consoles.journey import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, journey_world, ningbo_morning,
+                                       run_journey)
 
     expect.set_options(timeout=TIMEOUT_MS)
     from tests.live import LiveServer
 
     with tempfile.TemporaryDirectory(prefix="screens-") as instance:
+        ningbo_morning()  # the same pictures at any hour
         app = _app(instance)
         journey_world(app)
         server = LiveServer(app).start()
@@ -84,7 +86,7 @@ def main():
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 locale = "zh-CN" if args.lang == "zh" else "en-GB"
-                consoles = Consoles(browser, server.url)
+                consoles = Consoles(browser, server.url, server_clock=True)
                 opener = lambda console: consoles(console, locale=locale,  # noqa: E731
                                                   viewport=PHONE if console == "patient" else DESKTOP)
                 suffix = "-zh" if args.lang == "zh" else ""

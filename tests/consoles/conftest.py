@@ -8,7 +8,7 @@ import pytest
 
 from consoles.views import SOCKET_IO_FILE, VENDOR
 from core.extensions import db
-from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles
+from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, ningbo_morning
 
 
 def _missing(reason):
@@ -39,9 +39,11 @@ def browser():
 
 @pytest.fixture()
 def demo(app, live_server):
-    """The live server with `flask seed demo` loaded (tables are emptied after each test)."""
+    """The live server with `flask seed demo` loaded (tables are emptied after each test), the world and
+    the server on the clock of a Ningbo morning."""
     from seeds import demo as demo_seed
 
+    ningbo_morning()
     with app.app_context():
         demo_seed.load()
         db.session.commit()
@@ -50,7 +52,8 @@ def demo(app, live_server):
 
 @pytest.fixture()
 def open_page(browser, demo):
-    """open_page(console, **context_options): a new browser context (another person) on /app/<console>."""
-    consoles = Consoles(browser, demo.url)
+    """open_page(console, **context_options): a new browser context (another person) on /app/<console>,
+    its clock on the server's."""
+    consoles = Consoles(browser, demo.url, server_clock=True)
     yield consoles
     consoles.close()

@@ -3,7 +3,7 @@ the screenshot script (bench/screenshots.py): separate browser contexts, as sepa
 import os
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time as time_of_day, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -23,14 +23,17 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001
 
 class Consoles:
     """`consoles(name, **context_options)`: a new browser context (its own storage: another person) on
-    /app/<name>, its page collecting uncaught script errors in `page.errors`; `close()` closes them all."""
+    /app/<name>, its page collecting uncaught script errors in `page.errors`; `close()` closes them all.
+    With `server_clock`, each context's clock starts at the server's now (core.clock, see `ningbo_morning`)."""
 
-    def __init__(self, browser, base_url):
-        self.browser, self.base_url, self.contexts = browser, base_url, []
+    def __init__(self, browser, base_url, server_clock=False):
+        self.browser, self.base_url, self.server_clock, self.contexts = browser, base_url, server_clock, []
 
     def __call__(self, console, **options):
         context = self.browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
+        if self.server_clock:
+            context.clock.install(time=clock.now())  # and on from there in real time
         self.contexts.append(context)
         page = context.new_page()
         page.errors = []
@@ -46,25 +49,25 @@ class Consoles:
 SHANGHAI = timedelta(hours=8)  # the demo institutions' zone, Asia/Shanghai (no daylight saving)
 
 
-def _start_today(minutes):
-    """(start, end) of a slot about `minutes` from now on today's local date: the doctor's console lists
-    today's appointments and the admin reports end today. Near local midnight the slot starts sooner and
-    is shorter; in the last two minutes of the day the test waits for the new day."""
-    now = clock.now()
-    midnight = datetime.combine((now + SHANGHAI).date() + timedelta(days=1), datetime.min.time(),
-                                tzinfo=timezone.utc) - SHANGHAI
-    if midnight - now < timedelta(minutes=2):
-        time.sleep((midnight - now).total_seconds() + 1)
-        now, midnight = clock.now(), midnight + timedelta(days=1)
-    starts = min((now + timedelta(minutes=minutes)).replace(second=0, microsecond=0), midnight - timedelta(minutes=1))
-    return starts, min(starts + timedelta(minutes=10), midnight)
+def ningbo_morning(hour=10):
+    """Run the server's clock (core.clock) from `hour`:00 of today's date in Ningbo, on in real time, and
+    return that instant. The consoles' world is built and used on it, browsers included (`Consoles(server_clock=True)`),
+    so nothing a test sees depends on the hour it runs: no slot near midnight falling on the next local day,
+    no pharmacy closed for the night. Restored by tests/conftest.py after the test."""
+    today = (datetime.now(timezone.utc) + SHANGHAI).date()
+    start = datetime.combine(today, time_of_day(hour), tzinfo=timezone.utc) - SHANGHAI
+    began = time.monotonic()
+    clock.set_clock(lambda: start + timedelta(seconds=time.monotonic() - began))
+    return start
 
 
 def online_slot_soon(app, minutes=20):
-    """An online slot of Dr Wang at the cloud hospital starting soon (check-in open) today, whatever the weekday."""
+    """An online slot of Dr Wang at the cloud hospital starting soon (check-in open) today, whatever the weekday
+    (on the morning clock of `ningbo_morning`, "soon" is still today)."""
     from clinic.models import Doctor, Institution, Slot
 
-    starts, ends = _start_today(minutes)
+    starts = (clock.now() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+    ends = starts + timedelta(minutes=10)
     with app.app_context():
         doctor_id = db.session.scalar(select(Doctor.id).where(Doctor.practitioner_id == "demo-practitioner-1"))
         institution_id = db.session.scalar(select(Institution.id).where(Institution.code == "NB-CLOUD"))

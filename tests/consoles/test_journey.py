@@ -10,7 +10,6 @@ from tests.consoles.journey import journey_world, run_journey
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
-@pytest.mark.timeout(600)  # near local midnight the world may wait up to two minutes for the new day
 def test_patient_doctor_pharmacy_journey(app, open_page):
     journey_world(app)
     pages = run_journey(open_page)

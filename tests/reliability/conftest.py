@@ -1,13 +1,11 @@
 """Fixtures of the fault tests: real gunicorn processes on the test database (killed with SIGKILL and
 started again on the same port), and a skip for what only PostgreSQL can show."""
-import gc
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
 
 import pytest
 
@@ -18,16 +16,6 @@ REDIS_URL = os.environ.get("CONSULT_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 
 def is_postgres(app):
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
-
-
-@pytest.fixture(autouse=True)
-def _collect_dead_sockets():
-    """Clients of a killed server leave sockets that only the garbage collector closes: collect them
-    here, quietly, rather than have their ResourceWarning fail whichever test runs next."""
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 @pytest.fixture()

@@ -77,19 +77,21 @@ def build_world(app, client, journey=True):
     if not journey:
         return world
     ids = world.ids
-    version = _ok(client.get("/api/v1/consents/protocol", headers=h["patient"]))["version"]
-    ids["consent_id"] = [_ok(client.post("/api/v1/consents", json={"protocol_version": version},
-                                         headers=h["patient"]))["id"]]
-    _ok(client.post("/api/v1/triage", json={"symptoms": [], "vitals": STABLE_VITALS}, headers=h["patient"]))
-
     wang = next(d for d in _items(_ok(client.get("/api/v1/doctors", headers=h["patient"])))
                 if d.get("practitioner_id") == "demo-practitioner-1")
     slots = _items(_ok(client.get(f"/api/v1/slots?doctor_id={wang['id']}&kind=online", headers=h["patient"])))
     in_person = _items(_ok(client.get(f"/api/v1/slots?doctor_id={wang['id']}&kind=in_person",
                                       headers=h["patient"])))
+    # Every fact of the journey is made on the clock it is used with: half an hour before Dr Wang's first
+    # online slot (check-in is open), which may be days away (his online sessions are Mon/Wed/Fri); a
+    # triage submitted at the real time would be stale by then. Restored by tests/conftest.py.
     starts = datetime.fromisoformat(slots[0]["starts_at"])
-    clock.set_clock(lambda: starts - timedelta(minutes=30))  # check-in is open; restored by tests/conftest.py
+    clock.set_clock(lambda: starts - timedelta(minutes=30))
     h = world.headers = _log_in(client)  # tokens issued on the new clock
+    version = _ok(client.get("/api/v1/consents/protocol", headers=h["patient"]))["version"]
+    ids["consent_id"] = [_ok(client.post("/api/v1/consents", json={"protocol_version": version},
+                                         headers=h["patient"]))["id"]]
+    _ok(client.post("/api/v1/triage", json={"symptoms": [], "vitals": STABLE_VITALS}, headers=h["patient"]))
     online = _ok(client.post("/api/v1/appointments", headers=h["patient"], json={
         "slot_id": slots[0]["id"], "kind": "online", "reason": "I10 blood pressure follow-up"}))
     _ok(client.post(f"/api/v1/appointments/{online['id']}/check-in", headers=h["patient"]))
