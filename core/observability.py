@@ -1,4 +1,4 @@
-"""Operations: request ids, JSON logs, Prometheus metrics, liveness and readiness probes.
+"""Operations: request ids, one JSON access line per request, Prometheus metrics, liveness and readiness probes.
 
 `/metrics` (endpoint names and counts, no patient data) is not public: with `METRICS_TOKEN` set it needs
 `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset, it answers only direct loopback callers
@@ -6,7 +6,6 @@
 """
 import hmac
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -19,38 +18,10 @@ from sqlalchemy import text
 
 from core.errors import problem
 from core.extensions import db
+from core.logs import configure_logging
 
 bp = Blueprint("ops", __name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line, carrying the request id when there is one."""
-
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
-            if hasattr(record, key):
-                entry[key] = getattr(record, key)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def configure_logging(level):
-    """Send JSON logs to stderr (once per process)."""
-    root = logging.getLogger()
-    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root.addHandler(handler)
-    root.setLevel(level)
 
 
 def _registry():

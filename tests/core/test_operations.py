@@ -6,7 +6,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from core.app import create_app
-from core.observability import JsonFormatter
+from core.logs import JsonFormatter
 
 
 def test_readyz_reports_the_database(client):
