@@ -18,7 +18,7 @@ def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
     import os
 
-    from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, models,  # noqa: F401
+    from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, metrics, models,  # noqa: F401
                         pharmacy_link, realtime)
 
     for key, value in DEFAULTS.items():

@@ -5,8 +5,9 @@ import threading
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from prometheus_client import start_http_server
 
-from core import accounts, scheduler
+from core import accounts, metrics, scheduler
 from core.errors import ApiError
 from core.extensions import db
 
@@ -32,9 +33,15 @@ def create_admin(username, password, name):
 
 
 @scheduler_cli.command("run")
-def run_scheduler():
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve this process's job metrics (runs, failures) at http://HOST:PORT/metrics for Prometheus.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address for --metrics-port.")
+def run_scheduler(metrics_port, metrics_host):
     """Run the scheduled jobs in this process (waits for the leader lock if another process holds it)."""
     app = current_app._get_current_object()
+    if metrics_port:
+        # The web processes' /metrics does not see jobs run in this process.
+        start_http_server(metrics_port, addr=metrics_host, registry=metrics.process_registry())
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

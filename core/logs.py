@@ -8,14 +8,14 @@ import json
 import logging
 import re
 
-# Fields a record may carry through `extra=`: the request's (core.observability).
-EXTRA_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
+# Fields a record may carry through `extra=`: the request's (core.observability) and a job's (core.scheduler).
+EXTRA_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id", "job", "outcome", "result")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DEV_SERVER_REQUEST_LINE = '"%s" %s %s'  # the format werkzeug's WSGIRequestHandler.log_request logs with
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line, carrying the request id when there is one."""
+    """One JSON object a line, carrying the request id (or the job) when there is one."""
 
     def format(self, record):
         entry = {

@@ -7,7 +7,6 @@
 import hmac
 import ipaddress
 import logging
-import os
 import re
 import time
 import uuid
@@ -16,6 +15,7 @@ from flask import Blueprint, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
+from core import metrics as domain_metrics
 from core.errors import problem
 from core.extensions import db
 from core.logs import configure_logging
@@ -25,16 +25,17 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def _registry():
-    """Per-app metrics; under gunicorn with PROMETHEUS_MULTIPROC_DIR, aggregated across workers."""
+    """Per-app metrics plus the domains'; under gunicorn with PROMETHEUS_MULTIPROC_DIR, summed over workers."""
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if domain_metrics.multiprocess_mode():
         from prometheus_client import multiprocess
         multiprocess.MultiProcessCollector(registry)
+    domain_metrics.register(registry)
     return registry
 
 
 def _metrics(registry):
-    target = None if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else registry
+    target = None if domain_metrics.multiprocess_mode() else registry
     return (
         Counter("http_requests_total", "HTTP requests", ["method", "endpoint", "status"], registry=target),
         Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "endpoint"],
@@ -111,11 +112,13 @@ def _metrics_refusal():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text exposition of request counts and latencies per endpoint (token or loopback only)."""
+    """Prometheus text exposition: request counts and latencies per endpoint, the domains' metrics
+    (core.metrics); token or loopback only."""
     refusal = _metrics_refusal()
     if refusal is not None:
         return refusal
-    return Response(generate_latest(current_app.extensions["metrics_registry"]), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: Flask would append a second `; charset=utf-8` to a text/* mimetype.
+    return Response(generate_latest(current_app.extensions["metrics_registry"]), content_type=CONTENT_TYPE_LATEST)
 
 
 def init_app(app):

@@ -39,7 +39,7 @@ def set_notifier(fn):
 
 def init_app(app):
     """Settings, relationship providers and the periodic sweep (called by create_app)."""
-    from pharmacy import fhir_sync, sweeps  # noqa: F401  (sweeps registers the periodic job)
+    from pharmacy import fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
 
     for name, default in SETTINGS.items():
         app.config.setdefault(name, type(default)(os.environ.get(name) or default))

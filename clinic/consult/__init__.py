@@ -16,7 +16,7 @@ DEFAULTS = {
 
 def init_app(app):
     """Config defaults, the care relationship, the sweeps and `flask consult`."""
-    from clinic.consult import access, cli, closeout, sweeps  # noqa: F401  (sweeps: @register_periodic)
+    from clinic.consult import access, cli, closeout, metrics, sweeps  # noqa: F401  (their decorators register)
 
     for key, default in DEFAULTS.items():
         if key not in app.config:

@@ -1,5 +1,5 @@
 """Logs: one JSON line per request (the development server's own line dropped), plain text without
-terminal colour codes."""
+terminal colour codes, and scheduled jobs named in their lines."""
 import json
 import logging
 import os
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from core import scheduler
 from core.logs import DropDevServerRequestLines, JsonFormatter
 from tests.ports import free_port
 
@@ -64,6 +65,26 @@ def test_colour_codes_are_taken_out_of_messages():
                                None)
     line = JsonFormatter().format(record)
     assert json.loads(line)["message"] == "Press CTRL+C to quit" and "\\u001b" not in line
+
+
+def test_a_scheduled_job_run_is_one_line_naming_the_job(app, json_lines):
+    @scheduler.register_periodic("test.logged", seconds=60)
+    def logged():
+        return 3
+
+    try:
+        scheduler.run_job(app, "test.logged")
+    finally:
+        scheduler._periodic.pop("test.logged", None)
+    lines = [json.loads(line) for line in json_lines if "test.logged" in line]
+    assert len(lines) == 1 and lines[0]["job"] == "test.logged" and lines[0]["outcome"] == "success"
+    assert lines[0]["result"] == 3 and "test.logged" in lines[0]["message"]
+
+
+def test_apschedulers_lines_name_the_job(app):
+    built = scheduler.build_scheduler(app)
+    names = {job.id: job.name for job in built.get_jobs()}
+    assert names and all(name == job_id for job_id, name in names.items())
 
 
 @pytest.mark.live
