@@ -22,6 +22,7 @@ from core.logs import configure_logging
 
 bp = Blueprint("ops", __name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+REDIS_PING_TIMEOUT_SECONDS = 1.0
 
 
 def _registry():
@@ -72,14 +73,41 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the database answers."""
+    """Readiness: the database answers (else 503); with REDIS_URL, Redis's state too."""
+    body = {"status": "ok", "database": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error means "not ready"
         db.session.rollback()
         current_app.logger.warning("readiness check failed: %s", exc.__class__.__name__)
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
+        body.update(status="unavailable", database="unreachable")
+    redis_state = _redis_state()
+    if redis_state is not None:
+        body["redis"] = redis_state
+        if redis_state != "ok" and body["status"] == "ok":
+            # Without Redis a process still serves its own clients (core.socketqueue): only the fan-out
+            # to other processes is missed. Failing readiness would take every process out at once.
+            body["status"] = "degraded"
+    return body, 503 if body["database"] != "ok" else 200
+
+
+def _redis_state():
+    """None without REDIS_URL, else "ok" or "unreachable" (one PING, at most about a second)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = current_app.extensions.get("readyz_redis")
+    if client is None:
+        import redis
+
+        client = current_app.extensions["readyz_redis"] = redis.Redis.from_url(
+            url, socket_timeout=REDIS_PING_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_PING_TIMEOUT_SECONDS)
+    try:
+        client.ping()
+    except Exception as exc:  # any Redis or socket error
+        current_app.logger.warning("readiness: Redis unreachable: %s", exc.__class__.__name__)
+        return "unreachable"
+    return "ok"
 
 
 def _is_direct_loopback():
