@@ -17,7 +17,8 @@ scheduler_cli = AppGroup("scheduler", help="Run timed work.")
 
 @users_cli.command("create-admin")
 @click.option("--username", required=True)
-@click.option("--password", required=True)
+# Asked for when not given: a password on the command line stays in the shell history.
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default="Administrator")
 def create_admin(username, password, name):
     """Create an admin account (the first one cannot be created through the API)."""

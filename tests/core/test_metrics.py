@@ -150,3 +150,12 @@ def test_under_multiprocess_gunicorn_the_workers_counts_are_summed_once(tmp_path
     assert value(samples, "cloud_hospital_socketio_connections") == 2  # live gauges: summed (until marked dead)
     assert ("cloud_hospital_consultations_open", frozenset({("state", "active")})) in samples
 
+
+def test_a_dead_workers_live_gauge_leaves_the_sum(tmp_path, monkeypatch):
+    from cloud_hospital import gunicorn_config
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
+    (tmp_path / "gauge_livesum_4343.db").write_bytes(b"")
+    gunicorn_config.child_exit(None, type("Worker", (), {"pid": 4242})())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gauge_livesum_4343.db"]
