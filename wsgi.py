@@ -1,7 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app` serves HTTP and Socket.IO; `flask --app wsgi ...` runs commands."""
-from core.app import create_app
-from core.extensions import socketio
-
-app = create_app()
+"""The checkout's shortcut to the WSGI entry point: `flask --app wsgi ...` runs commands, `gunicorn wsgi:app` serves.
+Installed, use `cloud-hospital ...` and `cloud_hospital.wsgi:app`."""
+from cloud_hospital.wsgi import app, socketio
 
 __all__ = ["app", "socketio"]

@@ -1,5 +1,6 @@
 """Patient-facing workflows: directory, schedules and slots, booking, queue, reminders, waitlist
 (and the pure risk engine in clinic.risk). `init_app` wires the clinic into the app at start-up."""
+from core.config import setting_from_env
 
 DEFAULTS = {
     "CLINIC_SLOT_HORIZON_DAYS": 14,  # how far ahead slots are generated
@@ -16,14 +17,12 @@ DEFAULTS = {
 
 def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
-    import os
-
-    from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, models,  # noqa: F401
+    from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, metrics, models,  # noqa: F401
                         pharmacy_link, realtime)
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
-            app.config[key] = _from_env(os.environ.get(key), value)
+            app.config[key] = setting_from_env(key, value)
     access.register()
     eligibility.register()
     pharmacy_link.register()
@@ -31,16 +30,6 @@ def init_app(app):
     fhir_sync.register_views()
     realtime.init_app(app)
     cli.init_app(app)
-
-
-def _from_env(raw, default):
-    if raw in (None, ""):
-        return default
-    if isinstance(default, bool):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if isinstance(default, tuple):
-        return tuple(int(part) for part in raw.split(",") if part.strip())
-    return int(raw)
 
 
 def blueprints():

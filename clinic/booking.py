@@ -16,13 +16,14 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import eligibility, fhir_sync, reminders, waitlist
+from clinic.metrics import BOOKINGS
 from clinic.access import audit_denied, own_doctor_id
 from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, execute, insert_ignore,
                            insert_or_increment)
 from clinic.notify import notify_user
 from clinic.models import Appointment, Doctor, DoctorInstitution, PatientBookingDay, Slot
 from clinic.transitions import ACTIVE, can_transition
-from core import clock
+from core import clock, metrics
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
@@ -137,6 +138,7 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
     reminders.schedule_reminders(appt)
     fhir_sync.sync_booking([slot], appt, {(slot.doctor_id, slot.institution_id): link_id})
     record_access(actor, "create", f"Appointment/{appt.id}", f"Patient/{patient_id}")
+    metrics.count_after_commit(BOOKINGS, kind=slot.kind, channel=channel)
     return appt
 
 

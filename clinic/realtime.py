@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from clinic.consult.socket_events import ConsultEventsMixin
+from clinic.metrics import SOCKETIO_CONNECTIONS
 from clinic.token_watch import TokenWatch
 from core.auth import open_token_session, token_session_problem
 from core.extensions import db, socketio
@@ -49,11 +50,13 @@ class ConsultNamespace(ConsultEventsMixin, Namespace):
         session["user_id"] = token_session.actor.user_id
         join_room(user_room(token_session.actor.user_id))
         current_app.extensions["clinic.token_watch"].add(request.sid, token_session)
+        SOCKETIO_CONNECTIONS.inc()
         return True
 
     def on_disconnect(self, *args):
         """Stop watching the connection's token (rooms are left automatically)."""
         current_app.extensions["clinic.token_watch"].discard(request.sid)
+        SOCKETIO_CONNECTIONS.dec()  # called only for connections on_connect accepted
 
     def connection_actor(self):
         """The Actor of the connection handling the current event; (None, problem code) once its token is dead."""

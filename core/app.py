@@ -6,15 +6,14 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from cloud_hospital import MIGRATIONS_DIR
 from core import config as config_module
 from core.extensions import api, db, migrate, socketio
-
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(config=None):
     """Build the Cloud Hospital app; `config` (a mapping) overrides defaults and the environment."""
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(config_module.ROOT / "instance"))
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or config_module.default_instance_path())
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.config_from_env(app.instance_path))
     app.config.from_mapping(_fixed_settings())
@@ -22,6 +21,7 @@ def create_app(config=None):
         app.config.from_mapping(config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     config_module.check_production_safety(app.config)
+    config_module.check_metrics_directory()
     if app.config["TRUST_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUST_PROXY_HOPS"],
                                 x_proto=app.config["TRUST_PROXY_HOPS"], x_host=app.config["TRUST_PROXY_HOPS"])
@@ -83,7 +83,7 @@ def register_extensions(app):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     api.init_app(app)
     # async_handlers=False: a client's events run one after another, in the order sent (a chat client that
     # sends before the previous ack must not see its messages sequenced out of order); clients still run

@@ -5,8 +5,9 @@ import threading
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from prometheus_client import start_http_server
 
-from core import accounts, scheduler
+from core import accounts, metrics, scheduler
 from core.errors import ApiError
 from core.extensions import db
 
@@ -16,7 +17,8 @@ scheduler_cli = AppGroup("scheduler", help="Run timed work.")
 
 @users_cli.command("create-admin")
 @click.option("--username", required=True)
-@click.option("--password", required=True)
+# Asked for when not given: a password on the command line stays in the shell history.
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default="Administrator")
 def create_admin(username, password, name):
     """Create an admin account (the first one cannot be created through the API)."""
@@ -32,9 +34,15 @@ def create_admin(username, password, name):
 
 
 @scheduler_cli.command("run")
-def run_scheduler():
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve this process's job metrics (runs, failures) at http://HOST:PORT/metrics for Prometheus.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address for --metrics-port.")
+def run_scheduler(metrics_port, metrics_host):
     """Run the scheduled jobs in this process (waits for the leader lock if another process holds it)."""
     app = current_app._get_current_object()
+    if metrics_port:
+        # The web processes' /metrics does not see jobs run in this process.
+        start_http_server(metrics_port, addr=metrics_host, registry=metrics.process_registry())
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

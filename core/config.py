@@ -1,21 +1,51 @@
-"""Configuration: laptop-friendly defaults, overridden by environment variables (twelve-factor)."""
+"""Configuration: laptop-friendly defaults, overridden by environment variables (twelve-factor).
+
+A setting that cannot be used raises ConfigError naming the variable, so the command line can say
+it in one line instead of a traceback (cloud_hospital.cli).
+"""
+import logging
 import os
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
 ROOT = Path(__file__).resolve().parent.parent
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
-def _env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+class ConfigError(RuntimeError):
+    """A setting the service cannot start with; the message names the variable and what to do."""
 
 
-def _env_bool(name, default):
-    value = os.environ.get(name)
-    if value in (None, ""):
+def setting_from_env(name, default):
+    """The environment's value of `name` parsed like `default` (bool, int, float, tuple of ints, str),
+    or `default` when unset or empty; a value that does not parse is a ConfigError naming `name`."""
+    raw = os.environ.get(name)
+    if raw in (None, ""):
         return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    raw = raw.strip()
+    if isinstance(default, bool):
+        if raw.lower() not in TRUE_WORDS + FALSE_WORDS:
+            raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+        return raw.lower() in TRUE_WORDS
+    try:
+        if isinstance(default, tuple):
+            return tuple(int(part) for part in raw.split(",") if part.strip())
+        return type(default)(raw)
+    except ValueError:
+        kind = {int: "a whole number", float: "a number", tuple: "comma-separated whole numbers"}
+        raise ConfigError(f"{name} must be {kind.get(type(default), 'valid')}, not {raw!r}.") from None
+
+
+def default_instance_path():
+    """`instance/` of the source checkout; installed from a wheel, `./instance` in the working directory
+    (site-packages is no place for a database or a lock file, and may not be writable)."""
+    if (ROOT / "pyproject.toml").is_file():
+        return str(ROOT / "instance")
+    return str(Path.cwd() / "instance")
 
 
 def normalise_database_url(url):
@@ -26,27 +56,43 @@ def normalise_database_url(url):
     return url
 
 
+def _database_url(default_db):
+    url = normalise_database_url(os.environ.get("DATABASE_URL") or default_db)
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user:pass@host:5432/db).") from None
+    return url
+
+
+def _log_level():
+    level = (os.environ.get("LOG_LEVEL") or "INFO").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {level!r}.")
+    return level
+
+
 def config_from_env(instance_path):
     """Build the configuration mapping from defaults and the process environment."""
     default_db = f"sqlite:///{Path(instance_path) / 'cloud_hospital.sqlite3'}"
     return {
         "ENV": os.environ.get("CLOUD_HOSPITAL_ENV", "development"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL") or default_db),
+        "SQLALCHEMY_DATABASE_URI": _database_url(default_db),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         # Redis pub/sub ignores database numbers: deployments sharing one Redis need their own channel.
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "flask-socketio",
-        "TOKEN_TTL_SECONDS": _env_int("TOKEN_TTL_SECONDS", 8 * 3600),
+        "TOKEN_TTL_SECONDS": setting_from_env("TOKEN_TTL_SECONDS", 8 * 3600),
         # Open Socket.IO connections learn of a revoked token within this (one query per process per period).
-        "TOKEN_REVOCATION_POLL_SECONDS": float(os.environ.get("TOKEN_REVOCATION_POLL_SECONDS") or 1.0),
-        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
-        "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
-        "LOGIN_FAILURE_WINDOW_SECONDS": _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
-        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
-        "SCHEDULER_AUTOSTART": _env_bool("SCHEDULER_AUTOSTART", False),
+        "TOKEN_REVOCATION_POLL_SECONDS": setting_from_env("TOKEN_REVOCATION_POLL_SECONDS", 1.0),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": setting_from_env("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": setting_from_env("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        "LOGIN_FAILURE_WINDOW_SECONDS": setting_from_env("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        "MAX_CONTENT_LENGTH": setting_from_env("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        "SCHEDULER_AUTOSTART": setting_from_env("SCHEDULER_AUTOSTART", False),
         "CORS_ORIGINS": [o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o],
-        "TRUST_PROXY_HOPS": _env_int("TRUST_PROXY_HOPS", 0),
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "TRUST_PROXY_HOPS": setting_from_env("TRUST_PROXY_HOPS", 0),
+        "LOG_LEVEL": _log_level(),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
         # /metrics: with a token, only `Authorization: Bearer <token>`; without, only direct loopback callers.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
@@ -65,6 +111,13 @@ def check_production_safety(config):
     if config["ENV"] != "production":
         return
     if config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY) or len(config["SECRET_KEY"]) < 32:
-        raise RuntimeError("Production refuses a default or short SECRET_KEY: set SECRET_KEY (32+ characters).")
+        raise ConfigError("Production refuses a default or short SECRET_KEY: set SECRET_KEY (32+ characters).")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        raise RuntimeError("Production requires PostgreSQL: set DATABASE_URL.")
+        raise ConfigError("Production requires PostgreSQL: set DATABASE_URL.")
+
+
+def check_metrics_directory():
+    """Under multi-process gunicorn, PROMETHEUS_MULTIPROC_DIR must be an existing, writable directory."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path and not (os.path.isdir(path) and os.access(path, os.W_OK)):
+        raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR={path} is not a writable directory: create it (empty) first.")

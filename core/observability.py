@@ -1,4 +1,4 @@
-"""Operations: request ids, JSON logs, Prometheus metrics, liveness and readiness probes.
+"""Operations: request ids, one JSON access line per request, Prometheus metrics, liveness and readiness probes.
 
 `/metrics` (endpoint names and counts, no patient data) is not public: with `METRICS_TOKEN` set it needs
 `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset, it answers only direct loopback callers
@@ -6,9 +6,7 @@
 """
 import hmac
 import ipaddress
-import json
 import logging
-import os
 import re
 import time
 import uuid
@@ -17,53 +15,28 @@ from flask import Blueprint, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
+from core import metrics as domain_metrics
 from core.errors import problem
 from core.extensions import db
+from core.logs import configure_logging
 
 bp = Blueprint("ops", __name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line, carrying the request id when there is one."""
-
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
-            if hasattr(record, key):
-                entry[key] = getattr(record, key)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def configure_logging(level):
-    """Send JSON logs to stderr (once per process)."""
-    root = logging.getLogger()
-    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root.addHandler(handler)
-    root.setLevel(level)
+REDIS_PING_TIMEOUT_SECONDS = 1.0
 
 
 def _registry():
-    """Per-app metrics; under gunicorn with PROMETHEUS_MULTIPROC_DIR, aggregated across workers."""
+    """Per-app metrics plus the domains'; under gunicorn with PROMETHEUS_MULTIPROC_DIR, summed over workers."""
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if domain_metrics.multiprocess_mode():
         from prometheus_client import multiprocess
         multiprocess.MultiProcessCollector(registry)
+    domain_metrics.register(registry)
     return registry
 
 
 def _metrics(registry):
-    target = None if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else registry
+    target = None if domain_metrics.multiprocess_mode() else registry
     return (
         Counter("http_requests_total", "HTTP requests", ["method", "endpoint", "status"], registry=target),
         Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "endpoint"],
@@ -100,14 +73,41 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the database answers."""
+    """Readiness: the database answers (else 503); with REDIS_URL, Redis's state too."""
+    body = {"status": "ok", "database": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error means "not ready"
         db.session.rollback()
         current_app.logger.warning("readiness check failed: %s", exc.__class__.__name__)
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
+        body.update(status="unavailable", database="unreachable")
+    redis_state = _redis_state()
+    if redis_state is not None:
+        body["redis"] = redis_state
+        if redis_state != "ok" and body["status"] == "ok":
+            # Without Redis a process still serves its own clients (core.socketqueue): only the fan-out
+            # to other processes is missed. Failing readiness would take every process out at once.
+            body["status"] = "degraded"
+    return body, 503 if body["database"] != "ok" else 200
+
+
+def _redis_state():
+    """None without REDIS_URL, else "ok" or "unreachable" (one PING, at most about a second)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = current_app.extensions.get("readyz_redis")
+    if client is None:
+        import redis
+
+        client = current_app.extensions["readyz_redis"] = redis.Redis.from_url(
+            url, socket_timeout=REDIS_PING_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_PING_TIMEOUT_SECONDS)
+    try:
+        client.ping()
+    except Exception as exc:  # any Redis or socket error
+        current_app.logger.warning("readiness: Redis unreachable: %s", exc.__class__.__name__)
+        return "unreachable"
+    return "ok"
 
 
 def _is_direct_loopback():
@@ -140,11 +140,13 @@ def _metrics_refusal():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text exposition of request counts and latencies per endpoint (token or loopback only)."""
+    """Prometheus text exposition: request counts and latencies per endpoint, the domains' metrics
+    (core.metrics); token or loopback only."""
     refusal = _metrics_refusal()
     if refusal is not None:
         return refusal
-    return Response(generate_latest(current_app.extensions["metrics_registry"]), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: Flask would append a second `; charset=utf-8` to a text/* mimetype.
+    return Response(generate_latest(current_app.extensions["metrics_registry"]), content_type=CONTENT_TYPE_LATEST)
 
 
 def init_app(app):

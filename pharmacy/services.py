@@ -8,8 +8,7 @@ Hooks clinic installs at start-up (see pharmacy.hooks for the contracts and the 
 
 Service functions take the acting core.auth.Actor first, flush and never commit.
 """
-import os
-
+from core.config import setting_from_env
 from pharmacy import access, hooks
 from pharmacy.orders import cancel_order, read_order, request_fulfilment, retry_order  # noqa: F401
 from pharmacy.prescriptions import issue_prescription, read_prescription, verify_prescription  # noqa: F401
@@ -39,9 +38,9 @@ def set_notifier(fn):
 
 def init_app(app):
     """Settings, relationship providers and the periodic sweep (called by create_app)."""
-    from pharmacy import fhir_sync, sweeps  # noqa: F401  (sweeps registers the periodic job)
+    from pharmacy import fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
 
     for name, default in SETTINGS.items():
-        app.config.setdefault(name, type(default)(os.environ.get(name) or default))
+        app.config.setdefault(name, setting_from_env(name, default))
     access.register()
     fhir_sync.register_views()

@@ -7,10 +7,11 @@ import logging
 
 from sqlalchemy import select, update
 
-from core import clock
+from core import clock, metrics
 from core.extensions import db
 from core.scheduler import register_periodic
 from pharmacy import routing, states
+from pharmacy.metrics import OFFERS_EXPIRED
 from pharmacy.models import Offer, Order
 from pharmacy.orders import needs_of
 
@@ -43,4 +44,6 @@ def expire_offers(batch=BATCH):
                 expired += 1
         except Exception:  # one bad order must not stop the sweep; it is retried next time
             log.exception("expiring the offer of order %s failed", order_id)
+    if expired:
+        metrics.count_after_commit(OFFERS_EXPIRED, amount=expired)
     return expired

@@ -2,6 +2,7 @@
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from core.extensions import db
@@ -13,6 +14,11 @@ seed_cli = AppGroup("seed", help="Load demo or scale data.")
 @seed_cli.command("demo")
 def seed_demo():
     """Load the Ningbo Cloud Hospital demo data (idempotent: a second run changes nothing)."""
+    if current_app.config["ENV"] == "production":
+        # The demo accounts' passwords are printed here and in the README: anyone could log in with them.
+        raise click.ClickException("seed demo refuses to run under CLOUD_HOSPITAL_ENV=production: the demo "
+                                   "accounts' passwords are public. Create the first admin with "
+                                   "`users create-admin` instead.")
     started = time.perf_counter()
     created = demo.load()
     db.session.commit()

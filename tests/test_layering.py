@@ -1,4 +1,4 @@
-"""The layering of ../shared/ARCHITECTURE.md, checked on the import statements:
+"""The layering of docs/ARCHITECTURE.md, checked on the import statements:
 clinic -> pharmacy -> records -> core; a domain reaches another only through its service module;
 the pure risk engine imports no Flask or database; modules stay small."""
 import ast

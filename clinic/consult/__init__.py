@@ -4,7 +4,7 @@ Socket.IO (`/consult`), attachments, timeouts, and the outcome written into the 
 `init_app` wires it in at start-up: configuration defaults (overridable by the environment), the
 care relationship consultations create, the sweeps and the CLI.
 """
-import os
+from core.config import ConfigError, setting_from_env
 
 DEFAULTS = {
     "CONSULT_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
@@ -16,14 +16,13 @@ DEFAULTS = {
 
 def init_app(app):
     """Config defaults, the care relationship, the sweeps and `flask consult`."""
-    from clinic.consult import access, cli, closeout, sweeps  # noqa: F401  (sweeps: @register_periodic)
+    from clinic.consult import access, cli, closeout, metrics, sweeps  # noqa: F401  (their decorators register)
 
     for key, default in DEFAULTS.items():
         if key not in app.config:
-            raw = os.environ.get(key)
-            app.config[key] = default if raw in (None, "") else type(default)(raw)
+            app.config[key] = setting_from_env(key, default)
     if app.config["CONSULT_INVITE_TIMEOUT_ACTION"] not in ("requeue", "noshow"):
-        raise RuntimeError("CONSULT_INVITE_TIMEOUT_ACTION must be requeue or noshow")
+        raise ConfigError("CONSULT_INVITE_TIMEOUT_ACTION must be requeue or noshow.")
     access.register()
     closeout.register_view()
     cli.init_app(app)  # the /consult namespace itself is registered by clinic.init_app (clinic.realtime)

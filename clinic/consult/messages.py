@@ -15,9 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic.consult.access import consultation_for
 from clinic.consult.dbutil import begin_write
+from clinic.consult.metrics import MESSAGES
 from clinic.consult.models import Consultation, ConsultAttachment, ConsultMessage
 from clinic.consult.push import consultation_room, push
-from core import clock
+from core import clock, metrics
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
@@ -77,6 +78,7 @@ def post_message(actor, consultation_id, role, client_id, text=None, attachment_
            "sender_role": role, "text": text, "attachment_id": attachment_id, "created_at": now}
     if db.session.execute(_insert_new(db.session.get_bind().dialect.name), row).first() is None:
         return _stored_seq(consultation_id, client_id), True
+    metrics.count_after_commit(MESSAGES, kind="attachment" if attachment_id is not None else "text")
     push("message", message_to_dict(row), consultation_room(consultation_id))
     return seq, False
 

@@ -1,12 +1,13 @@
 """Liveness, readiness, metrics, request ids, JSON logs, OpenAPI and the docs page."""
 import json
 import logging
+import os
 
 import pytest
 from openapi_spec_validator import validate
 
 from core.app import create_app
-from core.observability import JsonFormatter
+from core.logs import JsonFormatter
 
 
 def test_readyz_reports_the_database(client):
@@ -19,6 +20,34 @@ def test_readyz_fails_when_the_database_is_unreachable(make_app):
     r = broken.test_client().get("/readyz")
     assert r.status_code == 503 and r.get_json()["database"] == "unreachable"
     assert broken.test_client().get("/healthz").status_code == 200
+
+
+def test_readyz_says_nothing_of_redis_without_redis_url(client):
+    assert "redis" not in client.get("/readyz").get_json()
+
+
+def test_readyz_reports_an_unreachable_redis_as_degraded_but_ready(make_app):
+    # A process without Redis still serves its own clients (core.socketqueue): it stays in the load balancer.
+    r = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client().get("/readyz")  # nothing listens on port 1
+    assert r.status_code == 200
+    assert r.get_json() == {"status": "degraded", "database": "ok", "redis": "unreachable"}
+
+
+def test_readyz_reports_a_reachable_redis(make_app):
+    from tests.clinic.consult.procs import require_redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
+    require_redis(url)
+    r = make_app(REDIS_URL=url).test_client().get("/readyz")
+    assert r.status_code == 200 and r.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_readyz_fails_on_the_database_whatever_redis_says(make_app):
+    broken = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+                      REDIS_URL="redis://127.0.0.1:1/0")
+    r = broken.test_client().get("/readyz")
+    assert r.status_code == 503 and r.get_json() == {"status": "unavailable", "database": "unreachable",
+                                                      "redis": "unreachable"}
 
 
 def test_request_id_is_echoed_or_made(client):

@@ -119,6 +119,14 @@ def test_create_admin_cli(runner, accounts):
     assert again.exit_code != 0 and "taken" in again.output
 
 
+def test_create_admin_asks_for_the_password_when_not_given(runner, accounts):
+    # Typed at a hidden prompt, twice, it stays out of the shell history and the process list.
+    result = runner.invoke(args=["users", "create-admin", "--username", "first"], input="firstpass1\nfirstpass1\n")
+    assert result.exit_code == 0, result.output
+    assert "firstpass1" not in result.output
+    accounts.login("first", "firstpass1")
+
+
 def test_passwords_are_stored_hashed_with_argon2(app, accounts):
     from core.extensions import db
     from core.models import User

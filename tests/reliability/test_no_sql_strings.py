@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "clinic", "pharmacy", "records", "seeds", "bench", "migrations")
+PACKAGES = ("core", "clinic", "pharmacy", "records", "seeds", "bench", "cloud_hospital")
 SQL_CALLS = {"text", "execute", "exec_driver_sql", "literal_column", "executescript"}
 # (path, function) -> why the assembled string cannot carry input.
 ALLOWED = {

@@ -43,3 +43,13 @@ def test_demo_patients_with_an_in_person_diagnosis_may_book_online_and_the_other
     zhang = accounts.login("13800000001", "patient123")
     conditions = client.get("/fhir/Condition", headers=zhang).get_json()
     assert [e["resource"]["code"]["coding"][0]["code"] for e in conditions["entry"]] == ["I10"]
+
+
+def test_seed_demo_refuses_to_run_in_production(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV", "production")  # as CLOUD_HOSPITAL_ENV=production sets it
+    refused = runner.invoke(args=["seed", "demo"])
+    assert refused.exit_code == 1
+    assert "seed demo refuses to run under CLOUD_HOSPITAL_ENV=production" in refused.output
+    assert "admin12345" not in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -1,0 +1,4 @@
+"""`python -m cloud_hospital ...` is the `cloud-hospital` command."""
+from cloud_hospital.cli import main
+
+main()
