@@ -2,12 +2,12 @@
 (read, messages, attachments, end). The same data as the /consult Socket.IO events."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic.consult import attachments, lifecycle, messages, rooms
 from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, MessageQuerySchema,
                                     MessageSchema, RoomQuerySchema, RoomSchema, UploadSchema)
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 
 bp = Blueprint("consult", __name__, url_prefix="/api/v1", description="Cloud consulting rooms")
 

@@ -1,6 +1,5 @@
 """Risk-control endpoints: rules, decisions, the protocol and consents."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic.riskcontrol import consents, decisions, guardians, rulesets, service, triage
 from clinic.riskcontrol.schemas import (
@@ -9,6 +8,7 @@ from clinic.riskcontrol.schemas import (
     TriageRequestSchema,
 )
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 
 bp = Blueprint("risk", __name__, url_prefix="/api/v1", description="Risk control of online treatment")

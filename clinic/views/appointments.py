@@ -1,6 +1,5 @@
 """Appointment endpoints: book, list, read, cancel, reschedule, check in, call, finish, queue position."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from clinic import booking, queue
@@ -12,6 +11,7 @@ from clinic.schemas.appointments import (AppointmentCreateSchema, AppointmentQue
                                          QueuePositionSchema, RescheduleSchema)
 from core.audit import record_access
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.extensions import db
 
 bp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="Appointments and the queue")

@@ -1,12 +1,12 @@
 """Directory endpoints: institutions, doctors, family-doctor contracts (admins manage the directory)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic import directory
 from clinic.schemas.directory import (DoctorQuerySchema, DoctorSchema, DoctorUpdateSchema, FamilyDoctorBindSchema,
                                       FamilyDoctorQuerySchema, FamilyDoctorSchema, InstitutionQuerySchema,
                                       InstitutionSchema, InstitutionUpdateSchema)
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Institutions, doctors, family doctors")

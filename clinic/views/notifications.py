@@ -1,12 +1,12 @@
 """The caller's notification inbox (another user's notification answers 404, audited as denied)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
 from clinic.models import Notification
 from clinic.schemas.appointments import NotificationQuerySchema, NotificationSchema
 from core.audit import record_access
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 from core.extensions import db
 from core.models import User

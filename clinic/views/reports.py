@@ -1,12 +1,12 @@
 """Admin reports: measured waiting times and consulting-room utilisation."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic import reports
 from clinic.consult import utilisation
 from clinic.consult.schemas import UtilisationQuerySchema, UtilisationRowSchema
 from clinic.schemas.appointments import ReportQuerySchema, WaitingTimeRowSchema
 from core.auth import require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Operational reports (admin)")

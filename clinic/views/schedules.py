@@ -1,12 +1,12 @@
 """Schedule management: weekly templates and exceptions (doctors their own, admins all)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic import schedules, slots
 from clinic.access import own_doctor_id
 from clinic.schemas.scheduling import (ExceptionQuerySchema, ExceptionSchema, FlaggedQuerySchema, SlotSchema,
                                        TemplateQuerySchema, TemplateSchema, TemplateUpdateSchema)
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 
 bp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules", description="Schedule templates and exceptions")
 STAFF = ("doctor", "admin")

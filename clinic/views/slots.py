@@ -1,10 +1,10 @@
 """Slot search: what can be booked."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic import slots
 from clinic.schemas.scheduling import SlotQuerySchema, SlotSchema
 from core.auth import require_role
+from core.blueprint import Blueprint
 
 bp = Blueprint("slots", __name__, url_prefix="/api/v1", description="Bookable slots")
 

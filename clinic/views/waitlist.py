@@ -1,12 +1,12 @@
 """Waitlist endpoints: join the line for a doctor and day, accept a held place, leave."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic import waitlist
 from clinic.dbutil import retry_transient
 from clinic.idempotency import HEADER_DOC, idempotent
 from clinic.schemas.appointments import AppointmentSchema, WaitlistAcceptSchema, WaitlistCreateSchema, WaitlistSchema
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 
 bp = Blueprint("waitlist", __name__, url_prefix="/api/v1/waitlist", description="Waitlist for a doctor and day")
 

@@ -1,10 +1,10 @@
 """Admin endpoints: staff accounts."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from core import accounts
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 from core.extensions import db
 from core.models import User

@@ -1,9 +1,9 @@
 """Authentication endpoints: register, token, logout, me."""
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from core import accounts, auth
+from core.blueprint import Blueprint
 from core.extensions import db
 from core.models import User
 from core.schemas import MeSchema, RegisteredSchema, RegisterSchema, TokenRequestSchema, TokenSchema

@@ -4,9 +4,9 @@ Pharmacy answers are idempotent: repeating a transition that already happened re
 current order and changed=false; a transition the order's state does not allow is a 409.
 """
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 from core.extensions import db
 from pharmacy import fulfilment, orders

@@ -1,8 +1,8 @@
 """App API: the pharmacy directory and stock levels."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 from pharmacy import pharmacies, stock
 from pharmacy.schemas import (NearQuerySchema, PharmacyCreateSchema, PharmacySchema, StockItemSchema,

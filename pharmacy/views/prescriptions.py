@@ -1,8 +1,8 @@
 """App API: prescriptions (issue, read, verify) and the pharmacist review queue."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from pharmacy import prescriptions, review
 from pharmacy.schemas import (PageQuerySchema, PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
                               VerificationSchema)
