@@ -15,6 +15,7 @@ bp = Blueprint("consult", __name__, url_prefix="/api/v1", description="Cloud con
 @bp.route("/rooms")
 class Rooms(MethodView):
     @require_role()
+    @bp.doc(operationId="listRooms")
     @bp.arguments(RoomQuerySchema, location="query")
     @bp.response(200, RoomSchema(many=True))
     def get(self, query):
@@ -25,6 +26,8 @@ class Rooms(MethodView):
 @bp.route("/rooms/<string:room_id>/open")
 class OpenRoom(MethodView):
     @require_role("doctor")
+    @bp.doc(operationId="openRoom")
+    @bp.errors({404: "No such room.", 409: "The room is open for another doctor, or you already hold a room."})
     @bp.response(200, RoomSchema)
     def post(self, room_id):
         """Open the room for your session (one open room per doctor)."""
@@ -34,6 +37,12 @@ class OpenRoom(MethodView):
 @bp.route("/rooms/<string:room_id>/close")
 class CloseRoom(MethodView):
     @require_role("doctor", "admin")
+    @bp.doc(operationId="closeRoom")
+    @bp.errors({
+        403: "Only doctors and administrators, and a doctor only a room they opened.",
+        404: "No such room.",
+        409: "A consultation is under way in the room.",
+    })
     @bp.response(200, RoomSchema)
     def post(self, room_id):
         """Close the room (409 while a consultation is under way)."""
@@ -43,6 +52,13 @@ class CloseRoom(MethodView):
 @bp.route("/rooms/<string:room_id>/call-next")
 class CallNext(MethodView):
     @require_role("doctor")
+    @bp.doc(operationId="callNextPatient")
+    @bp.errors({
+        403: "Only doctors, and only in a room they opened.",
+        404: "No such room.",
+        409: "Nobody is waiting, the room is busy, or it is not open.",
+        422: "Invalid fields, or risk control refused the start: reasons, next steps, referral.",
+    })
     @bp.arguments(CallNextSchema)
     @bp.response(201, ConsultationSchema)
     @bp.alt_response(422, description="Risk control refused the start: reasons, next steps, referral")
@@ -56,6 +72,8 @@ class CallNext(MethodView):
 @bp.route("/consultations/<string:consultation_id>")
 class ConsultationView(MethodView):
     @require_role()
+    @bp.doc(operationId="getConsultation")
+    @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation."})
     @bp.response(200, ConsultationSchema)
     def get(self, consultation_id):
         """A consultation you take part in."""
@@ -66,6 +84,8 @@ class ConsultationView(MethodView):
 @bp.route("/consultations/<string:consultation_id>/messages")
 class Messages(MethodView):
     @require_role()
+    @bp.doc(operationId="listConsultationMessages")
+    @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation."})
     @bp.arguments(MessageQuerySchema, location="query")
     @bp.response(200, MessageSchema(many=True))
     def get(self, query, consultation_id):
@@ -77,6 +97,15 @@ class Messages(MethodView):
 @bp.route("/consultations/<string:consultation_id>/attachments")
 class Attachments(MethodView):
     @require_role()
+    @bp.doc(operationId="uploadAttachment")
+    @bp.errors({
+        403: "You do not take part in this consultation.",
+        404: "No such consultation.",
+        409: "The consultation is not active.",
+        413: "The file is larger than CONSULT_ATTACHMENT_MAX_BYTES.",
+        415: "The content is not a PNG, JPEG, WebP image or a PDF.",
+        422: "No file, or an empty one.",
+    })
     @bp.arguments(UploadSchema, location="files")
     @bp.response(201, AttachmentSchema)
     def post(self, files, consultation_id):
@@ -89,6 +118,8 @@ class Attachments(MethodView):
 @bp.route("/consultations/<string:consultation_id>/attachments/<string:attachment_id>")
 class AttachmentContent(MethodView):
     @require_role()
+    @bp.doc(operationId="downloadAttachment")
+    @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation or attachment."})
     @bp.response(200, description="The file, always as a download")
     def get(self, consultation_id, attachment_id):
         """Download an attachment (participants only)."""
@@ -104,6 +135,12 @@ class AttachmentContent(MethodView):
 @bp.route("/consultations/<string:consultation_id>/end")
 class End(MethodView):
     @require_role("doctor")
+    @bp.doc(operationId="endConsultation")
+    @bp.errors({
+        403: "Only the consultation's doctor.",
+        404: "No such consultation.",
+        409: "The consultation is not active.",
+    })
     @bp.arguments(EndSchema)
     @bp.response(200, ConsultationSchema)
     def post(self, body, consultation_id):

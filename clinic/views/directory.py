@@ -15,6 +15,7 @@ bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Institu
 @bp.route("/institutions")
 class Institutions(MethodView):
     @require_role()
+    @bp.doc(operationId="listInstitutions")
     @bp.arguments(InstitutionQuerySchema, location="query")
     @bp.response(200, InstitutionSchema(many=True))
     def get(self, query):
@@ -26,6 +27,8 @@ class Institutions(MethodView):
         return directory.list_institutions(**filters)[:query["limit"]]
 
     @require_role("admin")
+    @bp.doc(operationId="createInstitution")
+    @bp.errors({409: "The institution code is already in use."})
     @bp.arguments(InstitutionSchema)
     @bp.response(201, InstitutionSchema)
     def post(self, body):
@@ -42,12 +45,16 @@ def _with_distance(row, km):
 @bp.route("/institutions/<string:institution_id>")
 class InstitutionById(MethodView):
     @require_role()
+    @bp.doc(operationId="getInstitution")
+    @bp.errors({404: "No such institution."})
     @bp.response(200, InstitutionSchema)
     def get(self, institution_id):
         """One institution."""
         return directory.get_institution(institution_id)
 
     @require_role("admin")
+    @bp.doc(operationId="updateInstitution")
+    @bp.errors({404: "No such institution.", 409: "The institution code is already in use."})
     @bp.arguments(InstitutionUpdateSchema(partial=True))
     @bp.response(200, InstitutionSchema)
     def patch(self, body, institution_id):
@@ -58,6 +65,7 @@ class InstitutionById(MethodView):
 @bp.route("/doctors")
 class Doctors(MethodView):
     @require_role()
+    @bp.doc(operationId="listDoctors")
     @bp.arguments(DoctorQuerySchema, location="query")
     @bp.response(200, DoctorSchema(many=True))
     def get(self, query):
@@ -66,6 +74,8 @@ class Doctors(MethodView):
                                       query.get("family_doctor"))
 
     @require_role("admin")
+    @bp.doc(operationId="createDoctor")
+    @bp.errors({409: "The practitioner id is already in use."})
     @bp.arguments(DoctorSchema)
     @bp.response(201, DoctorSchema)
     def post(self, body):
@@ -76,12 +86,16 @@ class Doctors(MethodView):
 @bp.route("/doctors/<string:doctor_id>")
 class DoctorById(MethodView):
     @require_role()
+    @bp.doc(operationId="getDoctor")
+    @bp.errors({404: "No such doctor."})
     @bp.response(200, DoctorSchema)
     def get(self, doctor_id):
         """One doctor."""
         return directory.get_doctor(doctor_id)
 
     @require_role("admin")
+    @bp.doc(operationId="updateDoctor")
+    @bp.errors({404: "No such doctor.", 409: "The practitioner id is already in use."})
     @bp.arguments(DoctorUpdateSchema(partial=True))
     @bp.response(200, DoctorSchema)
     def patch(self, body, doctor_id):
@@ -92,6 +106,8 @@ class DoctorById(MethodView):
 @bp.route("/family-doctor")
 class FamilyDoctor(MethodView):
     @require_role("patient", "admin")
+    @bp.doc(operationId="getFamilyDoctor")
+    @bp.errors({404: "No family doctor signed."})
     @bp.arguments(FamilyDoctorQuerySchema, location="query")
     @bp.response(200, FamilyDoctorSchema)
     def get(self, query):
@@ -102,6 +118,8 @@ class FamilyDoctor(MethodView):
         return found
 
     @require_role("patient", "admin")
+    @bp.doc(operationId="signFamilyDoctor")
+    @bp.errors({404: "No such doctor."})
     @bp.arguments(FamilyDoctorBindSchema)
     @bp.response(200, FamilyDoctorSchema)
     def put(self, body):

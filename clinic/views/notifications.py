@@ -17,6 +17,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", de
 @bp.route("")
 class Notifications(MethodView):
     @require_role()
+    @bp.doc(operationId="listNotifications")
     @bp.arguments(NotificationQuerySchema, location="query")
     @bp.response(200, NotificationSchema(many=True))
     def get(self, query):
@@ -31,6 +32,8 @@ class Notifications(MethodView):
 @bp.route("/<string:notification_id>/read")
 class MarkRead(MethodView):
     @require_role()
+    @bp.doc(operationId="markNotificationRead")
+    @bp.errors({404: "No such notification, or not yours."})
     @bp.response(200, NotificationSchema)
     def post(self, notification_id):
         """Mark one notification read (404 unless it is yours)."""
@@ -52,6 +55,7 @@ class MarkRead(MethodView):
 @bp.route("/read-all")
 class MarkAllRead(MethodView):
     @require_role()
+    @bp.doc(operationId="markAllNotificationsRead")
     @bp.response(204)
     def post(self):
         """Mark every notification of the caller read."""

@@ -21,6 +21,7 @@ def _check_window(query):
 @bp.route("/waiting-times")
 class WaitingTimes(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="getWaitingTimesReport")
     @bp.arguments(ReportQuerySchema, location="query")
     @bp.response(200, WaitingTimeRowSchema(many=True))
     def get(self, query):
@@ -32,6 +33,7 @@ class WaitingTimes(MethodView):
 @bp.route("/room-utilisation")
 class RoomUtilisation(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="getRoomUtilisationReport")
     @bp.arguments(UtilisationQuerySchema, location="query")
     @bp.response(200, UtilisationRowSchema(many=True))
     def get(self, query):

@@ -12,6 +12,7 @@ bp = Blueprint("slots", __name__, url_prefix="/api/v1", description="Bookable sl
 @bp.route("/slots")
 class Slots(MethodView):
     @require_role()
+    @bp.doc(operationId="listSlots")
     @bp.arguments(SlotQuerySchema, location="query")
     @bp.response(200, SlotSchema(many=True))
     def get(self, query):

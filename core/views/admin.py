@@ -16,6 +16,7 @@ bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Admin
 @bp.route("/users")
 class Users(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="listUsers")
     @bp.arguments(UserQuerySchema, location="query")
     @bp.response(200, UserSchema(many=True))
     def get(self, query):
@@ -26,6 +27,8 @@ class Users(MethodView):
         return db.session.scalars(stmt).all()
 
     @require_role("admin")
+    @bp.doc(operationId="createStaffAccount")
+    @bp.errors({409: "That username is taken."})
     @bp.arguments(StaffCreateSchema)
     @bp.response(201, UserSchema)
     def post(self, body):
@@ -36,12 +39,16 @@ class Users(MethodView):
 @bp.route("/users/<string:user_id>")
 class UserById(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="getUser")
+    @bp.errors({404: "No such user."})
     @bp.response(200, UserSchema)
     def get(self, user_id):
         """One account (admin only)."""
         return _user_or_404(user_id)
 
     @require_role("admin")
+    @bp.doc(operationId="updateUser")
+    @bp.errors({404: "No such user.", 409: "You cannot deactivate your own account."})
     @bp.arguments(UserUpdateSchema)
     @bp.response(200, UserSchema)
     def patch(self, body, user_id):

@@ -20,6 +20,7 @@ def _stock_view(rows):
 @bp.route("/pharmacies")
 class Pharmacies(MethodView):
     @require_role()
+    @bp.doc(operationId="listPharmacies")
     @bp.arguments(NearQuerySchema, location="query")
     @bp.response(200, PharmacySchema(many=True))
     def get(self, query):
@@ -31,6 +32,8 @@ class Pharmacies(MethodView):
         return pharmacies.find_near(lat, lon, query["radius_km"], query["limit"])
 
     @require_role("admin")
+    @bp.doc(operationId="createPharmacy")
+    @bp.errors({409: "The pharmacy code is already in use."})
     @bp.arguments(PharmacyCreateSchema)
     @bp.response(201, PharmacySchema)
     def post(self, body):
@@ -41,6 +44,8 @@ class Pharmacies(MethodView):
 @bp.route("/pharmacies/<string:pharmacy_id>/stock")
 class PharmacyStock(MethodView):
     @require_role("pharmacist", "admin")
+    @bp.doc(operationId="listPharmacyStock")
+    @bp.errors({404: "No such pharmacy, or not yours."})
     @bp.response(200, StockItemSchema(many=True))
     def get(self, pharmacy_id):
         """Stock of a pharmacy: on hand, reserved for accepted orders, available (its pharmacists, admins)."""
@@ -48,7 +53,12 @@ class PharmacyStock(MethodView):
         return _stock_view(stock.list_stock(pharmacy_id))
 
     @require_role("pharmacist", "admin")
-    @bp.arguments(StockUpdateSchema)
+    @bp.doc(operationId="updatePharmacyStock")
+    @bp.errors({
+        404: "No such pharmacy, or not yours.",
+        409: "Stock was reserved or changed meanwhile: nothing was changed.",
+    })
+    @bp.arguments(StockUpdateSchema, example={"items": [{"code": "C08CA01", "on_hand": 120}]})
     @bp.response(200, StockItemSchema(many=True))
     def put(self, body, pharmacy_id):
         """Bulk stock update, JSON items or CSV text, validated whole first: all rows apply or none.
