@@ -8,6 +8,7 @@ from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, Consultati
                                     MessageSchema, RoomQuerySchema, RoomSchema, UploadSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.pagination import page_of
 
 bp = Blueprint("consult", __name__, url_prefix="/api/v1", description="Cloud consulting rooms")
 
@@ -17,10 +18,12 @@ class Rooms(MethodView):
     @require_role()
     @bp.doc(operationId="listRooms")
     @bp.arguments(RoomQuerySchema, location="query")
-    @bp.response(200, RoomSchema(many=True))
+    @bp.response(200, page_of(RoomSchema))
     def get(self, query):
         """The consulting rooms with their status (open, by whom, busy)."""
-        return [rooms.room_to_dict(r) for r in rooms.list_rooms(query.get("clinic"), query.get("institution_id"))]
+        page = query["page"]
+        found = page.cut(rooms.list_rooms(query.get("clinic"), query.get("institution_id")))
+        return page.answer(rooms.room_to_dict(r) for r in found)
 
 
 @bp.route("/rooms/<string:room_id>/open")
@@ -61,7 +64,6 @@ class CallNext(MethodView):
     })
     @bp.arguments(CallNextSchema)
     @bp.response(201, ConsultationSchema)
-    @bp.alt_response(422, description="Risk control refused the start: reasons, next steps, referral")
     def post(self, body, room_id):
         """Invite the next checked-in online patient (risk-checked at start_consultation)."""
         # A refusal is a 422: nothing of the call is kept but the audited decision and its effect (lifecycle._refuse).
@@ -87,11 +89,12 @@ class Messages(MethodView):
     @bp.doc(operationId="listConsultationMessages")
     @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation."})
     @bp.arguments(MessageQuerySchema, location="query")
-    @bp.response(200, MessageSchema(many=True))
+    @bp.response(200, page_of(MessageSchema))
     def get(self, query, consultation_id):
-        """The messages with seq > `after`, in order (at most `limit`)."""
-        _, found = messages.list_messages(current_actor(), consultation_id, query["after"], query["limit"])
-        return [messages.message_to_dict(m) for m in found]
+        """The messages with seq > `after`, in order."""
+        page = query["page"]
+        _, found = messages.list_messages(current_actor(), consultation_id, query["after"], page)
+        return page.answer(messages.message_to_dict(m) for m in found)
 
 
 @bp.route("/consultations/<string:consultation_id>/attachments")

@@ -10,6 +10,7 @@ from clinic.riskcontrol.schemas import (
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError
+from core.pagination import page_of
 
 bp = Blueprint("risk", __name__, url_prefix="/api/v1", description="Risk control of online treatment")
 
@@ -49,11 +50,12 @@ class Decisions(MethodView):
     @bp.doc(operationId="listRiskDecisions")
     @bp.errors({403: "Only patients (their own), doctors (their patients') and administrators."})
     @bp.arguments(DecisionQuerySchema, location="query")
-    @bp.response(200, DecisionSchema(many=True))
+    @bp.response(200, page_of(DecisionSchema))
     def get(self, query):
         """The decision log: a patient's own, a doctor's patients', or (admin) anyone's."""
-        rows = decisions.list_decisions(current_actor(), query.get("patient_id"), query["limit"])
-        return [decisions.decision_to_dict(r) for r in rows]
+        page = query["page"]
+        rows = decisions.list_decisions(current_actor(), query.get("patient_id"), page)
+        return page.answer(decisions.decision_to_dict(r) for r in rows)
 
 
 @bp.route("/consents/protocol")
@@ -63,7 +65,6 @@ class Protocol(MethodView):
     @bp.response(200, ProtocolSchema)
     def get(self):
         """The current online-treatment protocol text and version."""
-        current_actor()
         return consents.current_protocol() or consents.shipped_protocol()
 
 
@@ -95,10 +96,11 @@ class Guardians(MethodView):
     @require_role("patient", "admin")
     @bp.doc(operationId="listGuardians")
     @bp.arguments(GuardianQuerySchema, location="query")
-    @bp.response(200, GuardianSchema(many=True))
+    @bp.response(200, page_of(GuardianSchema))
     def get(self, query):
         """Your guardians and the patients you are guardian of (admins: a patient's guardians)."""
-        return guardians.list_guardians(current_actor(), query.get("patient_id"))
+        page = query["page"]
+        return page.answer(page.cut(guardians.list_guardians(current_actor(), query.get("patient_id"))))
 
     @require_role("patient", "admin")
     @bp.doc(operationId="registerGuardian")

@@ -12,7 +12,7 @@ from clinic.schemas.appointments import (AppointmentCreateSchema, AppointmentQue
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
-from core.extensions import db
+from core.pagination import page_of
 
 bp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="Appointments and the queue")
 
@@ -22,27 +22,26 @@ class Appointments(MethodView):
     @require_role()
     @bp.doc(operationId="listAppointments")
     @bp.arguments(AppointmentQuerySchema, location="query")
-    @bp.response(200, AppointmentSchema(many=True))
+    @bp.response(200, page_of(AppointmentSchema))
     def get(self, query):
         """The caller's appointments (a doctor: their own, `date` for a day list; admins: all)."""
-        actor = current_actor()
+        actor, page = current_actor(), query["page"]
         stmt = select(Appointment)
         if actor.role == "patient":
             stmt = stmt.where(Appointment.patient_id == actor.patient_id)
         elif actor.role == "doctor":
             stmt = stmt.where(Appointment.doctor_id == (own_doctor_id(actor) or ""))
         elif not actor.is_admin:
-            return []
+            return page.answer(page.cut([]))
         if query.get("date"):
             stmt = stmt.where(Appointment.local_date == query["date"])
         if query.get("status"):
             stmt = stmt.where(Appointment.status == query["status"])
         order = (Appointment.queue_number, Appointment.starts_at) if query.get("date") else (Appointment.starts_at,)
-        rows = list(db.session.scalars(stmt.order_by(*order, Appointment.id).limit(query["limit"])
-                                       .offset(query["offset"])))
+        rows = page.rows(stmt.order_by(*order, Appointment.id))
         record_access(actor, "search", "Appointment", f"Patient/{actor.patient_id}" if actor.patient_id else None,
                       detail={"returned": len(rows)})
-        return rows
+        return page.answer(rows)
 
     @require_role("patient")
     @retry_transient

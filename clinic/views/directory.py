@@ -8,6 +8,7 @@ from clinic.schemas.directory import (DoctorQuerySchema, DoctorSchema, DoctorUpd
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError
+from core.pagination import page_of
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Institutions, doctors, family doctors")
 
@@ -17,14 +18,14 @@ class Institutions(MethodView):
     @require_role()
     @bp.doc(operationId="listInstitutions")
     @bp.arguments(InstitutionQuerySchema, location="query")
-    @bp.response(200, InstitutionSchema(many=True))
+    @bp.response(200, page_of(InstitutionSchema))
     def get(self, query):
         """List institutions; `near=LAT,LON` sorts by distance, `specialty` keeps those with such a doctor."""
-        filters = {k: query.get(k) for k in ("specialty", "district", "kind")}
+        filters, page = {k: query.get(k) for k in ("specialty", "district", "kind")}, query["page"]
         if "near" in query:
-            pairs = directory.institutions_near(*query["near"], limit=query["limit"], **filters)
-            return [_with_distance(row, km) for row, km in pairs]
-        return directory.list_institutions(**filters)[:query["limit"]]
+            pairs = page.cut(directory.institutions_near(*query["near"], **filters))
+            return page.answer(_with_distance(row, km) for row, km in pairs)
+        return page.answer(page.cut(directory.list_institutions(**filters)))
 
     @require_role("admin")
     @bp.doc(operationId="createInstitution")
@@ -67,11 +68,12 @@ class Doctors(MethodView):
     @require_role()
     @bp.doc(operationId="listDoctors")
     @bp.arguments(DoctorQuerySchema, location="query")
-    @bp.response(200, DoctorSchema(many=True))
+    @bp.response(200, page_of(DoctorSchema))
     def get(self, query):
         """List doctors by specialty, institution, online availability, family-doctor status."""
-        return directory.list_doctors(query.get("specialty"), query.get("institution_id"), query.get("online"),
-                                      query.get("family_doctor"))
+        page = query["page"]
+        return page.answer(page.cut(directory.list_doctors(query.get("specialty"), query.get("institution_id"),
+                                                           query.get("online"), query.get("family_doctor"))))
 
     @require_role("admin")
     @bp.doc(operationId="createDoctor")

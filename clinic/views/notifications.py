@@ -10,6 +10,7 @@ from core.blueprint import Blueprint
 from core.errors import ApiError
 from core.extensions import db
 from core.models import User
+from core.pagination import page_of
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="Notification inbox")
 
@@ -19,14 +20,14 @@ class Notifications(MethodView):
     @require_role()
     @bp.doc(operationId="listNotifications")
     @bp.arguments(NotificationQuerySchema, location="query")
-    @bp.response(200, NotificationSchema(many=True))
+    @bp.response(200, page_of(NotificationSchema))
     def get(self, query):
         """The caller's notifications, newest first."""
         stmt = select(Notification).where(Notification.user_id == current_actor().user_id)
         if query.get("unread"):
             stmt = stmt.where(Notification.is_read.is_(False))
-        return list(db.session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id)
-                                       .limit(query["limit"])))
+        page = query["page"]
+        return page.answer(page.rows(stmt.order_by(Notification.created_at.desc(), Notification.id)))
 
 
 @bp.route("/<string:notification_id>/read")

@@ -8,6 +8,7 @@ from clinic.schemas.appointments import ReportQuerySchema, WaitingTimeRowSchema
 from core.auth import require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError
+from core.pagination import page_of
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Operational reports (admin)")
 
@@ -23,11 +24,12 @@ class WaitingTimes(MethodView):
     @require_role("admin")
     @bp.doc(operationId="getWaitingTimesReport")
     @bp.arguments(ReportQuerySchema, location="query")
-    @bp.response(200, WaitingTimeRowSchema(many=True))
+    @bp.response(200, page_of(WaitingTimeRowSchema))
     def get(self, query):
         """Average and median wait (check-in to call) per institution, doctor or day, for calls in [from, to)."""
         _check_window(query)
-        return reports.waiting_times(query["from_"], query["to"], query["group_by"])
+        page = query["page"]
+        return page.answer(page.cut(reports.waiting_times(query["from_"], query["to"], query["group_by"])))
 
 
 @bp.route("/room-utilisation")
@@ -35,8 +37,9 @@ class RoomUtilisation(MethodView):
     @require_role("admin")
     @bp.doc(operationId="getRoomUtilisationReport")
     @bp.arguments(UtilisationQuerySchema, location="query")
-    @bp.response(200, UtilisationRowSchema(many=True))
+    @bp.response(200, page_of(UtilisationRowSchema))
     def get(self, query):
         """Per consulting room and local day: consultations, minutes in consultation and the busy share, in [from, to)."""
         _check_window(query)
-        return utilisation.room_utilisation(query["from_"], query["to"])
+        page = query["page"]
+        return page.answer(page.cut(utilisation.room_utilisation(query["from_"], query["to"])))

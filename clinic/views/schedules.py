@@ -7,6 +7,7 @@ from clinic.schemas.scheduling import (ExceptionQuerySchema, ExceptionSchema, Fl
                                        TemplateQuerySchema, TemplateSchema, TemplateUpdateSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.pagination import page_of
 
 bp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules", description="Schedule templates and exceptions")
 STAFF = ("doctor", "admin")
@@ -17,10 +18,11 @@ class Templates(MethodView):
     @require_role(*STAFF)
     @bp.doc(operationId="listScheduleTemplates")
     @bp.arguments(TemplateQuerySchema, location="query")
-    @bp.response(200, TemplateSchema(many=True))
+    @bp.response(200, page_of(TemplateSchema))
     def get(self, query):
         """Weekly templates (a doctor sees their own)."""
-        return schedules.list_templates(current_actor(), query.get("doctor_id"))
+        page = query["page"]
+        return page.answer(page.cut(schedules.list_templates(current_actor(), query.get("doctor_id"))))
 
     @require_role(*STAFF)
     @bp.doc(operationId="createScheduleTemplate")
@@ -80,10 +82,12 @@ class Exceptions(MethodView):
     @require_role(*STAFF)
     @bp.doc(operationId="listScheduleExceptions")
     @bp.arguments(ExceptionQuerySchema, location="query")
-    @bp.response(200, ExceptionSchema(many=True))
+    @bp.response(200, page_of(ExceptionSchema))
     def get(self, query):
         """Leave and holidays."""
-        return schedules.list_exceptions(current_actor(), query.get("doctor_id"), query.get("institution_id"))
+        page = query["page"]
+        return page.answer(page.cut(schedules.list_exceptions(current_actor(), query.get("doctor_id"),
+                                                              query.get("institution_id"))))
 
     @require_role(*STAFF)
     @bp.doc(operationId="createScheduleException")
@@ -118,11 +122,11 @@ class FlaggedSlots(MethodView):
     @require_role(*STAFF)
     @bp.doc(operationId="listFlaggedSlots")
     @bp.arguments(FlaggedQuerySchema, location="query")
-    @bp.response(200, SlotSchema(many=True))
+    @bp.response(200, page_of(SlotSchema))
     def get(self, query):
         """Booked slots closed by an exception, for the doctor to handle."""
-        actor = current_actor()
+        actor, page = current_actor(), query["page"]
         doctor_id = query.get("doctor_id") if actor.is_admin else own_doctor_id(actor)
         if not actor.is_admin and doctor_id is None:
-            return []
-        return slots.flagged_slots(doctor_id)
+            return page.answer(page.cut([]))
+        return page.answer(page.cut(slots.flagged_slots(doctor_id)))

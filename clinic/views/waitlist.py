@@ -7,6 +7,7 @@ from clinic.idempotency import HEADER_DOC, idempotent
 from clinic.schemas.appointments import AppointmentSchema, WaitlistAcceptSchema, WaitlistCreateSchema, WaitlistSchema
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.pagination import PageQuerySchema, page_of
 
 bp = Blueprint("waitlist", __name__, url_prefix="/api/v1/waitlist", description="Waitlist for a doctor and day")
 
@@ -15,10 +16,12 @@ bp = Blueprint("waitlist", __name__, url_prefix="/api/v1/waitlist", description=
 class Waitlist(MethodView):
     @require_role("patient")
     @bp.doc(operationId="listWaitlistEntries")
-    @bp.response(200, WaitlistSchema(many=True))
-    def get(self):
-        """The caller's waitlist entries."""
-        return waitlist.my_entries(current_actor())
+    @bp.arguments(PageQuerySchema, location="query")
+    @bp.response(200, page_of(WaitlistSchema))
+    def get(self, query):
+        """The caller's waitlist entries, newest first."""
+        page = query["page"]
+        return page.answer(page.cut(waitlist.my_entries(current_actor())))
 
     @require_role("patient")
     @bp.doc(operationId="joinWaitlist")

@@ -8,6 +8,7 @@ from core.blueprint import Blueprint
 from core.errors import ApiError
 from core.extensions import db
 from core.models import User
+from core.pagination import page_of
 from core.schemas import StaffCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
@@ -18,13 +19,14 @@ class Users(MethodView):
     @require_role("admin")
     @bp.doc(operationId="listUsers")
     @bp.arguments(UserQuerySchema, location="query")
-    @bp.response(200, UserSchema(many=True))
+    @bp.response(200, page_of(UserSchema))
     def get(self, query):
         """List accounts (admin only)."""
-        stmt = select(User).order_by(User.created_at, User.id).limit(query["limit"]).offset(query["offset"])
+        stmt = select(User).order_by(User.created_at, User.id)
         if query.get("role"):
             stmt = stmt.where(User.role == query["role"])
-        return db.session.scalars(stmt).all()
+        page = query["page"]
+        return page.answer(page.rows(stmt))
 
     @require_role("admin")
     @bp.doc(operationId="createStaffAccount")

@@ -9,6 +9,7 @@ from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError
 from core.extensions import db
+from core.pagination import page_of
 from pharmacy import fulfilment, orders
 from pharmacy.locked import retry_when_locked
 from pharmacy.schemas import DeclinedSchema, DeclineSchema, FulfilmentSchema, OrderQuerySchema, OrderSchema
@@ -79,11 +80,12 @@ class PharmacyOrders(MethodView):
     @require_role("pharmacist")
     @bp.doc(operationId="listPharmacyOrders")
     @bp.arguments(OrderQuerySchema, location="query")
-    @bp.response(200, OrderSchema(many=True))
+    @bp.response(200, page_of(OrderSchema))
     def get(self, query):
         """Orders offered to or held by the pharmacist's pharmacy."""
-        rows = orders.list_pharmacy_orders(current_actor(), query.get("status"), query["limit"], query["offset"])
-        return [orders.view_order(o, for_pharmacy=True) for o in rows]
+        page = query["page"]
+        rows = orders.list_pharmacy_orders(current_actor(), query.get("status"), page)
+        return page.answer(orders.view_order(o, for_pharmacy=True) for o in rows)
 
 
 @bp.route("/pharmacy/orders/<string:order_id>/accept")

@@ -3,8 +3,9 @@ from flask.views import MethodView
 
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.pagination import PageQuerySchema, page_of
 from pharmacy import prescriptions, review
-from pharmacy.schemas import (PageQuerySchema, PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
+from pharmacy.schemas import (PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
                               VerificationSchema)
 
 bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="E-prescriptions and pharmacist review")
@@ -57,11 +58,11 @@ class Reviews(MethodView):
     @bp.doc(operationId="listReviewQueue")
     @bp.errors({403: "Only the platform's reviewing pharmacists."})
     @bp.arguments(PageQuerySchema, location="query")
-    @bp.response(200, PrescriptionSchema(many=True))
+    @bp.response(200, page_of(PrescriptionSchema))
     def get(self, query):
         """The review queue: prescriptions waiting for a pharmacist, oldest first (reviewing pharmacists)."""
-        rows = review.list_review_queue(current_actor(), query["limit"], query["offset"])
-        return [prescriptions.view_prescription(p) for p in rows]
+        page = query["page"]
+        return page.answer(prescriptions.view_prescription(p) for p in review.list_review_queue(current_actor(), page))
 
 
 @bp.route("/prescriptions/<string:prescription_id>/review")
