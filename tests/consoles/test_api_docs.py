@@ -1,6 +1,8 @@
 """The API docs page in a real browser: Swagger UI (a current 5.x, from npm) renders every operation of the
 OpenAPI document with its operationId, and the page asks no other host for anything (no validator badge,
 no fonts or scripts from a CDN): every request the browser makes stays on the service's origin."""
+import os
+
 import pytest
 
 from core.docs import ASSETS, BUNDLE
@@ -13,7 +15,8 @@ def test_the_docs_page_renders_the_contract_from_this_origin_only(browser, live_
     from playwright.sync_api import expect
 
     if not (ASSETS / BUNDLE).is_file():
-        pytest.skip("Swagger UI is not built: run `make consoles` (needs npm)")
+        missing = "Swagger UI is not built: run `make consoles` (needs npm)"
+        pytest.fail(f"{missing} (required under CI=true)") if os.environ.get("CI") == "true" else pytest.skip(missing)
     context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
