@@ -41,18 +41,24 @@ scheduler: install
 	$(BIN)/flask --app wsgi scheduler run
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache consoles/node_modules consoles/static/vendor
+	rm -rf $(VENV) instance .pytest_cache consoles/node_modules consoles/static/vendor $(SWAGGER_UI)
 
-# The demo consoles' browser dependency: the official socket.io client from npm (pinned in
-# consoles/package-lock.json), copied where /app/vendor/socket.io.min.js serves it. Without npm the
-# pages say so and work without live updates.
+# The browser dependencies the service serves, from npm (pinned in consoles/package-lock.json): the official
+# socket.io client, copied where /app/vendor/socket.io.min.js serves it, and Swagger UI (swagger-ui-dist), where
+# the API docs page /api/v1/docs serves it. Without npm the pages say so (the consoles work without live
+# updates; the docs page points to /api/v1/openapi.json).
 SOCKET_IO_JS := consoles/static/vendor/socket.io.min.js
-consoles: $(SOCKET_IO_JS)
-$(SOCKET_IO_JS): consoles/package.json consoles/package-lock.json
+SWAGGER_UI := core/static/swagger-ui
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE
+consoles: $(SOCKET_IO_JS) $(SWAGGER_UI)/swagger-ui-bundle.js
+$(SOCKET_IO_JS) $(SWAGGER_UI)/swagger-ui-bundle.js &: consoles/package.json consoles/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-	  cd consoles && npm ci --no-audit --no-fund --loglevel=error && cd .. && \
-	  mkdir -p $(@D) && cp consoles/node_modules/socket.io-client/dist/socket.io.min.js $@; \
-	else echo "npm is missing: the consoles run without the Socket.IO client (apt-get install npm)"; fi
+	  cd consoles && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && cd .. && \
+	  mkdir -p $(dir $(SOCKET_IO_JS)) $(SWAGGER_UI) && \
+	  cp consoles/node_modules/socket.io-client/dist/socket.io.min.js $(SOCKET_IO_JS) && \
+	  for f in $(SWAGGER_UI_FILES); do cp consoles/node_modules/swagger-ui-dist/$$f $(SWAGGER_UI)/; done; \
+	else echo "npm is missing: the consoles run without the Socket.IO client and /api/v1/docs without Swagger UI" \
+	  "(apt-get install npm)"; fi
 
 # The end-to-end journey against a running service (`make run` in another terminal).
 scenario: install-dev

@@ -143,8 +143,9 @@ def _still_covered(slot, exception_id):
 
 
 def search_slots(doctor_id=None, institution_id=None, specialty=None, kind=None, start=None, end=None,
-                 available_only=True, limit=200):
-    """Slots matching the filters, earliest first (by default only bookable future ones)."""
+                 available_only=True, page=None):
+    """Slots matching the filters, earliest first (by default only bookable future ones); `page` (a
+    core.pagination.Page) cuts them, else all."""
     now = clock.now()
     lower = start or now
     if available_only:
@@ -163,7 +164,8 @@ def search_slots(doctor_id=None, institution_id=None, specialty=None, kind=None,
                                          DoctorSpecialty.specialty == specialty))
     if available_only:
         stmt = stmt.where(Slot.status == "open", Slot.booked + Slot.held < Slot.capacity)
-    return list(db.session.scalars(stmt.order_by(Slot.starts_at, Slot.id).limit(limit)))
+    stmt = stmt.order_by(Slot.starts_at, Slot.id)
+    return page.rows(stmt) if page else list(db.session.scalars(stmt))
 
 
 def flagged_slots(doctor_id=None):

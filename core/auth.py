@@ -166,6 +166,7 @@ def require_role(*roles):
                 raise ApiError(403, "forbidden", "Your role may not perform this action.")
             return fn(*args, **kwargs)
 
+        wrapper.required_roles = roles  # read by core.blueprint: the OpenAPI security and 401/403 of the view
         return wrapper
 
     return decorate

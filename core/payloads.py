@@ -1,6 +1,8 @@
 """Guards against hostile input that every surface shares (HTTP JSON bodies, query strings, Socket.IO
-payloads): JSON nested deeper than any real document, and NUL characters, which PostgreSQL cannot store
-in text and which no field of ours has a use for. Pure: no Flask, no database."""
+payloads): JSON nested deeper than any real document, NUL characters, which PostgreSQL cannot store
+in text and which no field of ours has a use for, and absurd numbers. Pure: no Flask, no database."""
+import json
+import math
 import re
 from itertools import accumulate
 
@@ -13,6 +15,12 @@ MAX_DEPTH = 100
 class UnsafePayload(ValueError):
     """A payload refused before any handler sees it; the message says why."""
 
+
+# The largest integer any column or computation of ours takes (a signed 64-bit integer). Larger literals
+# are refused before they are converted: Python refuses to convert one of more than 4,300 digits
+# (sys.int_info.default_max_str_digits) with a ValueError, which would otherwise surface as a 500.
+MAX_INTEGER = 2**63 - 1
+_MAX_INTEGER_DIGITS = len(str(MAX_INTEGER))
 
 # A JSON string (escapes unrolled), a NUL escape after an even number of backslashes, and every byte
 # that is not a bracket (deleted with bytes.translate, which runs at memcpy speed).
@@ -59,3 +67,27 @@ def check(value, max_depth=MAX_DEPTH):
 def has_nul(*texts):
     """True when any of the strings holds a NUL character."""
     return any("\x00" in text for text in texts if isinstance(text, str))
+
+
+def _integer(text):
+    if len(text.lstrip("-")) > _MAX_INTEGER_DIGITS or abs(value := int(text)) > MAX_INTEGER:
+        raise UnsafePayload(f"A number in the JSON is too large: integers must lie within ±{MAX_INTEGER}.")
+    return value
+
+
+def _real(text):
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 overflows to infinity
+        raise UnsafePayload("A number in the JSON is too large for a double-precision number.")
+    return value
+
+
+def _constant(name):
+    raise UnsafePayload(f"{name} is not a JSON number (RFC 8259): numbers must be finite.")
+
+
+def loads_strict(text):
+    """Parse JSON text (str) like json.loads, but UnsafePayload for a number no field of ours can take: an
+    integer beyond ±MAX_INTEGER, a real that overflows to infinity, and NaN / Infinity / -Infinity (not
+    JSON, though Python's decoder accepts them). Malformed JSON still raises json.JSONDecodeError."""
+    return json.loads(text, parse_int=_integer, parse_float=_real, parse_constant=_constant)

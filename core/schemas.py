@@ -1,6 +1,8 @@
 """marshmallow schemas of the kernel's app API."""
 from marshmallow import Schema, fields, validate
 
+from core.pagination import PageQuerySchema
+
 GENDERS = ("male", "female")
 
 
@@ -62,7 +64,5 @@ class UserUpdateSchema(Schema):
                                                         "and its live tokens revoked (open connections close)"})
 
 
-class UserQuerySchema(Schema):
+class UserQuerySchema(PageQuerySchema):
     role = fields.String(validate=validate.OneOf(("patient", "doctor", "pharmacist", "admin")))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))

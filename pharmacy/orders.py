@@ -129,12 +129,12 @@ def read_order(actor, order_id):
 
 
 @audited("search")
-def list_pharmacy_orders(actor, status=None, limit=50, offset=0):
-    """Orders offered to or held by the pharmacist's pharmacy, newest first."""
+def list_pharmacy_orders(actor, status, page):
+    """The page (a core.pagination.Page) of the orders offered to or held by the pharmacist's pharmacy, newest first."""
     stmt = select(Order).where(Order.pharmacy_id == actor.pharmacy_id, Order.status != states.UNROUTABLE)
     if status:
         stmt = stmt.where(Order.status == status)
-    rows = db.session.scalars(stmt.order_by(Order.updated_at.desc(), Order.id).limit(limit).offset(offset)).all()
+    rows = page.rows(stmt.order_by(Order.updated_at.desc(), Order.id))
     record_access(actor, "search", f"PharmacyOrder?pharmacy={actor.pharmacy_id}", None,
                   detail={"count": len(rows), "patients": sorted({f"Patient/{o.patient_id}" for o in rows})[:50]})
     return rows

@@ -73,7 +73,7 @@ def exceptions_of(pharmacy_id):
     return found
 
 
-def find_near(lat, lon, radius_km=10.0, limit=20):
+def find_near(lat, lon, radius_km=10.0):
     """Active cooperating pharmacies within `radius_km`, nearest first, with distance and open-now."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_km)
     rows = db.session.scalars(select(Pharmacy).where(
@@ -86,7 +86,7 @@ def find_near(lat, lon, radius_km=10.0, limit=20):
         if distance <= radius_km:
             found.append((distance, pharmacy))
     found.sort(key=lambda pair: (pair[0], pair[1].id))
-    return [view_pharmacy(p, distance_km=d, now=now) for d, p in found[:limit]]
+    return [view_pharmacy(p, distance_km=d, now=now) for d, p in found]
 
 
 def view_pharmacy(pharmacy, distance_km=None, now=None):

@@ -13,11 +13,11 @@ OUTCOME = {"approve": APPROVED, "reject": REJECTED}
 
 
 @audited("search")
-def list_review_queue(actor, limit=50, offset=0):
-    """Prescriptions waiting for review, oldest first (reviewers only)."""
+def list_review_queue(actor, page):
+    """The page (a core.pagination.Page) of the prescriptions waiting for review, oldest first (reviewers only)."""
     access.require_reviewer(actor)
-    rows = db.session.scalars(select(Prescription).where(Prescription.status == PENDING_REVIEW)
-                              .order_by(Prescription.issued_at, Prescription.id).limit(limit).offset(offset)).all()
+    rows = page.rows(select(Prescription).where(Prescription.status == PENDING_REVIEW)
+                     .order_by(Prescription.issued_at, Prescription.id))
     record_access(actor, "search", "Prescription?status=pending_review", None,
                   detail={"count": len(rows), "patients": sorted({f"Patient/{r.patient_id}" for r in rows})[:50]})
     return rows

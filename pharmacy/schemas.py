@@ -1,6 +1,7 @@
 """marshmallow schemas of pharmacy's app API."""
 from marshmallow import Schema, fields, validate
 
+from core.pagination import PageQuerySchema
 from pharmacy.pharmacies import WEEKDAYS
 
 SHORT = validate.Length(min=1, max=100)
@@ -71,11 +72,6 @@ class VerificationSchema(Schema):
 class ReviewSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     reason = fields.String(validate=validate.Length(max=1000), allow_none=True)
-
-
-class PageQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class OrderQuerySchema(PageQuerySchema):
@@ -188,11 +184,10 @@ class PharmacySchema(Schema):
     distance_km = fields.Float()
 
 
-class NearQuerySchema(Schema):
+class NearQuerySchema(PageQuerySchema):
     near = fields.String(required=True, validate=validate.Regexp(r"^\s*-?\d{1,2}(\.\d+)?\s*,\s*-?\d{1,3}(\.\d+)?\s*$"),
                          metadata={"description": "LAT,LON, e.g. 29.87,121.55"})
     radius_km = fields.Float(load_default=10.0, validate=validate.Range(min=0.1, max=100))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class StockItemSchema(Schema):

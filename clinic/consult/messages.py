@@ -83,17 +83,20 @@ def post_message(actor, consultation_id, role, client_id, text=None, attachment_
     return seq, False
 
 
+def _after(consultation_id, after):
+    return select(ConsultMessage).where(ConsultMessage.consultation_id == consultation_id,
+                                        ConsultMessage.seq > after).order_by(ConsultMessage.seq)
+
+
 def messages_after(consultation_id, after=0, limit=MAX_PAGE):
     """Up to `limit` messages with seq > `after`, in order (no access check: callers check and audit)."""
-    return list(db.session.scalars(select(ConsultMessage).where(
-        ConsultMessage.consultation_id == consultation_id, ConsultMessage.seq > after)
-        .order_by(ConsultMessage.seq).limit(min(limit, MAX_PAGE))))
+    return list(db.session.scalars(_after(consultation_id, after).limit(min(limit, MAX_PAGE))))
 
 
-def list_messages(actor, consultation_id, after=0, limit=100):
-    """The messages after `after` a participant (or admin) may read; audited."""
+def list_messages(actor, consultation_id, after, page):
+    """The page (a core.pagination.Page) of the messages after `after` a participant (or admin) may read; audited."""
     consultation = consultation_for(actor, consultation_id)
-    found = messages_after(consultation.id, after, limit)
+    found = page.rows(_after(consultation.id, after))
     record_access(actor, "read", f"Consultation/{consultation.id}/messages", f"Patient/{consultation.patient_id}",
                   detail={"after": after, "returned": len(found)})
     return consultation, found

@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate, validates_schema, ValidationEr
 
 from clinic.schemas.common import UTCDateTimeField
 from clinic.schemas.directory import FHIR_ID
+from core.pagination import PageQuerySchema
 
 ICD10 = validate.Regexp(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$", error="must be an ICD-10 code such as I10 or E11.9")
 
@@ -21,7 +22,7 @@ class RoomSchema(Schema):
     opened_at = fields.DateTime(allow_none=True)
 
 
-class RoomQuerySchema(Schema):
+class RoomQuerySchema(PageQuerySchema):
     # No control characters: PostgreSQL refuses NUL in text (found by the schemathesis run).
     clinic = fields.Str(validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error="must be a clinic code"))
     institution_id = fields.Str(validate=FHIR_ID)
@@ -69,9 +70,9 @@ class MessageSchema(Schema):
     created_at = fields.Str()
 
 
-class MessageQuerySchema(Schema):
-    after = fields.Int(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
-    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=500))
+class MessageQuerySchema(PageQuerySchema):
+    after = fields.Int(load_default=0, validate=validate.Range(min=0, max=2**31 - 1),
+                       metadata={"description": "Only messages with a greater seq (what a client already has)"})
 
 
 class AttachmentSchema(Schema):
@@ -153,7 +154,7 @@ class ConsultationEvent(Schema):
     consultation_id = ID
 
 
-class UtilisationQuerySchema(Schema):
+class UtilisationQuerySchema(PageQuerySchema):
     from_ = UTCDateTimeField(data_key="from", required=True)
     to = UTCDateTimeField(required=True)
 

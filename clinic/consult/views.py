@@ -2,12 +2,13 @@
 (read, messages, attachments, end). The same data as the /consult Socket.IO events."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic.consult import attachments, lifecycle, messages, rooms
 from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, MessageQuerySchema,
                                     MessageSchema, RoomQuerySchema, RoomSchema, UploadSchema)
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
+from core.pagination import page_of
 
 bp = Blueprint("consult", __name__, url_prefix="/api/v1", description="Cloud consulting rooms")
 
@@ -15,16 +16,21 @@ bp = Blueprint("consult", __name__, url_prefix="/api/v1", description="Cloud con
 @bp.route("/rooms")
 class Rooms(MethodView):
     @require_role()
+    @bp.doc(operationId="listRooms")
     @bp.arguments(RoomQuerySchema, location="query")
-    @bp.response(200, RoomSchema(many=True))
+    @bp.response(200, page_of(RoomSchema))
     def get(self, query):
         """The consulting rooms with their status (open, by whom, busy)."""
-        return [rooms.room_to_dict(r) for r in rooms.list_rooms(query.get("clinic"), query.get("institution_id"))]
+        page = query["page"]
+        found = page.cut(rooms.list_rooms(query.get("clinic"), query.get("institution_id")))
+        return page.answer(rooms.room_to_dict(r) for r in found)
 
 
 @bp.route("/rooms/<string:room_id>/open")
 class OpenRoom(MethodView):
     @require_role("doctor")
+    @bp.doc(operationId="openRoom")
+    @bp.errors({404: "No such room.", 409: "The room is open for another doctor, or you already hold a room."})
     @bp.response(200, RoomSchema)
     def post(self, room_id):
         """Open the room for your session (one open room per doctor)."""
@@ -34,6 +40,12 @@ class OpenRoom(MethodView):
 @bp.route("/rooms/<string:room_id>/close")
 class CloseRoom(MethodView):
     @require_role("doctor", "admin")
+    @bp.doc(operationId="closeRoom")
+    @bp.errors({
+        403: "Only doctors and administrators, and a doctor only a room they opened.",
+        404: "No such room.",
+        409: "A consultation is under way in the room.",
+    })
     @bp.response(200, RoomSchema)
     def post(self, room_id):
         """Close the room (409 while a consultation is under way)."""
@@ -43,9 +55,15 @@ class CloseRoom(MethodView):
 @bp.route("/rooms/<string:room_id>/call-next")
 class CallNext(MethodView):
     @require_role("doctor")
+    @bp.doc(operationId="callNextPatient")
+    @bp.errors({
+        403: "Only doctors, and only in a room they opened.",
+        404: "No such room.",
+        409: "Nobody is waiting, the room is busy, or it is not open.",
+        422: "Invalid fields, or risk control refused the start: reasons, next steps, referral.",
+    })
     @bp.arguments(CallNextSchema)
     @bp.response(201, ConsultationSchema)
-    @bp.alt_response(422, description="Risk control refused the start: reasons, next steps, referral")
     def post(self, body, room_id):
         """Invite the next checked-in online patient (risk-checked at start_consultation)."""
         # A refusal is a 422: nothing of the call is kept but the audited decision and its effect (lifecycle._refuse).
@@ -56,6 +74,8 @@ class CallNext(MethodView):
 @bp.route("/consultations/<string:consultation_id>")
 class ConsultationView(MethodView):
     @require_role()
+    @bp.doc(operationId="getConsultation")
+    @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation."})
     @bp.response(200, ConsultationSchema)
     def get(self, consultation_id):
         """A consultation you take part in."""
@@ -66,17 +86,29 @@ class ConsultationView(MethodView):
 @bp.route("/consultations/<string:consultation_id>/messages")
 class Messages(MethodView):
     @require_role()
+    @bp.doc(operationId="listConsultationMessages")
+    @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation."})
     @bp.arguments(MessageQuerySchema, location="query")
-    @bp.response(200, MessageSchema(many=True))
+    @bp.response(200, page_of(MessageSchema))
     def get(self, query, consultation_id):
-        """The messages with seq > `after`, in order (at most `limit`)."""
-        _, found = messages.list_messages(current_actor(), consultation_id, query["after"], query["limit"])
-        return [messages.message_to_dict(m) for m in found]
+        """The messages with seq > `after`, in order."""
+        page = query["page"]
+        _, found = messages.list_messages(current_actor(), consultation_id, query["after"], page)
+        return page.answer(messages.message_to_dict(m) for m in found)
 
 
 @bp.route("/consultations/<string:consultation_id>/attachments")
 class Attachments(MethodView):
     @require_role()
+    @bp.doc(operationId="uploadAttachment")
+    @bp.errors({
+        403: "You do not take part in this consultation.",
+        404: "No such consultation.",
+        409: "The consultation is not active.",
+        413: "The file is larger than CONSULT_ATTACHMENT_MAX_BYTES.",
+        415: "The content is not a PNG, JPEG, WebP image or a PDF.",
+        422: "No file, or an empty one.",
+    })
     @bp.arguments(UploadSchema, location="files")
     @bp.response(201, AttachmentSchema)
     def post(self, files, consultation_id):
@@ -89,6 +121,8 @@ class Attachments(MethodView):
 @bp.route("/consultations/<string:consultation_id>/attachments/<string:attachment_id>")
 class AttachmentContent(MethodView):
     @require_role()
+    @bp.doc(operationId="downloadAttachment")
+    @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation or attachment."})
     @bp.response(200, description="The file, always as a download")
     def get(self, consultation_id, attachment_id):
         """Download an attachment (participants only)."""
@@ -104,6 +138,12 @@ class AttachmentContent(MethodView):
 @bp.route("/consultations/<string:consultation_id>/end")
 class End(MethodView):
     @require_role("doctor")
+    @bp.doc(operationId="endConsultation")
+    @bp.errors({
+        403: "Only the consultation's doctor.",
+        404: "No such consultation.",
+        409: "The consultation is not active.",
+    })
     @bp.arguments(EndSchema)
     @bp.response(200, ConsultationSchema)
     def post(self, body, consultation_id):

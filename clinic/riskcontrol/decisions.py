@@ -43,8 +43,9 @@ def may_see_patient(actor, patient_id):
     return actor.role == "doctor" and has_relationship(actor, "cares_for_patient", patient_id)
 
 
-def list_decisions(actor, patient_id=None, limit=50):
-    """The decision log for a patient (a patient's own by default), newest first; audited."""
+def list_decisions(actor, patient_id, page):
+    """The page (a core.pagination.Page) of the decision log for a patient (a patient's own by default), newest
+    first; audited."""
     patient_id = patient_id or actor.patient_id
     if actor.is_admin and patient_id is None:
         stmt = select(RiskDecisionLog)
@@ -54,7 +55,7 @@ def list_decisions(actor, patient_id=None, limit=50):
         record_access(actor, "search", entity="RiskDecision", patient_ref=patient_id and f"Patient/{patient_id}",
                       outcome="denied")
         raise ApiError(403, "forbidden", "You may not read this patient's risk decisions.")
-    rows = db.session.scalars(stmt.order_by(RiskDecisionLog.at.desc(), RiskDecisionLog.id).limit(limit)).all()
+    rows = page.rows(stmt.order_by(RiskDecisionLog.at.desc(), RiskDecisionLog.id))
     record_access(actor, "search", entity="RiskDecision", patient_ref=patient_id and f"Patient/{patient_id}",
                   detail={"returned": len(rows)})
     return rows

@@ -4,6 +4,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from clinic.risk.ruleset import CHECKPOINTS, OUTCOMES
 from clinic.riskcontrol.guardians import RELATIONSHIPS as GUARDIAN_RELATIONSHIPS
 from clinic.schemas.directory import FHIR_ID
+from core.pagination import PageQuerySchema
 
 
 class ReasonSchema(Schema):
@@ -30,9 +31,8 @@ class DecisionSchema(Schema):
     actor_role = fields.String()
 
 
-class DecisionQuerySchema(Schema):
+class DecisionQuerySchema(PageQuerySchema):
     patient_id = fields.String(validate=validate.Length(max=64))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class RuleSetDocumentSchema(Schema):
@@ -85,7 +85,7 @@ class GuardianRequestSchema(Schema):
                                metadata={"description": "Admins only: the patient (patients register their own)"})
 
 
-class GuardianQuerySchema(Schema):
+class GuardianQuerySchema(PageQuerySchema):
     patient_id = fields.String(validate=FHIR_ID, metadata={"description": "Admins only"})
 
 

@@ -1,6 +1,5 @@
 """Risk-control endpoints: rules, decisions, the protocol and consents."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic.riskcontrol import consents, decisions, guardians, rulesets, service, triage
 from clinic.riskcontrol.schemas import (
@@ -9,7 +8,9 @@ from clinic.riskcontrol.schemas import (
     TriageRequestSchema,
 )
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
+from core.pagination import page_of
 
 bp = Blueprint("risk", __name__, url_prefix="/api/v1", description="Risk control of online treatment")
 
@@ -22,6 +23,7 @@ def _with_status(consent):
 @bp.route("/risk/rules")
 class Rules(MethodView):
     @require_role("admin", "doctor")
+    @bp.doc(operationId="getRuleSet")
     @bp.response(200, RuleSetDocumentSchema)
     def get(self):
         """The rule set in force (admins and doctors)."""
@@ -31,6 +33,8 @@ class Rules(MethodView):
         return {**data, **meta}
 
     @require_role("admin")
+    @bp.doc(operationId="publishRuleSet")
+    @bp.errors({409: "A rule set with this version is already published."})
     @bp.arguments(RuleSetPublishSchema)
     @bp.response(201, RuleSetDocumentSchema)
     def post(self, body):
@@ -43,26 +47,32 @@ class Rules(MethodView):
 @bp.route("/risk/decisions")
 class Decisions(MethodView):
     @require_role("patient", "doctor", "admin")
+    @bp.doc(operationId="listRiskDecisions")
+    @bp.errors({403: "Only patients (their own), doctors (their patients') and administrators."})
     @bp.arguments(DecisionQuerySchema, location="query")
-    @bp.response(200, DecisionSchema(many=True))
+    @bp.response(200, page_of(DecisionSchema))
     def get(self, query):
         """The decision log: a patient's own, a doctor's patients', or (admin) anyone's."""
-        rows = decisions.list_decisions(current_actor(), query.get("patient_id"), query["limit"])
-        return [decisions.decision_to_dict(r) for r in rows]
+        page = query["page"]
+        rows = decisions.list_decisions(current_actor(), query.get("patient_id"), page)
+        return page.answer(decisions.decision_to_dict(r) for r in rows)
 
 
 @bp.route("/consents/protocol")
 class Protocol(MethodView):
+    @require_role()
+    @bp.doc(operationId="getProtocol")
     @bp.response(200, ProtocolSchema)
     def get(self):
         """The current online-treatment protocol text and version."""
-        current_actor()
         return consents.current_protocol() or consents.shipped_protocol()
 
 
 @bp.route("/consents")
 class Consents(MethodView):
     @require_role("patient")
+    @bp.doc(operationId="signConsent")
+    @bp.errors({409: "An earlier protocol version was named: sign the current one."})
     @bp.arguments(ConsentRequestSchema)
     @bp.response(201, ConsentSchema)
     def post(self, body):
@@ -73,6 +83,8 @@ class Consents(MethodView):
 @bp.route("/consents/<string:consent_id>/revoke")
 class RevokeConsent(MethodView):
     @require_role("patient", "admin")
+    @bp.doc(operationId="revokeConsent")
+    @bp.errors({404: "No such consent, or not yours."})
     @bp.response(200, ConsentSchema)
     def post(self, consent_id):
         """Revoke a signed protocol; online care stops until the patient signs again."""
@@ -82,13 +94,17 @@ class RevokeConsent(MethodView):
 @bp.route("/guardians")
 class Guardians(MethodView):
     @require_role("patient", "admin")
+    @bp.doc(operationId="listGuardians")
     @bp.arguments(GuardianQuerySchema, location="query")
-    @bp.response(200, GuardianSchema(many=True))
+    @bp.response(200, page_of(GuardianSchema))
     def get(self, query):
         """Your guardians and the patients you are guardian of (admins: a patient's guardians)."""
-        return guardians.list_guardians(current_actor(), query.get("patient_id"))
+        page = query["page"]
+        return page.answer(page.cut(guardians.list_guardians(current_actor(), query.get("patient_id"))))
 
     @require_role("patient", "admin")
+    @bp.doc(operationId="registerGuardian")
+    @bp.errors({404: "No such guardian account.", 409: "That guardian is already registered."})
     @bp.arguments(GuardianRequestSchema)
     @bp.response(201, GuardianSchema)
     def post(self, body):
@@ -100,6 +116,8 @@ class Guardians(MethodView):
 @bp.route("/guardians/<string:guardian_id>/accept")
 class AcceptGuardian(MethodView):
     @require_role("patient")
+    @bp.doc(operationId="acceptGuardian")
+    @bp.errors({404: "No such registration naming you as guardian."})
     @bp.response(200, GuardianSchema)
     def post(self, guardian_id):
         """The named guardian accepts (consents to) the registration."""
@@ -109,6 +127,8 @@ class AcceptGuardian(MethodView):
 @bp.route("/guardians/<string:guardian_id>/revoke")
 class RevokeGuardian(MethodView):
     @require_role("patient", "admin")
+    @bp.doc(operationId="revokeGuardian")
+    @bp.errors({404: "No such registration of yours."})
     @bp.response(200, GuardianSchema)
     def post(self, guardian_id):
         """End a registration (the patient, the guardian or an admin)."""
@@ -118,7 +138,9 @@ class RevokeGuardian(MethodView):
 @bp.route("/eligibility")
 class Eligibility(MethodView):
     @require_role("patient", "doctor", "admin")
-    @bp.arguments(EligibilityRequestSchema)
+    @bp.doc(operationId="checkEligibility")
+    @bp.errors({403: "Only patients (for themselves), doctors (for their patients) and administrators."})
+    @bp.arguments(EligibilityRequestSchema, example={"checkpoint": "book_online", "complaint_code": "I10"})
     @bp.response(200, EligibilityAnswerSchema)
     def post(self, body):
         """Check whether online treatment may go on at a checkpoint, with the reasons and next steps."""
@@ -142,7 +164,9 @@ class Eligibility(MethodView):
 @bp.route("/triage")
 class Triage(MethodView):
     @require_role("patient")
-    @bp.arguments(TriageRequestSchema)
+    @bp.doc(operationId="submitTriage")
+    @bp.arguments(TriageRequestSchema, example={"symptoms": [], "vitals": {
+        "systolic_bp": 132, "diastolic_bp": 84, "heart_rate": 72, "temperature_c": 36.6, "spo2": 98}})
     @bp.response(201, TriageAnswerSchema)
     def post(self, body):
         """Submit the pre-consultation triage; the answer says whether the condition looks stable."""

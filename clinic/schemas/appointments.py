@@ -9,6 +9,7 @@ from clinic.reports import GROUPS
 from clinic.schemas.common import UTCDateTimeField
 from clinic.schemas.directory import DoctorBriefSchema, InstitutionBriefSchema
 from clinic.schemas.scheduling import SlotSchema
+from core.pagination import PageQuerySchema
 
 SHORT_ID = validate.Length(min=1, max=64)
 
@@ -48,11 +49,9 @@ class AppointmentSchema(Schema):
     cancelled_at = fields.DateTime(allow_none=True)
 
 
-class AppointmentQuerySchema(Schema):
+class AppointmentQuerySchema(PageQuerySchema):
     date = fields.Date(metadata={"description": "Local date (a doctor's day list)"})
     status = fields.String(validate=validate.OneOf(APPOINTMENT_STATUSES))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
 
 class RescheduleSchema(Schema):
@@ -98,12 +97,11 @@ class NotificationSchema(Schema):
     created_at = fields.DateTime()
 
 
-class NotificationQuerySchema(Schema):
+class NotificationQuerySchema(PageQuerySchema):
     unread = fields.Boolean(metadata={"description": "Only unread notifications"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
-class ReportQuerySchema(Schema):
+class ReportQuerySchema(PageQuerySchema):
     from_ = UTCDateTimeField(data_key="from", required=True)
     to = UTCDateTimeField(required=True)
     group_by = fields.String(load_default="institution", validate=validate.OneOf(GROUPS))

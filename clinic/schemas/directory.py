@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from clinic.models.directory import INSTITUTION_KINDS
 from clinic.schemas.common import check_timezone
 from clinic.specialties import SPECIALTY_CODES
+from core.pagination import PageQuerySchema
 
 FHIR_ID = validate.Regexp(r"^[A-Za-z0-9\-.]{1,64}$", error="must be a FHIR id ([A-Za-z0-9-.], 1-64)")
 SPECIALTY = fields.String(validate=validate.OneOf(SPECIALTY_CODES))
@@ -29,12 +30,11 @@ class InstitutionUpdateSchema(InstitutionSchema):
     is_active = fields.Boolean()
 
 
-class InstitutionQuerySchema(Schema):
+class InstitutionQuerySchema(PageQuerySchema):
     near = fields.String(metadata={"description": "LAT,LON: sort by distance from this point"})
     specialty = fields.String(validate=validate.OneOf(SPECIALTY_CODES))
     district = fields.String(validate=validate.Length(max=100))
     kind = fields.String(validate=validate.OneOf(INSTITUTION_KINDS))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
     @validates_schema
     def check_near(self, data, **kwargs):
@@ -75,7 +75,7 @@ class DoctorUpdateSchema(DoctorSchema):
     is_active = fields.Boolean()
 
 
-class DoctorQuerySchema(Schema):
+class DoctorQuerySchema(PageQuerySchema):
     specialty = fields.String(validate=validate.OneOf(SPECIALTY_CODES))
     institution_id = fields.String(validate=validate.Length(max=64))
     online = fields.Boolean()

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 from clinic.models.scheduling import KINDS
 from clinic.schemas.common import UTCDateTimeField
 from clinic.specialties import SPECIALTY_CODES
+from core.pagination import PageQuerySchema
 
 SESSIONS = ("morning", "afternoon", "evening", "night")
 SHORT_ID = validate.Length(min=1, max=64)
@@ -33,7 +34,7 @@ class TemplateUpdateSchema(TemplateSchema):
     is_active = fields.Boolean()
 
 
-class TemplateQuerySchema(Schema):
+class TemplateQuerySchema(PageQuerySchema):
     doctor_id = fields.String(validate=SHORT_ID)
 
 
@@ -50,7 +51,7 @@ class ExceptionSchema(Schema):
     flagged_slots = fields.Integer(dump_only=True)
 
 
-class ExceptionQuerySchema(Schema):
+class ExceptionQuerySchema(PageQuerySchema):
     doctor_id = fields.String(validate=SHORT_ID)
     institution_id = fields.String(validate=SHORT_ID)
 
@@ -73,7 +74,7 @@ class SlotSchema(Schema):
     flag_reason = fields.String(allow_none=True)
 
 
-class SlotQuerySchema(Schema):
+class SlotQuerySchema(PageQuerySchema):
     doctor_id = fields.String(validate=SHORT_ID)
     institution_id = fields.String(validate=SHORT_ID)
     specialty = fields.String(validate=validate.OneOf(SPECIALTY_CODES))
@@ -81,8 +82,7 @@ class SlotQuerySchema(Schema):
     from_ = UTCDateTimeField(data_key="from", metadata={"description": "ISO 8601 with offset"})
     to = UTCDateTimeField(metadata={"description": "ISO 8601 with offset (exclusive)"})
     available = fields.Boolean(load_default=True, metadata={"description": "Only bookable slots (default)"})
-    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
 
-class FlaggedQuerySchema(Schema):
+class FlaggedQuerySchema(PageQuerySchema):
     doctor_id = fields.String(validate=SHORT_ID, metadata={"description": "Admins only"})

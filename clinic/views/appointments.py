@@ -1,6 +1,5 @@
 """Appointment endpoints: book, list, read, cancel, reschedule, check in, call, finish, queue position."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from clinic import booking, queue
@@ -12,7 +11,8 @@ from clinic.schemas.appointments import (AppointmentCreateSchema, AppointmentQue
                                          QueuePositionSchema, RescheduleSchema)
 from core.audit import record_access
 from core.auth import current_actor, require_role
-from core.extensions import db
+from core.blueprint import Blueprint
+from core.pagination import page_of
 
 bp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="Appointments and the queue")
 
@@ -20,34 +20,43 @@ bp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", desc
 @bp.route("")
 class Appointments(MethodView):
     @require_role()
+    @bp.doc(operationId="listAppointments")
     @bp.arguments(AppointmentQuerySchema, location="query")
-    @bp.response(200, AppointmentSchema(many=True))
+    @bp.response(200, page_of(AppointmentSchema))
     def get(self, query):
         """The caller's appointments (a doctor: their own, `date` for a day list; admins: all)."""
-        actor = current_actor()
+        actor, page = current_actor(), query["page"]
         stmt = select(Appointment)
         if actor.role == "patient":
             stmt = stmt.where(Appointment.patient_id == actor.patient_id)
         elif actor.role == "doctor":
             stmt = stmt.where(Appointment.doctor_id == (own_doctor_id(actor) or ""))
         elif not actor.is_admin:
-            return []
+            return page.answer(page.cut([]))
         if query.get("date"):
             stmt = stmt.where(Appointment.local_date == query["date"])
         if query.get("status"):
             stmt = stmt.where(Appointment.status == query["status"])
         order = (Appointment.queue_number, Appointment.starts_at) if query.get("date") else (Appointment.starts_at,)
-        rows = list(db.session.scalars(stmt.order_by(*order, Appointment.id).limit(query["limit"])
-                                       .offset(query["offset"])))
+        rows = page.rows(stmt.order_by(*order, Appointment.id))
         record_access(actor, "search", "Appointment", f"Patient/{actor.patient_id}" if actor.patient_id else None,
                       detail={"returned": len(rows)})
-        return rows
+        return page.answer(rows)
 
     @require_role("patient")
     @retry_transient
     @idempotent
+    @bp.doc(operationId="bookAppointment")
+    @bp.errors({
+        404: "No such slot.",
+        409: "The slot is full, started or no longer offered; you hold another appointment at that time or the day's "
+             "limit; or a request with this Idempotency-Key is still in progress.",
+        422: "Invalid fields; the slot is of another kind; not eligible for online treatment (`not_eligible` with "
+             "reasons, next steps and a referral); or the Idempotency-Key was used with another request.",
+    })
     @bp.doc(parameters=[HEADER_DOC])
-    @bp.arguments(AppointmentCreateSchema)
+    @bp.arguments(AppointmentCreateSchema, example={"slot_id": "0b9f6c1e2d7a4f3e9c8b7a6d5e4f3a2b", "kind": "online",
+                                                    "reason": "I10 blood pressure follow-up", "channel": "app"})
     @bp.response(201, AppointmentSchema)
     def post(self, body):
         """Book a slot. 409 when full or conflicting; 422 `not_eligible` with reasons and referral."""
@@ -71,6 +80,8 @@ def _visible(appointment_id, action="read"):
 @bp.route("/<string:appointment_id>")
 class AppointmentById(MethodView):
     @require_role()
+    @bp.doc(operationId="getAppointment")
+    @bp.errors({404: "No such appointment, or not yours, your patient's or (admins) any."})
     @bp.response(200, AppointmentSchema)
     def get(self, appointment_id):
         """One appointment (404 unless it is yours, your patient's, or you are an admin)."""
@@ -82,6 +93,13 @@ class Cancel(MethodView):
     @require_role()
     @retry_transient
     @idempotent
+    @bp.doc(operationId="cancelAppointment")
+    @bp.errors({
+        403: "Only the patient or an administrator may cancel.",
+        404: "No such appointment, or not yours.",
+        409: "Past the cancellation cut-off, or the appointment can no longer be cancelled (or changed meanwhile).",
+        422: "The Idempotency-Key was used with another request.",
+    })
     @bp.doc(parameters=[HEADER_DOC])
     @bp.response(200, AppointmentSchema)
     def post(self, appointment_id):
@@ -94,6 +112,12 @@ class Reschedule(MethodView):
     @require_role()
     @retry_transient
     @idempotent
+    @bp.doc(operationId="rescheduleAppointment")
+    @bp.errors({
+        403: "Only the patient or an administrator may reschedule.",
+        404: "No such appointment (or not yours), or no such slot.",
+        409: "The new slot is full or the same; past the cut-off; or the appointment can no longer be moved.",
+    })
     @bp.doc(parameters=[HEADER_DOC])
     @bp.arguments(RescheduleSchema)
     @bp.response(200, AppointmentSchema)
@@ -106,6 +130,12 @@ class Reschedule(MethodView):
 @bp.route("/<string:appointment_id>/check-in")
 class CheckIn(MethodView):
     @require_role()
+    @bp.doc(operationId="checkInAppointment")
+    @bp.errors({
+        403: "Only the patient or the front desk (administrators) may check in.",
+        404: "No such appointment, or not yours.",
+        409: "Check-in is not open now, or the appointment is not booked.",
+    })
     @bp.response(200, QueuePositionSchema)
     def post(self, appointment_id):
         """Check in (desk, kiosk, or the online waiting room): get a queue number and position."""
@@ -116,6 +146,12 @@ class CheckIn(MethodView):
 @bp.route("/<string:appointment_id>/call")
 class Call(MethodView):
     @require_role("doctor", "admin")
+    @bp.doc(operationId="callPatient")
+    @bp.errors({
+        403: "Only the appointment's doctor or an administrator may call the patient.",
+        404: "No such appointment, or not your patient's.",
+        409: "The patient is not checked in.",
+    })
     @bp.response(200, AppointmentSchema)
     def post(self, appointment_id):
         """The doctor calls the patient in: the consultation starts."""
@@ -125,6 +161,12 @@ class Call(MethodView):
 @bp.route("/<string:appointment_id>/finish")
 class Finish(MethodView):
     @require_role("doctor", "admin")
+    @bp.doc(operationId="finishAppointment")
+    @bp.errors({
+        403: "Only the appointment's doctor or an administrator.",
+        404: "No such appointment, or not your patient's.",
+        409: "The appointment is not in consultation.",
+    })
     @bp.response(200, AppointmentSchema)
     def post(self, appointment_id):
         """The doctor ends the consultation (its duration feeds the wait estimates)."""
@@ -134,6 +176,8 @@ class Finish(MethodView):
 @bp.route("/<string:appointment_id>/queue")
 class QueuePosition(MethodView):
     @require_role()
+    @bp.doc(operationId="getQueuePosition")
+    @bp.errors({404: "No such appointment, or not yours or your patient's."})
     @bp.response(200, QueuePositionSchema)
     def get(self, appointment_id):
         """Position in the doctor's queue and the estimated wait."""

@@ -1,13 +1,14 @@
 """Directory endpoints: institutions, doctors, family-doctor contracts (admins manage the directory)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic import directory
 from clinic.schemas.directory import (DoctorQuerySchema, DoctorSchema, DoctorUpdateSchema, FamilyDoctorBindSchema,
                                       FamilyDoctorQuerySchema, FamilyDoctorSchema, InstitutionQuerySchema,
                                       InstitutionSchema, InstitutionUpdateSchema)
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
+from core.pagination import page_of
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Institutions, doctors, family doctors")
 
@@ -15,17 +16,20 @@ bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Institu
 @bp.route("/institutions")
 class Institutions(MethodView):
     @require_role()
+    @bp.doc(operationId="listInstitutions")
     @bp.arguments(InstitutionQuerySchema, location="query")
-    @bp.response(200, InstitutionSchema(many=True))
+    @bp.response(200, page_of(InstitutionSchema))
     def get(self, query):
         """List institutions; `near=LAT,LON` sorts by distance, `specialty` keeps those with such a doctor."""
-        filters = {k: query.get(k) for k in ("specialty", "district", "kind")}
+        filters, page = {k: query.get(k) for k in ("specialty", "district", "kind")}, query["page"]
         if "near" in query:
-            pairs = directory.institutions_near(*query["near"], limit=query["limit"], **filters)
-            return [_with_distance(row, km) for row, km in pairs]
-        return directory.list_institutions(**filters)[:query["limit"]]
+            pairs = page.cut(directory.institutions_near(*query["near"], **filters))
+            return page.answer(_with_distance(row, km) for row, km in pairs)
+        return page.answer(page.cut(directory.list_institutions(**filters)))
 
     @require_role("admin")
+    @bp.doc(operationId="createInstitution")
+    @bp.errors({409: "The institution code is already in use."})
     @bp.arguments(InstitutionSchema)
     @bp.response(201, InstitutionSchema)
     def post(self, body):
@@ -42,12 +46,16 @@ def _with_distance(row, km):
 @bp.route("/institutions/<string:institution_id>")
 class InstitutionById(MethodView):
     @require_role()
+    @bp.doc(operationId="getInstitution")
+    @bp.errors({404: "No such institution."})
     @bp.response(200, InstitutionSchema)
     def get(self, institution_id):
         """One institution."""
         return directory.get_institution(institution_id)
 
     @require_role("admin")
+    @bp.doc(operationId="updateInstitution")
+    @bp.errors({404: "No such institution.", 409: "The institution code is already in use."})
     @bp.arguments(InstitutionUpdateSchema(partial=True))
     @bp.response(200, InstitutionSchema)
     def patch(self, body, institution_id):
@@ -58,14 +66,18 @@ class InstitutionById(MethodView):
 @bp.route("/doctors")
 class Doctors(MethodView):
     @require_role()
+    @bp.doc(operationId="listDoctors")
     @bp.arguments(DoctorQuerySchema, location="query")
-    @bp.response(200, DoctorSchema(many=True))
+    @bp.response(200, page_of(DoctorSchema))
     def get(self, query):
         """List doctors by specialty, institution, online availability, family-doctor status."""
-        return directory.list_doctors(query.get("specialty"), query.get("institution_id"), query.get("online"),
-                                      query.get("family_doctor"))
+        page = query["page"]
+        return page.answer(page.cut(directory.list_doctors(query.get("specialty"), query.get("institution_id"),
+                                                           query.get("online"), query.get("family_doctor"))))
 
     @require_role("admin")
+    @bp.doc(operationId="createDoctor")
+    @bp.errors({409: "The practitioner id is already in use."})
     @bp.arguments(DoctorSchema)
     @bp.response(201, DoctorSchema)
     def post(self, body):
@@ -76,12 +88,16 @@ class Doctors(MethodView):
 @bp.route("/doctors/<string:doctor_id>")
 class DoctorById(MethodView):
     @require_role()
+    @bp.doc(operationId="getDoctor")
+    @bp.errors({404: "No such doctor."})
     @bp.response(200, DoctorSchema)
     def get(self, doctor_id):
         """One doctor."""
         return directory.get_doctor(doctor_id)
 
     @require_role("admin")
+    @bp.doc(operationId="updateDoctor")
+    @bp.errors({404: "No such doctor.", 409: "The practitioner id is already in use."})
     @bp.arguments(DoctorUpdateSchema(partial=True))
     @bp.response(200, DoctorSchema)
     def patch(self, body, doctor_id):
@@ -92,6 +108,8 @@ class DoctorById(MethodView):
 @bp.route("/family-doctor")
 class FamilyDoctor(MethodView):
     @require_role("patient", "admin")
+    @bp.doc(operationId="getFamilyDoctor")
+    @bp.errors({404: "No family doctor signed."})
     @bp.arguments(FamilyDoctorQuerySchema, location="query")
     @bp.response(200, FamilyDoctorSchema)
     def get(self, query):
@@ -102,6 +120,8 @@ class FamilyDoctor(MethodView):
         return found
 
     @require_role("patient", "admin")
+    @bp.doc(operationId="signFamilyDoctor")
+    @bp.errors({404: "No such doctor."})
     @bp.arguments(FamilyDoctorBindSchema)
     @bp.response(200, FamilyDoctorSchema)
     def put(self, body):

@@ -1,13 +1,14 @@
 """Admin reports: measured waiting times and consulting-room utilisation."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from clinic import reports
 from clinic.consult import utilisation
 from clinic.consult.schemas import UtilisationQuerySchema, UtilisationRowSchema
 from clinic.schemas.appointments import ReportQuerySchema, WaitingTimeRowSchema
 from core.auth import require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
+from core.pagination import page_of
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Operational reports (admin)")
 
@@ -21,20 +22,24 @@ def _check_window(query):
 @bp.route("/waiting-times")
 class WaitingTimes(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="getWaitingTimesReport")
     @bp.arguments(ReportQuerySchema, location="query")
-    @bp.response(200, WaitingTimeRowSchema(many=True))
+    @bp.response(200, page_of(WaitingTimeRowSchema))
     def get(self, query):
         """Average and median wait (check-in to call) per institution, doctor or day, for calls in [from, to)."""
         _check_window(query)
-        return reports.waiting_times(query["from_"], query["to"], query["group_by"])
+        page = query["page"]
+        return page.answer(page.cut(reports.waiting_times(query["from_"], query["to"], query["group_by"])))
 
 
 @bp.route("/room-utilisation")
 class RoomUtilisation(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="getRoomUtilisationReport")
     @bp.arguments(UtilisationQuerySchema, location="query")
-    @bp.response(200, UtilisationRowSchema(many=True))
+    @bp.response(200, page_of(UtilisationRowSchema))
     def get(self, query):
         """Per consulting room and local day: consultations, minutes in consultation and the busy share, in [from, to)."""
         _check_window(query)
-        return utilisation.room_utilisation(query["from_"], query["to"])
+        page = query["page"]
+        return page.answer(page.cut(utilisation.room_utilisation(query["from_"], query["to"])))

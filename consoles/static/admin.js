@@ -1,6 +1,6 @@
 // Admin console: waiting times per institution / day / doctor, consulting-room utilisation, the rooms
 // now, and the risk-control decision log.
-import { api, guarded, reasonText } from './lib/api.js';
+import { api, apiAll, guarded, reasonText } from './lib/api.js';
 import { onLanguageChange, t } from './lib/i18n.js';
 import { startConsole } from './lib/session.js';
 import { $, el, fmtTime, localDate } from './lib/ui.js';
@@ -30,15 +30,15 @@ function loadReports(button) {
   return guarded('report-error', async () => {
     const query = windowQuery();
     [state.waiting, state.utilisation, state.rooms] = await Promise.all([
-      api(`/api/v1/reports/waiting-times?${query}&group_by=${$('group-by').value}`),
-      api(`/api/v1/reports/room-utilisation?${query}`), api('/api/v1/rooms')]);
+      apiAll(`/api/v1/reports/waiting-times?${query}&group_by=${$('group-by').value}`),
+      apiAll(`/api/v1/reports/room-utilisation?${query}`), apiAll('/api/v1/rooms')]);
     render();
   }, button);
 }
 
 function loadDecisions() {
   return guarded('risk-error', async () => {
-    state.decisions = await api('/api/v1/risk/decisions?limit=50');
+    state.decisions = (await api('/api/v1/risk/decisions?limit=50')).items;
     render();
   });
 }

@@ -1,6 +1,6 @@
 // Doctor workstation: open a consulting room, watch today's queue, call the next patient, chat and
 // video, record the diagnosis and note, end, and prescribe (risk-checked; pharmacist review follows).
-import { api, guarded, showProblem } from './lib/api.js';
+import { api, apiAll, guarded, showProblem } from './lib/api.js';
 import { getToken } from './lib/auth.js';
 import { ConsultPanel } from './lib/chat.js';
 import { onLanguageChange, t } from './lib/i18n.js';
@@ -43,7 +43,7 @@ async function onReady(me) {
 
 // -- room -----------------------------------------------------------------------------------------------
 async function loadRooms() {
-  state.rooms = await api('/api/v1/rooms');
+  state.rooms = await apiAll('/api/v1/rooms');
   state.room = state.rooms.find((r) => r.status === 'open' && r.doctor_user_id === state.me.id) || null;
   renderRooms();
   if (state.room && state.room.current_consultation_id && !state.consultationId) {
@@ -83,7 +83,7 @@ function closeRoom(event) {
 // demo can book and check in whatever the day (the demo templates are Mon/Wed/Fri afternoons).
 function addSession(event) {
   guarded('session-error', async () => {
-    const doctors = await api('/api/v1/doctors?online=true');
+    const doctors = await apiAll('/api/v1/doctors?online=true&limit=200');
     const doctor = doctors.find((d) => d.practitioner_id === state.me.practitioner_id);
     const institutionId = (state.room && state.room.institution_id) || doctor.institution_ids[0];
     const local = new Date(Date.now() + 8 * 3600000); // Asia/Shanghai has no daylight saving
@@ -104,7 +104,7 @@ function addSession(event) {
 // -- queue ----------------------------------------------------------------------------------------------
 async function loadQueue() {
   await guarded('queue-error', async () => {
-    const rows = await api(`/api/v1/appointments?date=${localDate()}&limit=200`);
+    const rows = await apiAll(`/api/v1/appointments?date=${localDate()}&limit=200`);
     state.appointments = rows.filter((a) => a.kind === 'online');
     renderQueue();
   });

@@ -1,5 +1,5 @@
 // Patient app: protocol, triage, slot search and booking, live queue, consultation, medicine, records.
-import { api, guarded, reasonText, showProblem } from './lib/api.js';
+import { api, apiAll, guarded, reasonText, showProblem } from './lib/api.js';
 import { getToken } from './lib/auth.js';
 import { ConsultPanel } from './lib/chat.js';
 import { lang, onLanguageChange, t } from './lib/i18n.js';
@@ -93,7 +93,7 @@ function submitTriage(event) {
 
 // -- 3. slots and booking ------------------------------------------------------------------------------
 async function loadDoctors() {
-  const doctors = await api('/api/v1/doctors?online=true');
+  const doctors = await apiAll('/api/v1/doctors?online=true&limit=200');
   $('doctor-select').replaceChildren(...doctors
     .map((d) => el('option', { value: d.id }, `${d.name}${d.title ? ` · ${d.title}` : ''}`)));
 }
@@ -102,7 +102,7 @@ function searchSlots(event) {
   event.preventDefault();
   const doctorId = $('doctor-select').value;
   guarded('booking-error', async () => {
-    const slots = await api(`/api/v1/slots?doctor_id=${encodeURIComponent(doctorId)}&kind=online&limit=12`);
+    const slots = (await api(`/api/v1/slots?doctor_id=${encodeURIComponent(doctorId)}&kind=online&limit=12`)).items;
     $('slot-list').replaceChildren(...(slots.length ? slots.map(slotItem) : [el('li', {}, t('no_slots'))]));
   }, event.currentTarget.querySelector('button'));
 }
@@ -126,7 +126,7 @@ function book(slot, button) {
 
 // -- 4. appointments, queue, invitations ---------------------------------------------------------------
 async function loadAppointments() {
-  const rows = await api('/api/v1/appointments?limit=50');
+  const rows = (await api('/api/v1/appointments?limit=50')).items;
   state.appointments = rows.filter((a) => ACTIVE.includes(a.status) || a.status === 'fulfilled').reverse().slice(0, 6);
   for (const id of Object.keys(state.invites)) {  // forget the invitations of appointments that are over
     if (!state.appointments.some((a) => a.id === id && ACTIVE.includes(a.status))) delete state.invites[id];
@@ -191,7 +191,7 @@ function joinConsultation(consultationId) {
 
 // -- notifications --------------------------------------------------------------------------------------
 async function loadNotifications() {
-  const notes = await api('/api/v1/notifications?limit=20');
+  const notes = (await api('/api/v1/notifications?limit=20')).items;
   for (const note of notes) if (note.data && note.data.order_id) rememberOrder(note.data.order_id);
   $('note-list').replaceChildren(...notes.map(noteItem));
 }

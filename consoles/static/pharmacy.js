@@ -1,6 +1,6 @@
 // Pharmacy console: the review queue (platform reviewing pharmacists), offered orders with accept /
 // decline and a countdown to the offer's deadline, the fulfilment steps, and the stock.
-import { api, guarded, showProblem } from './lib/api.js';
+import { api, apiAll, guarded, showProblem } from './lib/api.js';
 import { getToken } from './lib/auth.js';
 import { onLanguageChange, t } from './lib/i18n.js';
 import { startConsole } from './lib/session.js';
@@ -38,7 +38,7 @@ async function onReady(me) {
 // -- review ---------------------------------------------------------------------------------------------
 async function loadReviews() {
   try {
-    state.reviews = await api('/api/v1/reviews?limit=50');
+    state.reviews = (await api('/api/v1/reviews?limit=50')).items;
   } catch (err) {
     if (err.status === 403) { state.reviews = null; $('reviews').hidden = true; return; }
     showProblem('review-error', err);
@@ -75,7 +75,7 @@ function review(prescription, decision, button) {
 async function loadOrders() {
   if (!state.me.pharmacy_id) return;
   await guarded('order-error', async () => {
-    state.orders = await api('/api/v1/pharmacy/orders?limit=50');
+    state.orders = (await api('/api/v1/pharmacy/orders?limit=50')).items;
     renderOrders();
   });
 }
@@ -126,7 +126,7 @@ function act(order, action, button) {
 async function loadStock() {
   if (!state.me.pharmacy_id) return;
   await guarded('stock-error', async () => {
-    state.stock = await api(`/api/v1/pharmacies/${encodeURIComponent(state.me.pharmacy_id)}/stock`);
+    state.stock = await apiAll(`/api/v1/pharmacies/${encodeURIComponent(state.me.pharmacy_id)}/stock?limit=200`);
     $('stock').hidden = state.stock.length === 0;
     renderStock();
   });

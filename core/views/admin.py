@@ -1,13 +1,14 @@
 """Admin endpoints: staff accounts."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from core import accounts
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
 from core.errors import ApiError
 from core.extensions import db
 from core.models import User
+from core.pagination import page_of
 from core.schemas import StaffCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
@@ -16,16 +17,20 @@ bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Admin
 @bp.route("/users")
 class Users(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="listUsers")
     @bp.arguments(UserQuerySchema, location="query")
-    @bp.response(200, UserSchema(many=True))
+    @bp.response(200, page_of(UserSchema))
     def get(self, query):
         """List accounts (admin only)."""
-        stmt = select(User).order_by(User.created_at, User.id).limit(query["limit"]).offset(query["offset"])
+        stmt = select(User).order_by(User.created_at, User.id)
         if query.get("role"):
             stmt = stmt.where(User.role == query["role"])
-        return db.session.scalars(stmt).all()
+        page = query["page"]
+        return page.answer(page.rows(stmt))
 
     @require_role("admin")
+    @bp.doc(operationId="createStaffAccount")
+    @bp.errors({409: "That username is taken."})
     @bp.arguments(StaffCreateSchema)
     @bp.response(201, UserSchema)
     def post(self, body):
@@ -36,12 +41,16 @@ class Users(MethodView):
 @bp.route("/users/<string:user_id>")
 class UserById(MethodView):
     @require_role("admin")
+    @bp.doc(operationId="getUser")
+    @bp.errors({404: "No such user."})
     @bp.response(200, UserSchema)
     def get(self, user_id):
         """One account (admin only)."""
         return _user_or_404(user_id)
 
     @require_role("admin")
+    @bp.doc(operationId="updateUser")
+    @bp.errors({404: "No such user.", 409: "You cannot deactivate your own account."})
     @bp.arguments(UserUpdateSchema)
     @bp.response(200, UserSchema)
     def patch(self, body, user_id):

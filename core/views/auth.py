@@ -1,9 +1,9 @@
 """Authentication endpoints: register, token, logout, me."""
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from core import accounts, auth
+from core.blueprint import Blueprint
 from core.extensions import db
 from core.models import User
 from core.schemas import MeSchema, RegisteredSchema, RegisterSchema, TokenRequestSchema, TokenSchema
@@ -13,7 +13,10 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and
 
 @bp.route("/auth/register")
 class Register(MethodView):
-    @bp.arguments(RegisterSchema)
+    @bp.doc(operationId="registerPatient")
+    @bp.errors({409: "An account with this phone number or identity number already exists."})
+    @bp.arguments(RegisterSchema, example={"name": "Chen Jing", "id_number": "33020319850314021X",
+                                           "phone": "13912345678", "password": "a long passphrase"})
     @bp.response(201, RegisteredSchema)
     def post(self, body):
         """Register a patient account with real-name data."""
@@ -23,8 +26,14 @@ class Register(MethodView):
 
 @bp.route("/auth/token")
 class Token(MethodView):
-    @bp.arguments(TokenRequestSchema)
-    @bp.response(200, TokenSchema)
+    @bp.doc(operationId="logIn")
+    @bp.errors({
+        401: "The username or password is incorrect, or the account is deactivated.",
+        429: "Too many failed logins for this account or address: retry after Retry-After seconds.",
+    })
+    @bp.arguments(TokenRequestSchema, example={"username": "13800000001", "password": "patient123"})
+    @bp.response(200, TokenSchema, example={"access_token": "k3J9x0dQ2...", "token_type": "Bearer",
+                                            "expires_in": 28800, "role": "patient"})
     def post(self, body):
         """Log in: exchange a username and password for an expiring bearer token."""
         user, token, expires_in = accounts.login(body["username"], body["password"], request.remote_addr)
@@ -33,6 +42,8 @@ class Token(MethodView):
 
 @bp.route("/auth/logout")
 class Logout(MethodView):
+    @auth.require_role()
+    @bp.doc(operationId="logOut")
     @bp.response(204)
     def post(self):
         """Log out: revoke the bearer token used for this request."""
@@ -42,6 +53,8 @@ class Logout(MethodView):
 
 @bp.route("/me")
 class Me(MethodView):
+    @auth.require_role()
+    @bp.doc(operationId="getMe")
     @bp.response(200, MeSchema)
     def get(self):
         """The authenticated account."""

@@ -1,10 +1,11 @@
 """App API: prescriptions (issue, read, verify) and the pharmacist review queue."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
+from core.blueprint import Blueprint
+from core.pagination import PageQuerySchema, page_of
 from pharmacy import prescriptions, review
-from pharmacy.schemas import (PageQuerySchema, PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
+from pharmacy.schemas import (PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
                               VerificationSchema)
 
 bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="E-prescriptions and pharmacist review")
@@ -13,7 +14,15 @@ bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="E-p
 @bp.route("/prescriptions")
 class Prescriptions(MethodView):
     @require_role("doctor")
-    @bp.arguments(PrescriptionCreateSchema)
+    @bp.doc(operationId="issuePrescription")
+    @bp.errors({
+        403: "Only doctors, and only the consultation's treating doctor.",
+        409: "The consultation is closed to prescribing.",
+        422: "Invalid items, an unknown consultation, or the prescribe check refused it (with reasons).",
+    })
+    @bp.arguments(PrescriptionCreateSchema, example={"consultation_id": "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b", "items": [
+        {"code": "C08CA01", "dose": "5 mg", "frequency": "once daily", "route": "oral", "quantity": 28,
+         "days_supply": 28}]})
     @bp.response(201, PrescriptionSchema)
     def post(self, body):
         """Issue and sign a prescription for a consultation (the treating doctor); it waits for pharmacist review."""
@@ -24,6 +33,8 @@ class Prescriptions(MethodView):
 @bp.route("/prescriptions/<string:prescription_id>")
 class PrescriptionById(MethodView):
     @require_role("patient", "doctor", "pharmacist")
+    @bp.doc(operationId="getPrescription")
+    @bp.errors({404: "No such prescription, or not one you may see."})
     @bp.response(200, PrescriptionSchema)
     def get(self, prescription_id):
         """A prescription: its patient, its doctor, the reviewers and the pharmacy filling it."""
@@ -33,6 +44,8 @@ class PrescriptionById(MethodView):
 @bp.route("/prescriptions/<string:prescription_id>/verify")
 class PrescriptionVerification(MethodView):
     @require_role("patient", "doctor", "pharmacist")
+    @bp.doc(operationId="verifyPrescription")
+    @bp.errors({404: "No such prescription, or not one you may see."})
     @bp.response(200, VerificationSchema)
     def get(self, prescription_id):
         """Recompute the canonical form from the stored prescription and check the doctor's Ed25519 signature."""
@@ -42,18 +55,26 @@ class PrescriptionVerification(MethodView):
 @bp.route("/reviews")
 class Reviews(MethodView):
     @require_role("pharmacist")
+    @bp.doc(operationId="listReviewQueue")
+    @bp.errors({403: "Only the platform's reviewing pharmacists."})
     @bp.arguments(PageQuerySchema, location="query")
-    @bp.response(200, PrescriptionSchema(many=True))
+    @bp.response(200, page_of(PrescriptionSchema))
     def get(self, query):
         """The review queue: prescriptions waiting for a pharmacist, oldest first (reviewing pharmacists)."""
-        rows = review.list_review_queue(current_actor(), query["limit"], query["offset"])
-        return [prescriptions.view_prescription(p) for p in rows]
+        page = query["page"]
+        return page.answer(prescriptions.view_prescription(p) for p in review.list_review_queue(current_actor(), page))
 
 
 @bp.route("/prescriptions/<string:prescription_id>/review")
 class PrescriptionReview(MethodView):
     @require_role("pharmacist")
-    @bp.arguments(ReviewSchema)
+    @bp.doc(operationId="reviewPrescription")
+    @bp.errors({
+        403: "Only the platform's reviewing pharmacists.",
+        404: "No such prescription.",
+        409: "The prescription was already reviewed the other way.",
+    })
+    @bp.arguments(ReviewSchema, example={"decision": "approve"})
     @bp.response(200, PrescriptionSchema)
     def post(self, body, prescription_id):
         """Approve or reject a prescription (reason required to reject); repeating the same decision is a no-op."""

@@ -48,7 +48,8 @@ class Api:
         if path.startswith("/fhir"):
             headers.setdefault("Accept", "application/fhir+json")
         try:
-            answer = self.http.request(method, self.base_url + path, headers=headers, timeout=TIMEOUT, **kwargs)
+            url = path if path.startswith(("http://", "https://")) else self.base_url + path  # a `next` link
+            answer = self.http.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as exc:
             raise StepFailed(f"{method} {path} as {self.who}: the server cannot be reached ({exc})") from None
         if answer.headers.get("Date"):
@@ -64,6 +65,15 @@ class Api:
 
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)
+
+    def items(self, path):
+        """Every item of a list, following its `next` links (the app API's pagination)."""
+        found = []
+        while path:
+            page = self.get(path)
+            found += page["items"]
+            path = page["next"]
+        return found
 
     def post(self, path, body=None, **kwargs):
         return self.request("POST", path, json=body if body is not None else {}, **kwargs)

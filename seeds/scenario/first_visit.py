@@ -63,12 +63,12 @@ def submit_triage(story):
 def find_online_slot(story):
     """The patient looks for an online hypertension follow-up with Dr Wang in the next hour."""
     story.doctor = story.api.login(*DOCTOR)
-    doctors = story.patient.get("/api/v1/doctors?specialty=hypertension&online=true")
+    doctors = story.patient.items("/api/v1/doctors?specialty=hypertension&online=true")
     practitioner = story.doctor.me["practitioner_id"]
     story.doctor_record = next((d for d in doctors if d["practitioner_id"] == practitioner), None)
     if story.doctor_record is None:
         raise StepFailed(f"{DOCTOR[0]} ({practitioner}) is not listed among the online hypertension doctors")
-    free = [r for r in story.patient.get("/api/v1/rooms?clinic=hypertension")
+    free = [r for r in story.patient.items("/api/v1/rooms?clinic=hypertension")
             if r.get("doctor_user_id") in (None, story.doctor.me["id"])]  # not held by another doctor
     if not free:
         raise StepFailed("no hypertension cloud consulting room is free for the doctor")

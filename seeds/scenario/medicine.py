@@ -25,7 +25,7 @@ def prescribe(story):
 def review(story):
     reviewer = story.api.login(*REVIEWER)
     pid = story["prescription"]["id"]
-    queue = reviewer.get("/api/v1/reviews?limit=200")
+    queue = reviewer.items("/api/v1/reviews?limit=200")
     if pid not in [p["id"] for p in queue]:
         raise StepFailed(f"{REVIEWER[0]}'s review queue ({len(queue)} waiting) does not show prescription {pid}")
     verified = reviewer.get(f"/api/v1/prescriptions/{pid}/verify")
@@ -78,7 +78,7 @@ def pharmacy_accepts(story):
     else:
         pharmacist = story["pharmacist"] = _onboard_pharmacist(story, pharmacy["id"])
         who = f"as {pharmacist.who}, an on-duty pharmacist the administrator onboarded"
-    offered = pharmacist.get("/api/v1/pharmacy/orders?status=offered&limit=200")
+    offered = pharmacist.items("/api/v1/pharmacy/orders?status=offered&limit=200")
     if order["id"] not in [o["id"] for o in offered]:
         raise StepFailed(f"order {order['id']} is not among the {len(offered)} offered to {pharmacy['name']}")
     accepted = pharmacist.post(f"/api/v1/pharmacy/orders/{order['id']}/accept")

@@ -39,7 +39,7 @@ def enter_waiting_room(story):
 def open_room(story):
     """Dr Wang opens the hypertension room (closing another room he left open, if any)."""
     room = story["room"]
-    mine = [r for r in story.doctor.get("/api/v1/rooms") if r.get("doctor_user_id") == story.doctor.me["id"]]
+    mine = [r for r in story.doctor.items("/api/v1/rooms") if r.get("doctor_user_id") == story.doctor.me["id"]]
     for other in mine:
         if other["id"] != room["id"] and not other["busy"]:
             story.doctor.post(f"/api/v1/rooms/{other['id']}/close")

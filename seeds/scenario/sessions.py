@@ -26,7 +26,7 @@ def search_slots(api, doctor_id, kind, institution_id=None, avoid=()):
     if institution_id:
         query += f"&institution_id={institution_id}"
     avoid = {datetime.fromisoformat(a) if isinstance(a, str) else a for a in avoid}
-    return [s for s in api.get(f"/api/v1/slots?{query}")
+    return [s for s in api.items(f"/api/v1/slots?{query}")
             if s.get("available") and datetime.fromisoformat(s["starts_at"]) not in avoid]
 
 

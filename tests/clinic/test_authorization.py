@@ -28,7 +28,7 @@ def test_patient_b_cannot_see_or_touch_patient_as_appointment(client, accounts, 
         r = client.post(f"{base}/{action}", headers=b)
         assert r.status_code == 404 and r.get_json()["code"] == "not_found"
     assert client.post(f"{base}/reschedule", headers=b, json={"slot_id": "x"}).status_code == 404
-    assert client.get("/api/v1/appointments", headers=b).get_json() == []
+    assert client.get("/api/v1/appointments", headers=b).get_json()["items"] == []
     assert client.get(base, headers=a).get_json()["status"] == "booked"
     assert client.get(f"/api/v1/appointments/{'0' * 32}", headers=a).status_code == 404
 
@@ -38,7 +38,7 @@ def test_doctors_see_their_own_patients_and_admins_all(client, accounts, world):
     base = f"/api/v1/appointments/{appt['id']}"
     assert client.get(base, headers=doctor).status_code == 200
     assert client.get(base, headers=stranger).status_code == 404
-    assert client.get("/api/v1/appointments", headers=stranger).get_json() == []
+    assert client.get("/api/v1/appointments", headers=stranger).get_json()["items"] == []
     _, admin = accounts.admin()
     assert client.get(base, headers=admin).status_code == 200
     assert client.post(f"{base}/call", headers=accounts.patient()[1]).status_code == 403
@@ -53,10 +53,10 @@ def test_notifications_are_private(app, client, accounts):
         row = notify_user(account["id"], "test", "Hello")
         db.session.commit()
         notification_id = row.id
-    assert client.get("/api/v1/notifications", headers=b).get_json() == []
+    assert client.get("/api/v1/notifications", headers=b).get_json()["items"] == []
     assert client.post(f"/api/v1/notifications/{notification_id}/read", headers=b).status_code == 404
     assert client.post(f"/api/v1/notifications/{notification_id}/read", headers=a).get_json()["is_read"] is True
-    assert client.get("/api/v1/notifications?unread=true", headers=a).get_json() == []
+    assert client.get("/api/v1/notifications?unread=true", headers=a).get_json()["items"] == []
 
 
 def _actor(client, headers):

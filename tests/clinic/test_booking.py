@@ -39,7 +39,7 @@ def test_a_full_slot_answers_409_problem(client, accounts, world):
     assert r.status_code == 409 and r.mimetype == "application/problem+json"
     assert r.get_json()["code"] == "slot_full"
     # The slot list no longer offers it.
-    listed = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=first).get_json()
+    listed = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=first).get_json()["items"]
     assert slot_id not in [s["id"] for s in listed]
 
 

@@ -11,7 +11,7 @@ def _future(hours=72):
 
 
 def _inbox(client, headers, kind):
-    return [n for n in client.get("/api/v1/notifications", headers=headers).get_json() if n["kind"] == kind]
+    return [n for n in client.get("/api/v1/notifications", headers=headers).get_json()["items"] if n["kind"] == kind]
 
 
 def _leave(client, doctor, doctor_id, day):

@@ -30,9 +30,11 @@ def test_admins_manage_institutions_and_doctors(client, accounts):
     assert r.get_json()["specialties"] == ["cardiology", "diabetes"]
     assert client.patch(f"/api/v1/institutions/{inst['id']}", headers=admin, json={"phone": "0574-1"}).get_json()["phone"]
     assert client.get(f"/api/v1/doctors/{doctor['id']}", headers=patient).get_json()["name"] == "Dr Wang"
-    assert client.get("/api/v1/doctors?specialty=diabetes&online=true", headers=patient).get_json()[0]["id"] == doctor["id"]
-    assert client.get("/api/v1/doctors?specialty=paediatrics", headers=patient).get_json() == []
-    assert client.get(f"/api/v1/doctors?institution_id={inst['id']}&online=false", headers=patient).get_json() == []
+    found = client.get("/api/v1/doctors?specialty=diabetes&online=true", headers=patient).get_json()["items"]
+    assert found[0]["id"] == doctor["id"]
+    assert client.get("/api/v1/doctors?specialty=paediatrics", headers=patient).get_json()["items"] == []
+    assert client.get(f"/api/v1/doctors?institution_id={inst['id']}&online=false",
+                      headers=patient).get_json()["items"] == []
     assert client.get("/api/v1/doctors/unknown", headers=patient).status_code == 404
 
 
@@ -44,10 +46,11 @@ def test_institutions_near_a_point_with_a_specialty(app, client, accounts, world
     middle = _institution(client, admin, "MID", 30.00, 121.55)
     client.post("/api/v1/doctors", headers=admin, json={"practitioner_id": "p-psy", "name": "Dr Psy",
                                                          "specialties": ["psychology"], "institution_ids": [far["id"], middle["id"]]})
-    rows = client.get("/api/v1/institutions?near=29.87,121.55", headers=patient).get_json()
+    rows = client.get("/api/v1/institutions?near=29.87,121.55", headers=patient).get_json()["items"]
     assert [r["id"] for r in rows] == [near["id"], middle["id"], far["id"]]
     assert rows[0]["distance_km"] < rows[1]["distance_km"]
-    rows = client.get("/api/v1/institutions?near=29.87,121.55&specialty=psychology", headers=patient).get_json()
+    rows = client.get("/api/v1/institutions?near=29.87,121.55&specialty=psychology",
+                      headers=patient).get_json()["items"]
     assert [r["id"] for r in rows] == [middle["id"], far["id"]]
     assert client.get("/api/v1/institutions?near=north", headers=patient).status_code == 422
     with app.app_context():

@@ -8,7 +8,7 @@ def test_a_review_outcome_lands_in_the_patients_inbox(client, accounts, consulta
     world.pharmacy("ph-1", stock={"C08CA01": 100})
     patient_id, patient = world.patient()
     world.approved(patient_id, [AMLODIPINE])
-    inbox = client.get("/api/v1/notifications", headers=patient).get_json()
+    inbox = client.get("/api/v1/notifications", headers=patient).get_json()["items"]
     items = inbox["items"] if isinstance(inbox, dict) else inbox
     titles = {n["kind"]: n["title"] for n in items}
     assert sorted(titles) == ["prescription.approved", "prescription.issued"]
@@ -23,7 +23,7 @@ def test_a_new_prescription_reaches_the_review_desk_and_only_it(client, accounts
     issued = world.prescribe(world.doctor(), patient_id, [AMLODIPINE])
 
     def kinds(headers):
-        inbox = client.get("/api/v1/notifications", headers=headers).get_json()
+        inbox = client.get("/api/v1/notifications", headers=headers).get_json()["items"]
         return [(n["kind"], n["data"]["prescription_id"]) for n in (inbox["items"] if isinstance(inbox, dict) else inbox)]
 
     assert kinds(reviewer) == [("prescription.to_review", issued["id"])]
@@ -37,6 +37,6 @@ def test_an_offer_reaches_every_pharmacist_of_the_pharmacy(client, accounts, con
     patient_id, patient = world.patient()
     world.order(patient, world.approved(patient_id, [AMLODIPINE]))
     for headers in (first, second):
-        inbox = client.get("/api/v1/notifications", headers=headers).get_json()
+        inbox = client.get("/api/v1/notifications", headers=headers).get_json()["items"]
         items = inbox["items"] if isinstance(inbox, dict) else inbox
         assert "order.offered" in [n["kind"] for n in items]

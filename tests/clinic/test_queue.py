@@ -120,6 +120,6 @@ def test_doctor_day_list(client, accounts, world, frozen):
         book(client, p, world.slot(doctor_id, inst, T0 + timedelta(minutes=30 + 15 * i)))
     _, p = accounts.patient()
     book(client, p, world.slot(doctor_id, inst, T0 + timedelta(days=1, minutes=30)))
-    day = client.get("/api/v1/appointments?date=2026-03-03", headers=doctor).get_json()
+    day = client.get("/api/v1/appointments?date=2026-03-03", headers=doctor).get_json()["items"]
     assert len(day) == 2 and all(a["doctor"]["id"] == doctor_id for a in day)
-    assert len(client.get("/api/v1/appointments", headers=doctor).get_json()) == 3
+    assert len(client.get("/api/v1/appointments", headers=doctor).get_json()["items"]) == 3

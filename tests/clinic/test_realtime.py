@@ -78,7 +78,7 @@ def test_a_notification_whose_data_holds_times_is_pushed_as_json(app, live_serve
             db.session.commit()
         name, pushed = inbox.get(timeout=10)
         assert name == "notification" and pushed["data"] == {"offer_deadline": "2026-03-02T08:15:00+00:00", "round": 1}
-        stored = client.get("/api/v1/notifications", headers=headers).get_json()
+        stored = client.get("/api/v1/notifications", headers=headers).get_json()["items"]
         stored = stored["items"] if isinstance(stored, dict) else stored
         assert stored[0]["data"] == pushed["data"]
     finally:

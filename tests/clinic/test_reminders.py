@@ -22,7 +22,7 @@ def _run(app, job):
 
 def _inbox(client, accounts, account):
     headers = accounts.login(account["phone"], account["password"])  # the clock moved past the token's life
-    return client.get("/api/v1/notifications", headers=headers).get_json()
+    return client.get("/api/v1/notifications", headers=headers).get_json()["items"]
 
 
 def test_reminders_fire_once_each_at_24h_and_1h(app, client, accounts, world, frozen):

@@ -23,12 +23,12 @@ def test_waiting_times_grouped(client, accounts, world, frozen):
             assert client.post(f"/api/v1/appointments/{appt['id']}/call", headers=headers).status_code == 200
     _, admin = accounts.admin()
     url = "/api/v1/reports/waiting-times?from=2026-03-03T00:00:00%2B08:00&to=2026-03-04T00:00:00%2B08:00"
-    rows = {r["key"]: r for r in client.get(f"{url}&group_by=doctor", headers=admin).get_json()}
+    rows = {r["key"]: r for r in client.get(f"{url}&group_by=doctor", headers=admin).get_json()["items"]}
     assert (rows[doc_a]["average_wait_minutes"], rows[doc_a]["median_wait_minutes"], rows[doc_a]["consultations"]) == (30, 20, 3)
     assert rows[doc_b]["median_wait_minutes"] == 5
-    by_inst = client.get(f"{url}&group_by=institution", headers=admin).get_json()
+    by_inst = client.get(f"{url}&group_by=institution", headers=admin).get_json()["items"]
     assert {r["key"] for r in by_inst} == {inst_a, inst_b}
-    by_day = client.get(f"{url}&group_by=day", headers=admin).get_json()
+    by_day = client.get(f"{url}&group_by=day", headers=admin).get_json()["items"]
     assert by_day == [{"key": "2026-03-03", "name": "2026-03-03", "consultations": 4,
                        "average_wait_minutes": 23.8, "median_wait_minutes": 15.0}]
     assert client.get(f"{url}&group_by=day", headers=head_a).status_code == 403

@@ -34,7 +34,7 @@ def test_a_doctor_creates_a_template_and_slots_appear_over_the_horizon(app, clie
     r = client.post("/api/v1/schedules/templates", headers=doctor, json=_template(doctor_id, inst))
     assert r.status_code == 201, r.get_json()
     assert _slot_count(app) == 2 * 4  # Tuesdays 3 and 10 March, four 15-minute slots each
-    slots = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()
+    slots = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()["items"]
     assert slots[0]["starts_at"] == "2026-03-03T01:00:00+00:00" and slots[0]["local_date"] == "2026-03-03"
     # Regenerating (the daily job, twice) adds nothing; a later day extends the horizon.
     with app.app_context():
@@ -51,7 +51,7 @@ def test_regeneration_keeps_booked_slots(app, client, accounts, world, frozen):
     inst = world.institution()
     doctor_id, doctor = world.doctor([inst])
     client.post("/api/v1/schedules/templates", headers=doctor, json=_template(doctor_id, inst))
-    first = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()[0]
+    first = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()["items"][0]
     _, patient = accounts.patient()
     assert book(client, patient, first["id"]).status_code == 201
     with app.app_context():
@@ -69,7 +69,7 @@ def test_a_doctor_manages_only_their_own_templates(client, world, frozen):
     assert client.post("/api/v1/schedules/templates", headers=doctor, json=_template(theirs, inst)).status_code == 403
     created = client.post("/api/v1/schedules/templates", headers=other, json=_template(theirs, inst)).get_json()
     assert client.get(f"/api/v1/schedules/templates/{created['id']}", headers=doctor).status_code == 404
-    assert client.get("/api/v1/schedules/templates", headers=doctor).get_json() == []
+    assert client.get("/api/v1/schedules/templates", headers=doctor).get_json()["items"] == []
 
 
 def test_template_validation(client, world, frozen):
@@ -87,14 +87,14 @@ def test_leave_cancels_unbooked_slots_and_flags_booked_ones(app, client, account
     inst = world.institution()
     doctor_id, doctor = world.doctor([inst])
     client.post("/api/v1/schedules/templates", headers=doctor, json=_template(doctor_id, inst))
-    tuesday = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()[:4]
+    tuesday = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()["items"][:4]
     _, patient = accounts.patient()
     assert book(client, patient, tuesday[0]["id"]).status_code == 201
     r = client.post("/api/v1/schedules/exceptions", headers=doctor, json={
         "doctor_id": doctor_id, "start_date": "2026-03-03", "end_date": "2026-03-03", "reason": "conference"})
     assert r.status_code == 201, r.get_json()
     assert (r.get_json()["cancelled_slots"], r.get_json()["flagged_slots"]) == (3, 1)
-    flagged = client.get("/api/v1/schedules/flagged-slots", headers=doctor).get_json()
+    flagged = client.get("/api/v1/schedules/flagged-slots", headers=doctor).get_json()["items"]
     assert [s["id"] for s in flagged] == [tuesday[0]["id"]] and flagged[0]["status"] == "closed"
     assert _slot_count(app, status="cancelled") == 3
     _, other = accounts.patient()
@@ -116,7 +116,8 @@ def test_only_admins_declare_institution_holidays(client, accounts, world, froze
     _, admin = accounts.admin()
     assert client.post("/api/v1/schedules/exceptions", headers=admin, json=body).status_code == 201
     client.post("/api/v1/schedules/templates", headers=doctor, json=_template(doctor_id, inst))
-    dates = {s["local_date"] for s in client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()}
+    listed = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()["items"]
+    dates = {s["local_date"] for s in listed}
     assert dates == {"2026-03-10"}
 
 
@@ -127,7 +128,7 @@ def test_dst_institution_keeps_local_session_times(app, client, world, frozen, s
     doctor_id, doctor = world.doctor([inst])
     body = _template(doctor_id, inst, weekday=6, end_time="09:15:00")  # Sundays 09:00
     assert client.post("/api/v1/schedules/templates", headers=doctor, json=body).status_code == 201
-    slots = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()
+    slots = client.get(f"/api/v1/slots?doctor_id={doctor_id}", headers=doctor).get_json()["items"]
     from datetime import datetime
     local = [datetime.fromisoformat(s["starts_at"]).astimezone(ZoneInfo("America/New_York")) for s in slots]
     assert [(d.date(), d.hour, d.minute) for d in local] == [(date(2026, 3, 8), 9, 0), (date(2026, 3, 15), 9, 0)]
@@ -143,5 +144,5 @@ def test_slot_queries_accept_offsets(client, world, frozen):
     r = client.get(f"/api/v1/slots?doctor_id={doctor_id}&from=2026-03-03T09:30:00+08:00&to=2026-03-03T10:00:00%2B08:00",
                    headers=doctor)
     assert r.status_code == 200, r.get_json()
-    assert [s["starts_at"] for s in r.get_json()] == ["2026-03-03T01:30:00+00:00", "2026-03-03T01:45:00+00:00"]
+    assert [s["starts_at"] for s in r.get_json()["items"]] == ["2026-03-03T01:30:00+00:00", "2026-03-03T01:45:00+00:00"]
     assert client.get("/api/v1/slots?from=yesterday", headers=doctor).status_code == 422

@@ -15,7 +15,7 @@ def test_demo_directory(app, runner, client, accounts):
         assert db.session.scalar(select(func.count()).select_from(ScheduleTemplate)) >= 8
         assert db.session.scalar(select(func.count()).select_from(Slot).where(Slot.doctor_id == doctor.id)) > 50
     patient = accounts.login("13800000001", "patient123")
-    doctors = client.get("/api/v1/doctors?specialty=hypertension&online=true", headers=patient).get_json()
+    doctors = client.get("/api/v1/doctors?specialty=hypertension&online=true", headers=patient).get_json()["items"]
     assert "demo-practitioner-1" in [d["practitioner_id"] for d in doctors]
     assert all("hypertension" in d["specialties"] for d in doctors)
-    assert client.get(f"/api/v1/slots?doctor_id={doctor.id}&kind=online", headers=patient).get_json()
+    assert client.get(f"/api/v1/slots?doctor_id={doctor.id}&kind=online", headers=patient).get_json()["items"]

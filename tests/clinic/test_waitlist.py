@@ -26,9 +26,9 @@ def test_offer_expiry_and_hand_over(app, client, accounts, world, frozen, settin
 
     # A cancellation frees the place: it is held for the first in line, and nobody else can take it.
     assert client.post(f"/api/v1/appointments/{holder['id']}/cancel", headers=first).status_code == 200
-    mine = client.get("/api/v1/waitlist", headers=second).get_json()[0]
+    mine = client.get("/api/v1/waitlist", headers=second).get_json()["items"][0]
     assert mine["status"] == "offered" and mine["offered_slot_id"] == slot_id
-    assert client.get("/api/v1/notifications", headers=second).get_json()[0]["kind"] == "waitlist_offer"
+    assert client.get("/api/v1/notifications", headers=second).get_json()["items"][0]["kind"] == "waitlist_offer"
     assert book(client, outsider, slot_id).get_json()["code"] == "slot_full"
 
     # The hold expires; the sweep passes it to the next in line, who accepts through the booking path.
@@ -36,16 +36,16 @@ def test_offer_expiry_and_hand_over(app, client, accounts, world, frozen, settin
     with app.app_context():
         assert expire_waitlist_offers() == 1
         db.session.commit()
-    assert client.get("/api/v1/waitlist", headers=second).get_json()[0]["status"] == "expired"
+    assert client.get("/api/v1/waitlist", headers=second).get_json()["items"][0]["status"] == "expired"
     assert client.post(f"/api/v1/waitlist/{w2.get_json()['id']}/accept", headers=second, json={}).status_code == 409
-    assert client.get("/api/v1/waitlist", headers=third).get_json()[0]["status"] == "offered"
+    assert client.get("/api/v1/waitlist", headers=third).get_json()["items"][0]["status"] == "offered"
     r = client.post(f"/api/v1/waitlist/{w3['id']}/accept", headers=third, json={"reason": "follow-up"})
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["slot"]["id"] == slot_id and r.get_json()["status"] == "booked"
     with app.app_context():
         slot = db.session.get(Slot, slot_id)
         assert (slot.booked, slot.held) == (1, 0)
-    assert client.get("/api/v1/waitlist", headers=third).get_json()[0]["appointment_id"] == r.get_json()["id"]
+    assert client.get("/api/v1/waitlist", headers=third).get_json()["items"][0]["appointment_id"] == r.get_json()["id"]
 
 
 def test_new_capacity_and_leaving_the_line(app, client, accounts, world, frozen):
@@ -62,9 +62,9 @@ def test_new_capacity_and_leaving_the_line(app, client, accounts, world, frozen)
     with app.app_context():
         assert waitlist.offer_open_places(doctor_id, at(2026, 3, 4).date()) == 1
         db.session.commit()
-    assert client.get("/api/v1/waitlist", headers=first).get_json()[0]["status"] == "offered"
+    assert client.get("/api/v1/waitlist", headers=first).get_json()["items"][0]["status"] == "offered"
     # Leaving releases the hold to the next patient.
     assert client.post(f"/api/v1/waitlist/{entry['id']}/cancel", headers=first).get_json()["status"] == "cancelled"
-    assert client.get("/api/v1/waitlist", headers=second).get_json()[0]["offered_slot_id"] == slot_id
+    assert client.get("/api/v1/waitlist", headers=second).get_json()["items"][0]["offered_slot_id"] == slot_id
     # Someone else's entry is not found.
     assert client.post(f"/api/v1/waitlist/{entry['id']}/accept", headers=second, json={}).status_code == 404

@@ -87,7 +87,21 @@ def test_docs_page_serves_its_assets_locally(client):
     asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
     asset.close()  # a file response: close it, or its handle leaks
     assert asset.status_code == 200
-    assert client.get("/api/v1/docs/init.js").status_code == 200
+    init = client.get("/api/v1/docs/init.js")
+    assert init.status_code == 200 and "validatorUrl: null" in init.get_data(as_text=True)
+    assert "queryConfigEnabled: false" in init.get_data(as_text=True)
+    csp = client.get("/api/v1/docs").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "http" not in csp
+
+
+def test_without_swagger_ui_built_the_docs_page_says_how(client, monkeypatch, tmp_path):
+    from core import docs
+
+    monkeypatch.setattr(docs, "ASSETS", tmp_path / "missing")
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and "make consoles" in page.get_data(as_text=True)
+    assert 'href="/api/v1/openapi.json"' in page.get_data(as_text=True)
+    assert client.get("/api/v1/docs/assets/swagger-ui.css").status_code == 404
 
 
 @pytest.mark.parametrize("secret", [None, "dev-only-insecure-secret-key", "short"])

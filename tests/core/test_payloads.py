@@ -47,3 +47,24 @@ def test_the_fhir_api_answers_an_operation_outcome_for_deep_json(client, account
     r = client.post("/fhir/Patient", data='{"resourceType": "Patient", "extension": ' + DEEP_ARRAYS + "}",
                     headers={**admin, "Content-Type": "application/fhir+json"})
     assert r.status_code == 400 and r.get_json()["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "-" + "9" * 5000, str(2**63), str(-(2**63) - 1), "1e999", "-1e999",
+                                  "NaN", "Infinity", "-Infinity", '{"a": [{"b": %s}]}' % ("9" * 5000)])
+def test_absurd_numbers_are_refused_by_the_strict_parse(text):
+    with pytest.raises(payloads.UnsafePayload):
+        payloads.loads_strict(text)
+
+
+def test_the_strict_parse_keeps_every_ordinary_number():
+    text = '[0, -1, %d, %d, 0.5, -2.5e-300, 1e300, 12345678901234567890.5]' % (2**63 - 1, -(2**63 - 1))
+    assert payloads.loads_strict(text) == json.loads(text)
+    with pytest.raises(json.JSONDecodeError):
+        payloads.loads_strict('{"a": 01}')
+
+
+def test_the_app_api_answers_400_for_a_5000_digit_integer(client):
+    r = client.post("/api/v1/auth/token", data='{"username": %s, "password": "x"}' % ("9" * 5000),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.mimetype == "application/problem+json", r.get_data(as_text=True)
+    assert r.get_json()["code"] == "bad_request" and "too large" in r.get_json()["detail"]

@@ -79,7 +79,7 @@ class World:
 
     def stock(self, pharmacy_id, code):
         r = self.client.get(f"/api/v1/pharmacies/{pharmacy_id}/stock", headers=self.admin)
-        return next((row for row in r.get_json() if row["code"] == code), None)
+        return next((row for row in r.get_json()["items"] if row["code"] == code), None)
 
     def pharmacist(self, pharmacy_id):
         return self.accounts.staff("pharmacist", f"ph{next(self._n)}.{pharmacy_id}"[:60], pharmacy_id=pharmacy_id)[1]

@@ -48,7 +48,7 @@ def test_a_pharmacist_of_another_pharmacy_cannot_see_or_accept_the_order(app, cl
     order = world.order(patient, world.approved(patient_id))
     assert order["pharmacy"]["id"] == "chosen"
     oid = order["order_id"]
-    assert client.get("/api/v1/pharmacy/orders", headers=far).get_json() == []
+    assert client.get("/api/v1/pharmacy/orders", headers=far).get_json()["items"] == []
     assert client.get(f"/api/v1/orders/{oid}", headers=far).status_code == 404
     assert client.get(f"/api/v1/orders/{oid}", headers=other_patient).status_code == 404
     assert world.act(far, oid, "accept").status_code == 404

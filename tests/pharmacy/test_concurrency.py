@@ -107,5 +107,6 @@ def test_orders_racing_for_scarce_stock_never_overdraw_it(app, live_server, worl
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Stock).where(
             (Stock.on_hand < 0) | (Stock.reserved < 0) | (Stock.reserved > Stock.on_hand))) == 0
-    listed = world.client.get("/api/v1/pharmacy/orders?status=offered", headers=world.pharmacist("backup")).get_json()
+    listed = world.client.get("/api/v1/pharmacy/orders?status=offered",
+                              headers=world.pharmacist("backup")).get_json()["items"]
     assert len(listed) == 5

@@ -16,7 +16,7 @@ def test_a_prescription_goes_from_doctor_to_patient(app, client, world, notes):
     assert issued["signature"]["algorithm"] == "Ed25519" and issued["signature"]["value"]
     assert [i["display"] for i in issued["items"]] == ["amlodipine 5 mg tablet", "metformin 500 mg tablet"]
 
-    queue = client.get("/api/v1/reviews", headers=world.reviewer).get_json()
+    queue = client.get("/api/v1/reviews", headers=world.reviewer).get_json()["items"]
     assert [p["id"] for p in queue] == [issued["id"]]
     r = client.post(f"/api/v1/prescriptions/{issued['id']}/review", json={"decision": "approve"}, headers=world.reviewer)
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
@@ -24,7 +24,7 @@ def test_a_prescription_goes_from_doctor_to_patient(app, client, world, notes):
 
     order = world.order(patient, issued["id"])
     assert order["status"] == "offered" and order["pharmacy"]["id"] == "near"
-    listed = client.get("/api/v1/pharmacy/orders", headers=pharmacist).get_json()
+    listed = client.get("/api/v1/pharmacy/orders", headers=pharmacist).get_json()["items"]
     assert [o["id"] for o in listed] == [order["order_id"]]
 
     r = world.act(pharmacist, order["order_id"], "accept")

@@ -29,4 +29,4 @@ def test_repeating_a_review_is_idempotent_and_a_contrary_one_conflicts(client, w
     assert [n[0] for n in notes].count("prescription.approved") == 1
     r = client.post(url, json={"decision": "reject", "reason": "x"}, headers=world.reviewer)
     assert r.status_code == 409 and r.get_json()["code"] == "already_reviewed"
-    assert client.get("/api/v1/reviews", headers=world.reviewer).get_json() == []
+    assert client.get("/api/v1/reviews", headers=world.reviewer).get_json()["items"] == []

@@ -124,7 +124,8 @@ def test_pharmacies_near_a_point(client, world):
     world.pharmacy("b", *EAST_8KM)
     _, patient = world.patient()
     r = client.get(f"/api/v1/pharmacies?near={NINGBO[0]},{NINGBO[1]}&radius_km=5", headers=patient)
-    assert r.status_code == 200 and [p["id"] for p in r.get_json()] == ["a"]
-    assert r.get_json()[0]["open_now"] is True and 0.9 < r.get_json()[0]["distance_km"] < 1.1
+    assert r.status_code == 200 and [p["id"] for p in r.get_json()["items"]] == ["a"]
+    nearest = r.get_json()["items"][0]
+    assert nearest["open_now"] is True and 0.9 < nearest["distance_km"] < 1.1
     assert client.get("/api/v1/pharmacies?near=95,10", headers=patient).status_code == 422
     assert client.get("/api/v1/pharmacies?near=abc", headers=patient).status_code == 422

@@ -17,5 +17,5 @@ def test_demo_pharmacies_are_seeded_once_and_serve_the_demo_accounts(app, client
     assert client.get("/api/v1/pharmacies/demo-pharmacy-1/stock", headers=li).status_code == 200
     assert client.get("/api/v1/reviews", headers=li).status_code == 403
     assert client.get("/api/v1/reviews", headers=accounts.login("pharmacist.zhao", "review123")).status_code == 200
-    near = client.get("/api/v1/pharmacies?near=29.8683,121.5440&radius_km=5", headers=li).get_json()
+    near = client.get("/api/v1/pharmacies?near=29.8683,121.5440&radius_km=5", headers=li).get_json()["items"]
     assert [p["id"] for p in near][:2] == ["demo-pharmacy-1", "ningbo-jiangbei-1"]

@@ -13,9 +13,10 @@ def test_json_update_is_all_or_nothing(client, world):
     r = client.put(url, json=bad, headers=pharmacist)
     assert r.status_code == 422
     assert [e["field"] for e in r.get_json()["errors"]] == ["items[1].name", "items[2].code"]
-    assert [(s["code"], s["on_hand"]) for s in client.get(url, headers=pharmacist).get_json()] == [("C08CA01", 10)]
+    listed = client.get(url, headers=pharmacist).get_json()["items"]
+    assert [(s["code"], s["on_hand"]) for s in listed] == [("C08CA01", 10)]
     good = {"items": [{"code": "A10BA02", "on_hand": 50}, {"code": "ZZ999", "name": "house brand plaster", "on_hand": 4}]}
-    rows = client.put(url, json=good, headers=pharmacist).get_json()
+    rows = client.put(url, json=good, headers=pharmacist).get_json()["items"]
     assert [(s["code"], s["name"], s["on_hand"]) for s in rows] == [
         ("A10BA02", "metformin", 50), ("C08CA01", "amlodipine", 10), ("ZZ999", "house brand plaster", 4)]
 
@@ -26,7 +27,7 @@ def test_csv_update(client, world):
     text = "code,system,on_hand\nC08CA01,http://www.whocc.no/atc,120\nC10AA05,,80\n"
     r = client.put("/api/v1/pharmacies/shop/stock", json={"csv": text}, headers=pharmacist)
     assert r.status_code == 200, r.get_json()
-    assert [(s["code"], s["on_hand"], s["strength"]) for s in r.get_json()] == [
+    assert [(s["code"], s["on_hand"], s["strength"]) for s in r.get_json()["items"]] == [
         ("C08CA01", 120, "5 mg"), ("C10AA05", 80, "20 mg")]
     r = client.put("/api/v1/pharmacies/shop/stock", json={"csv": "code,on_hand\nC08CA01,lots\n"}, headers=pharmacist)
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "line 2.on_hand"
@@ -45,7 +46,7 @@ def test_on_hand_may_not_fall_below_the_reserved_units(client, world):
     assert r.status_code == 422 and "reserved" in r.get_json()["errors"][0]["message"]
     r = client.put("/api/v1/pharmacies/shop/stock", json={"items": [{"code": "C08CA01", "on_hand": 28}]},
                    headers=pharmacist)
-    assert r.status_code == 200 and r.get_json()[0]["available"] == 0
+    assert r.status_code == 200 and r.get_json()["items"][0]["available"] == 0
 
 
 def test_creating_pharmacies_is_validated(client, world):

@@ -41,8 +41,18 @@ def _items(body):
     return body["items"] if isinstance(body, dict) and "items" in body else body
 
 
+def _all(client, url, headers):
+    """Every item of a list, following its `next` links (core.pagination)."""
+    found = []
+    while url:
+        page = _ok(client.get(url, headers=headers))
+        found += page["items"]
+        url = page["next"]
+    return found
+
+
 def _ids(client, url, headers, key="id"):
-    return [row[key] for row in _items(_ok(client.get(url, headers=headers)))]
+    return [row[key] for row in _all(client, url, headers)]
 
 
 def join_consultation(app, user_id, consultation_id):
@@ -77,7 +87,7 @@ def build_world(app, client, journey=True):
     if not journey:
         return world
     ids = world.ids
-    wang = next(d for d in _items(_ok(client.get("/api/v1/doctors", headers=h["patient"])))
+    wang = next(d for d in _all(client, "/api/v1/doctors", h["patient"])
                 if d.get("practitioner_id") == "demo-practitioner-1")
     slots = _items(_ok(client.get(f"/api/v1/slots?doctor_id={wang['id']}&kind=online", headers=h["patient"])))
     in_person = _items(_ok(client.get(f"/api/v1/slots?doctor_id={wang['id']}&kind=in_person",

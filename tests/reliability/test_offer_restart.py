@@ -24,7 +24,7 @@ def test_an_offer_still_expires_and_reroutes_after_a_crash(app, world, servers, 
     assert order.status_code == 201, order.text
     oid, deadline = order.json()["order_id"], order.json()["offer_deadline"]
     assert order.json()["pharmacy"]["id"] == "a"
-    offered = requests.get(f"{server.url}/api/v1/pharmacy/orders", headers=a, timeout=20).json()
+    offered = requests.get(f"{server.url}/api/v1/pharmacy/orders", headers=a, timeout=20).json()["items"]
     assert [o["order_id"] for o in offered] == [oid]
 
     server.kill()  # mid-window: nothing about the offer lives in the process

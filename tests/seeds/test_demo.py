@@ -24,7 +24,7 @@ def test_seed_demo_opens_the_four_cloud_consulting_rooms(app, runner, accounts, 
     runner.invoke(args=["seed", "demo"])
     runner.invoke(args=["seed", "demo"])
     headers = accounts.login("doctor.wang", "doctor123")
-    rooms = client.get("/api/v1/rooms", headers=headers).get_json()
+    rooms = client.get("/api/v1/rooms", headers=headers).get_json()["items"]
     rooms = rooms["items"] if isinstance(rooms, dict) else rooms
     assert sorted(r["clinic"] for r in rooms) == ["diabetes", "general_medicine", "hypertension", "psychology"]
 

@@ -36,6 +36,17 @@ export async function api(path, { method = 'GET', body, form, headers = {} } = {
   return data;
 }
 
+// Every item of an app-API list: its pages are {items, next, total}; follow `next` until the last page.
+export async function apiAll(path) {
+  const items = [];
+  for (let url = path; url; ) {
+    const page = await api(url);
+    items.push(...page.items);
+    url = page.next;
+  }
+  return items;
+}
+
 // Download a protected file (an attachment) with the token, as a blob URL.
 export async function blobUrl(path) {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${getToken()}` } });

@@ -51,7 +51,8 @@ def test_messages_are_listed_after_a_seq_and_every_read_is_audited(app, accounts
     for n in range(1, 6):
         assert say(tc, consultation["id"], f"m{n}") == {"ok": True, "seq": n, "duplicate": False}
     r = client.get(f"/api/v1/consultations/{consultation['id']}/messages?after=2&limit=2", headers=doctor.headers)
-    assert [(m["seq"], m["text"], m["sender_role"]) for m in r.get_json()] == [(3, "m3", "patient"), (4, "m4", "patient")]
+    assert [(m["seq"], m["text"], m["sender_role"]) for m in r.get_json()["items"]] == [
+        (3, "m3", "patient"), (4, "m4", "patient")]
     with app.app_context():
         reads = db.session.scalars(select(AuditEntry.detail).where(
             AuditEntry.entity == f"Consultation/{consultation['id']}/messages", AuditEntry.user_id == doctor.user_id))
@@ -82,7 +83,7 @@ def test_end_writes_the_encounter_note_condition_observations_and_transcript(app
     transcript = fhir(client, patient.headers, f"Communication?encounter=Encounter/{encounter['id']}")
     assert [c["payload"][0]["contentString"] for c in transcript] == ["My blood pressure was 132/84 this morning."]
     assert queue.status(consultation["appointment_id"]) == "fulfilled"
-    assert client.get("/api/v1/rooms", headers=doctor.headers).get_json()[0]["current_consultation_id"] is None
+    assert client.get("/api/v1/rooms", headers=doctor.headers).get_json()["items"][0]["current_consultation_id"] is None
     tc.disconnect("/consult")
 
 

@@ -12,10 +12,10 @@ NS = "/consult"
 def test_rooms_are_listed_with_their_status(app, accounts, client, queue):
     doctor = make_doctor(app, accounts)
     room_id = make_room(app)
-    rooms = client.get("/api/v1/rooms", headers=doctor.headers).get_json()
+    rooms = client.get("/api/v1/rooms", headers=doctor.headers).get_json()["items"]
     assert [(r["id"], r["status"], r["busy"]) for r in rooms] == [(room_id, "closed", False)]
     client.post(f"/api/v1/rooms/{room_id}/open", headers=doctor.headers)
-    room = client.get("/api/v1/rooms?clinic=hypertension", headers=doctor.headers).get_json()[0]
+    room = client.get("/api/v1/rooms?clinic=hypertension", headers=doctor.headers).get_json()["items"][0]
     assert room["status"] == "open" and room["doctor_user_id"] == doctor.user_id
 
 
@@ -48,7 +48,7 @@ def test_call_next_invites_the_patient_and_busies_the_room(app, accounts, client
     assert consultation["status"] == "invited" and consultation["complaint_code"] == "I10"
     assert {(p["user_id"], p["role"]) for p in consultation["participants"]} == {
         (patient.user_id, "patient"), (doctor.user_id, "doctor")}
-    room = client.get("/api/v1/rooms", headers=doctor.headers).get_json()[0]
+    room = client.get("/api/v1/rooms", headers=doctor.headers).get_json()["items"][0]
     assert room["current_consultation_id"] == consultation["id"]
     queue.add(make_patient(app, accounts, client, name="Zhang San").account)
     r = client.post(f"/api/v1/rooms/{room_id}/call-next", json={}, headers=doctor.headers)
@@ -107,7 +107,7 @@ def test_a_refused_start_is_422_with_reasons_for_both_and_frees_the_room(app, ac
         assert refused and refused[0]["reasons"] == r.get_json()["reasons"]
         listener.disconnect(NS)
     assert queue.status(appointment["id"]) == "refused"
-    room = client.get("/api/v1/rooms", headers=doctor.headers).get_json()[0]
+    room = client.get("/api/v1/rooms", headers=doctor.headers).get_json()["items"][0]
     assert room["current_consultation_id"] is None
     with app.app_context():  # nothing of the refused start is stored but its decision
         assert db.session.scalar(select(func.count()).select_from(Consultation)) == 0

@@ -64,7 +64,7 @@ def test_an_idle_consultation_is_closed_recorded_and_the_room_freed(app, account
     got = client.get(f"/api/v1/consultations/{consultation['id']}", headers=doctor.headers).get_json()
     assert got["status"] == "closed" and got["end_reason"] == "idle" and got["encounter_id"]
     assert queue.status(consultation["appointment_id"]) == "fulfilled"
-    assert client.get("/api/v1/rooms", headers=doctor.headers).get_json()[0]["current_consultation_id"] is None
+    assert client.get("/api/v1/rooms", headers=doctor.headers).get_json()["items"][0]["current_consultation_id"] is None
     ended = [e["args"][0] for e in tc.get_received("/consult") if e["name"] == "consultation_ended"]
     assert ended and ended[0]["end_reason"] == "idle"
     assert say(tc, consultation["id"], "anyone?", "late")["error"]["code"] == "not_active"

@@ -31,7 +31,7 @@ def test_busy_minutes_per_room_and_local_day(app, client, accounts, frozen):
     window = {"from": DAY.isoformat(), "to": (DAY + timedelta(days=1)).isoformat()}
     answer = client.get(URL, query_string=window, headers=admin)
     assert answer.status_code == 200, answer.get_json()
-    rows = {r["room_name"]: r for r in answer.get_json()}
+    rows = {r["room_name"]: r for r in answer.get_json()["items"]}
     assert rows["Room A"] == {"room_id": room_a, "room_name": "Room A", "clinic": "hypertension", "date": "2026-03-03",
                               "consultations": 3, "busy_minutes": 50.0, "average_minutes": 16.7,
                               "busy_share": round(50 / 160, 3)}
@@ -45,4 +45,4 @@ def test_only_admins_and_a_forward_window(client, accounts, world):
     assert client.get(URL, query_string=window, headers=doctor).status_code == 403
     backwards = client.get(URL, query_string={"from": window["to"], "to": window["from"]}, headers=admin)
     assert backwards.status_code == 422 and backwards.get_json()["errors"][0]["field"] == "to"
-    assert client.get(URL, query_string=window, headers=admin).get_json() == []
+    assert client.get(URL, query_string=window, headers=admin).get_json()["items"] == []

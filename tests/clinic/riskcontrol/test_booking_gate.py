@@ -50,7 +50,7 @@ def test_an_eligible_patient_books_online_with_the_complaint_from_the_reason(app
     r = book(client, patient, slot_id, kind="online", reason="I10 follow-up")
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["complaint_code"] == "I10"
-    decisions = client.get("/api/v1/risk/decisions", headers=patient).get_json()
+    decisions = client.get("/api/v1/risk/decisions", headers=patient).get_json()["items"]
     assert [d["decision"] for d in decisions] == ["allow"]
 
 

@@ -29,9 +29,9 @@ def test_the_patient_names_a_guardian_who_accepts_and_either_may_revoke(app, cli
     assert client.post(f"/api/v1/guardians/{guardian_id}/accept", headers=stranger_headers).status_code == 403
     accepted = client.post(f"/api/v1/guardians/{guardian_id}/accept", headers=mother_headers)
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "active"
-    mine = client.get("/api/v1/guardians", headers=mother_headers).get_json()
+    mine = client.get("/api/v1/guardians", headers=mother_headers).get_json()["items"]
     assert [(g["patient_id"], g["status"]) for g in mine] == [(child["patient_id"], "active")]
-    assert client.get("/api/v1/guardians", headers=stranger_headers).get_json() == []
+    assert client.get("/api/v1/guardians", headers=stranger_headers).get_json()["items"] == []
     assert client.post(f"/api/v1/guardians/{guardian_id}/revoke", headers=stranger_headers).status_code == 403
     revoked = client.post(f"/api/v1/guardians/{guardian_id}/revoke", headers=mother_headers)
     assert revoked.status_code == 200 and revoked.get_json()["status"] == "revoked"
@@ -62,7 +62,7 @@ def test_an_admin_registers_an_active_guardian_for_a_patient(app, client, accoun
     assert _register(client, admin, father["phone"]).get_json()["code"] == "patient_required"
     r = _register(client, admin, father["phone"], relationship="FTH", patient_id=patient["patient_id"])
     assert r.status_code == 201 and r.get_json()["status"] == "active"
-    assert client.get("/api/v1/guardians", headers=father_headers).get_json()[0]["status"] == "active"
+    assert client.get("/api/v1/guardians", headers=father_headers).get_json()["items"][0]["status"] == "active"
 
 
 def test_an_active_guardian_is_invited_to_the_patients_consultation(app, client, accounts, world):

@@ -116,7 +116,7 @@ def _waitlist_and_schedule(client, headers, doctor_id, institution_id, now):
     far = (now + timedelta(days=300)).date().isoformat()
     exception = _ok(client.post("/api/v1/schedules/exceptions", headers=headers["d1"], json={
         "doctor_id": doctor_id, "kind": "leave", "start_date": far, "end_date": far}), 201)
-    notifications = _ok(client.get("/api/v1/notifications", headers=headers["pa"]))
+    notifications = _ok(client.get("/api/v1/notifications", headers=headers["pa"]))["items"]
     assert notifications, "booking leaves A a notification"
     return {"entry_id": waitlist["id"], "template_id": template["id"], "exception_id": exception["id"],
             "notification_id": notifications[0]["id"]}
