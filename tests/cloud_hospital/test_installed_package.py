@@ -96,7 +96,7 @@ class Server:
             assert self.process.poll() is None, self.stderr.read_text()
             try:
                 return requests.get(f"{self.url}/healthz", timeout=2)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its worker still booting
                 time.sleep(0.2)
         raise AssertionError(f"not up in {seconds} s: {self.stderr.read_text()}")
 

@@ -13,7 +13,8 @@ from core.extensions import db
 from core.models import User
 from core.passwords import hash_password
 from pharmacy.models import Pharmacy
-from tests.clinic.consult.procs import ROOT, ServerProcess, free_port
+from tests.clinic.consult.procs import ROOT, ServerProcess
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 KEY_LINES = [

@@ -2,7 +2,6 @@
 wsgi:app on the test database, optionally with Redis as the Socket.IO message queue."""
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,12 +26,6 @@ def require_redis(url):
         if os.environ.get("CI"):
             raise
         pytest.skip(f"no Redis at {url} (in CI this test must run)")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ServerProcess:
