@@ -90,7 +90,6 @@ def build_world(app, client, journey=True):
     version = _ok(client.get("/api/v1/consents/protocol", headers=h["patient"]))["version"]
     ids["consent_id"] = [_ok(client.post("/api/v1/consents", json={"protocol_version": version},
                                          headers=h["patient"]))["id"]]
-    _ok(client.post("/api/v1/triage", json={"symptoms": [], "vitals": STABLE_VITALS}, headers=h["patient"]))
 
     wang = next(d for d in _all(client, "/api/v1/doctors", h["patient"])
                 if d.get("practitioner_id") == "demo-practitioner-1")
@@ -100,6 +99,9 @@ def build_world(app, client, journey=True):
     starts = datetime.fromisoformat(slots[0]["starts_at"])
     clock.set_clock(lambda: starts - timedelta(minutes=30))  # check-in is open; restored by tests/conftest.py
     h = world.headers = _log_in(client)  # tokens issued on the new clock
+    # The triage on the new clock too: the first online slot may be days away (a Friday evening in Ningbo
+    # finds Monday's), farther than the 24 hours a triage is valid for.
+    _ok(client.post("/api/v1/triage", json={"symptoms": [], "vitals": STABLE_VITALS}, headers=h["patient"]))
     online = _ok(client.post("/api/v1/appointments", headers=h["patient"], json={
         "slot_id": slots[0]["id"], "kind": "online", "reason": "I10 blood pressure follow-up"}))
     _ok(client.post(f"/api/v1/appointments/{online['id']}/check-in", headers=h["patient"]))
