@@ -28,6 +28,7 @@ FHIR phases use admin tokens (16 tokens of 4 accounts, round-robin); bookings th
 import argparse
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -160,6 +161,8 @@ def main():
     parser.add_argument("--serve", action="store_true", help="seed, start the service and wait (for profiling)")
     parser.add_argument("--no-scheduler", action="store_true")
     args = parser.parse_args()
+    # A background job ignores SIGINT: stop cleanly (servers included) on SIGTERM too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if "@127.0.0.1:" not in args.admin_url:
         parser.error("the benchmark only talks to 127.0.0.1")
     wanted = ["ceiling", *[p for p in args.phases.split(",") if p in PHASES and p != "ceiling"]]
@@ -200,7 +203,7 @@ def main():
                       f"p50 {result.percentile_ms(0.5):.1f} ms, statuses {result.statuses}", flush=True)
             loads.append((before, http_servers.load_average()))
         _report(phases, loads)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         service.stop()

@@ -31,6 +31,12 @@ class Fleet:
 
     def start(self, timeout=60):
         """Start every process and wait until each answers (the service: /healthz)."""
+        for port in self.ports:  # a server left over from an earlier run would answer in our place
+            try:
+                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+                raise RuntimeError(f"port {port} is already served by another process")
+            except requests.ConnectionError:
+                pass
         for command in self.commands:
             self.procs.append(subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
                                                stderr=subprocess.STDOUT, start_new_session=True))
