@@ -2,7 +2,8 @@
 
 Domains never write AuditEntry rows themselves: they call `record_access` (or decorate a service
 function with `audited`). Denied and failed accesses are kept even when the request rolls back;
-successful ones commit (or roll back) with the work they describe.
+successful ones commit (or roll back) with the work they describe, except the reads of an HTTP GET,
+which are committed in batches with other requests' before the response leaves (core.audit_commit).
 """
 import contextvars
 import functools
@@ -10,7 +11,7 @@ import json
 
 from flask import g, has_request_context, request
 
-from core import clock
+from core import audit_commit, clock
 from core.extensions import db
 from core.models import AuditEntry
 from core.transaction import keep_on_error
@@ -51,6 +52,8 @@ def record_access(actor, action, entity=None, patient_ref=None, outcome="success
     if outcome == "success" and not durable:
         # Rolled back with the request: an access the client never received did not happen,
         # and a create that was undone must not be audited as done.
+        if audit_commit.defer(action, values):
+            return None
         entry = AuditEntry(**values)
         db.session.add(entry)
         return entry

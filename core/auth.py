@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g, request
 from sqlalchemy import select, update
 
-from core import clock, revocations
+from core import clock, revocations, token_cache
 from core.errors import ApiError
 from core.extensions import db
 from core.models import AccessToken, User
@@ -59,8 +59,13 @@ def issue_token(user):
     return token, ttl
 
 
+def _cache():
+    return token_cache.cache_for(str(db.engine.url))
+
+
 def revoke_token(token):
     """Revoke a bearer token (idempotent)."""
+    _cache().discard(_digest(token))  # this process at once; the others through their revocation watch
     row = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == _digest(token)))
     if row and row.revoked_at is None:
         row.revoked_at = clock.now()
@@ -68,7 +73,11 @@ def revoke_token(token):
 
 
 def revoke_user_tokens(user_id):
-    """Revoke every live token of a user (a deactivated account); return how many."""
+    """Revoke every live token of a user (a deactivated account); return how many.
+
+    The token caches rely on this reaching every token: accounts.set_active holds the user row FOR UPDATE,
+    which waits for a login inserting a token (its foreign key check locks the row KEY SHARE)."""
+    _cache().discard_user(user_id)
     now = clock.now()
     result = db.session.execute(
         update(AccessToken).where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None),
@@ -93,10 +102,29 @@ def _live_token(token):
     return row
 
 
-def user_for_token(token):
-    """The active User a live (unexpired, unrevoked) token belongs to, or None."""
+def actor_for_token(token):
+    """The Actor of a live (unexpired, unrevoked) token of an active user, or None.
+
+    The database is asked once per process and token (core.token_cache); later uses check the expiry
+    and the revocation watch, which learns of a revocation in any process within
+    TOKEN_REVOCATION_POLL_SECONDS."""
+    if not token:
+        return None
+    digest, cache = _digest(token), _cache()
+    kept = cache.get(digest)
+    if kept is not None:
+        actor, expires_at = kept
+        interval = current_app.config.get("TOKEN_REVOCATION_POLL_SECONDS", 1.0)
+        if expires_at > clock.now() and not revocations.is_revoked(digest, interval):
+            return actor
+        cache.discard(digest)  # dead for good: a revoked or expired token never comes back
+        return None
     row = _live_token(token)
-    return row[1] if row else None
+    if row is None:
+        return None
+    actor = actor_for(row[1])
+    cache.put(digest, actor, row[0].expires_at)
+    return actor
 
 
 @dataclass(frozen=True)
@@ -147,8 +175,7 @@ def bearer_token():
 def current_actor(required=True):
     """The authenticated Actor of this request; 401 when required and missing or invalid."""
     if "actor" not in g:
-        user = user_for_token(bearer_token())
-        g.actor = actor_for(user) if user else None
+        g.actor = actor_for_token(bearer_token())
     if g.actor is None and required:
         raise ApiError(401, "unauthorized", "A valid bearer token is required.",
                        headers={"WWW-Authenticate": 'Bearer realm="cloud-hospital"'})

@@ -103,7 +103,10 @@ def engine_options(database_uri):
     """Engine options per backend: SQLite gets a busy timeout, PostgreSQL a healthy pool."""
     if database_uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+    # At most 30 connections a process, as before, but up to 20 kept open: with 10 kept, a process serving
+    # more than ~8 requests at once opened and closed a connection per request above that (a PostgreSQL
+    # backend start each time; a tenth of a FHIR search's CPU under 16 clients).
+    return {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 10, "pool_recycle": 1800}
 
 
 def check_production_safety(config):

@@ -4,6 +4,7 @@ import logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core import audit_commit
 from core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,9 @@ def finish_request(response):
     """after_request hook: commit when the response is a success, otherwise roll back (keeping what must stay)."""
     if response.status_code < 400:
         db.session.commit()
+        audit_commit.write_deferred()  # the reads' audit entries, committed before the answer leaves
         return response
+    audit_commit.drop_deferred()
     rollback_keeping()
     return response
 
@@ -75,4 +78,5 @@ def init_app(app):
     """Install the commit/rollback hook."""
     if not event.contains(Session, "after_commit", _forget_kept):
         event.listen(Session, "after_commit", _forget_kept)
+    app.before_request(audit_commit.start_request)
     app.after_request(finish_request)

@@ -10,7 +10,7 @@ import re
 from contextlib import nullcontext
 
 import psycopg
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -139,6 +139,12 @@ def create_resource(resource, *, resource_id=None):
     return create_resources([resource], resource_ids=[resource_id])[0]
 
 
+# The FHIR read's statement, built once: two columns through the Core connection, not the ORM entity,
+# skip the statement construction, the ORM execution path and the identity map (~0.2 ms of CPU a read).
+_READ = select(Resource.__table__.c.deleted, Resource.__table__.c.content).where(
+    Resource.__table__.c.resource_type == bindparam("type"), Resource.__table__.c.id == bindparam("id"))
+
+
 def _row(resource_type, resource_id, lock=False):
     model_class(resource_type)
     stmt = select(Resource).where(Resource.resource_type == resource_type, Resource.id == resource_id)
@@ -147,7 +153,11 @@ def _row(resource_type, resource_id, lock=False):
 
 def read_resource(resource_type, resource_id):
     """The current version; FhirError 404 not-found, or 410 deleted."""
-    row = _row(resource_type, resource_id)
+    model_class(resource_type)
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what the ORM's autoflush would have done before the query
+    row = session.connection().execute(_READ, {"type": resource_type, "id": resource_id}).first()
     if row is None:
         raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known")
     if row.deleted:

@@ -1,0 +1,95 @@
+"""Group commit of read audit entries (core.audit_commit): a GET's reads are committed before the answer
+leaves, in a transaction shared with other requests'; a failed request leaves no success entry; a bad row
+fails only its own request."""
+import threading
+
+from sqlalchemy import func, select
+
+from core import audit_commit, clock
+from core.extensions import db
+from core.models import AuditEntry
+
+
+def _entries(app, **where):
+    with app.app_context():
+        query = select(AuditEntry).where(*[getattr(AuditEntry, k) == v for k, v in where.items()])
+        return db.session.scalars(query).all()
+
+
+def _row(request_id, **extra):
+    return {"at": clock.now(), "user_id": "u1", "role": "admin", "action": "read", "entity": "Patient/x",
+            "patient_ref": "Patient/x", "outcome": "success", "address": None, "request_id": request_id,
+            "detail": None, **extra}
+
+
+def _new_patient(client, headers):
+    r = client.post("/fhir/Patient", json={"resourceType": "Patient", "name": [{"family": "Grace"}]},
+                    headers=headers)
+    assert r.status_code == 201
+    return r.get_json()["id"]
+
+
+def test_an_answered_get_has_its_audit_entry_committed(app, accounts, client):
+    _, headers = accounts.admin()
+    pid = _new_patient(client, headers)
+    r = client.get(f"/fhir/Patient/{pid}", headers={**headers, "X-Request-ID": "read-audited-1"})
+    assert r.status_code == 200
+    [entry] = _entries(app, request_id="read-audited-1")
+    assert (entry.action, entry.outcome, entry.entity, entry.patient_ref) == ("read", "success", f"Patient/{pid}",
+                                                                               f"Patient/{pid}")
+    r = client.get("/fhir/Patient?family=Grace", headers={**headers, "X-Request-ID": "search-audited-1"})
+    assert r.status_code == 200
+    assert [e.action for e in _entries(app, request_id="search-audited-1")] == ["search"]
+
+
+def test_a_get_that_fails_after_its_read_leaves_no_success_entry(app, accounts, client, monkeypatch):
+    from records.fhir import views
+
+    _, headers = accounts.admin()
+    pid = _new_patient(client, headers)
+
+    def broken(reply, prefer):
+        raise RuntimeError("rendering failed after the read")
+
+    monkeypatch.setattr(views, "_respond_to", broken)
+    r = client.get(f"/fhir/Patient/{pid}", headers={**headers, "X-Request-ID": "read-failed-1"})
+    assert r.status_code == 500
+    assert [e.outcome for e in _entries(app, request_id="read-failed-1")] == []
+
+
+def test_writes_keep_their_entry_in_their_own_transaction(app, accounts, client):
+    _, headers = accounts.admin()
+    r = client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers={**headers, "X-Request-ID": "create-1"})
+    assert r.status_code == 201
+    assert [e.action for e in _entries(app, request_id="create-1")] == ["create"]
+
+
+def test_a_bad_row_fails_only_its_own_request(app):
+    with app.app_context():
+        committer = audit_commit.GroupCommit(db.engine)
+    good = audit_commit._Ticket([_row("batch-good-1")])
+    bad = audit_commit._Ticket([_row("batch-bad-1", outcome=None)])  # NOT NULL: the batch's INSERT fails
+    committer._commit([good, bad])
+    assert good.done and good.error is None
+    assert bad.done and bad.error is not None
+    assert len(_entries(app, request_id="batch-good-1")) == 1
+
+
+def test_concurrent_writers_all_return_committed(app):
+    with app.app_context():
+        committer = audit_commit.GroupCommit(db.engine)
+    start = threading.Barrier(8)
+
+    def write(n):
+        start.wait()
+        committer.write([_row(f"concurrent-{n}")])
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                  .where(AuditEntry.request_id.like("concurrent-%")))
+    assert count == 8
