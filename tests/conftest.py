@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from core import clock
 from core.app import create_app
+from core.config import normalise_database_url
 from core.extensions import db, socketio
 from core.identity import make_id_number
 
@@ -24,10 +25,6 @@ XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under pyte
 # Server processes the tests start inherit this: runs (and workers) sharing one Redis do not hear each
 # other's Socket.IO emits (Redis pub/sub channels ignore the database number).
 os.environ["SOCKETIO_CHANNEL"] = f"cloud-hospital-test-{os.getpid()}"
-
-
-def _psycopg(url):
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
 
 
 def _worker_database(url):
@@ -58,7 +55,7 @@ def _reset_postgres(url):
 def app():
     tmp = tempfile.TemporaryDirectory(prefix="cloud-hospital-test-")
     if TEST_DATABASE_URL:
-        url = _worker_database(_psycopg(TEST_DATABASE_URL))
+        url = _worker_database(normalise_database_url(TEST_DATABASE_URL))
         _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp.name}/test.sqlite3"
