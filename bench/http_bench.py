@@ -5,7 +5,8 @@ Flask JSON app under the identical gunicorn command line (the ceiling), interlea
     .venv/bin/python bench/http_bench.py [--patients 2000] [--seconds 10] [--rounds 3] [--processes 2]
 
 What it does (only 127.0.0.1 is contacted; ports 18200-18299):
-1. (re)creates the database `bench_http`, `flask db upgrade`s it and writes, in-process: admin accounts with
+1. (re)creates the database `bench_http_<port base>` (`--database`; one per run, so runs on other ports never
+   drop each other's), `flask db upgrade`s it and writes, in-process: admin accounts with
    bearer tokens, --patients synthetic FHIR patient histories (~20 resources each, seeds.fhir_generator,
    through the records bulk API), and a booking world of --booking-patients patients each with a private
    lane of 39 single-place slots (3 a day: the production booking policy is left as it is);
@@ -19,7 +20,7 @@ What it does (only 127.0.0.1 is contacted; ports 18200-18299):
    create, transaction ingest (Bundles of 100 Patients + 100 Observations with urn:uuid references, 2
    clients) and booking (POST /api/v1/appointments, many patients);
 4. prints for each phase req/s (resources/s for ingest), p50/p99, the ratio to the ceiling of the same
-   run, the gunicorn CPU and the PostgreSQL (backends of `bench_http`) CPU per request, and load averages.
+   run, the gunicorn CPU and the PostgreSQL (backends of that database) CPU per request, and load averages.
 
 Searches: Patient?family=<a stored family>; Observation?subject=Patient/<id>&code=<LOINC>; the same with
 _include=Observation:subject; the chained Observation?subject:Patient.family=<family>&code=<LOINC>. All
@@ -158,9 +159,12 @@ def main():
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--port-base", type=int, default=18200)
+    parser.add_argument("--database", help="dropped and created; default bench_http_<port base>")
     parser.add_argument("--serve", action="store_true", help="seed, start the service and wait (for profiling)")
     parser.add_argument("--no-scheduler", action="store_true")
     args = parser.parse_args()
+    global DB_NAME
+    DB_NAME = args.database or f"bench_http_{args.port_base}"  # concurrent runs on other ports keep their own
     # A background job ignores SIGINT: stop cleanly (servers included) on SIGTERM too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if "@127.0.0.1:" not in args.admin_url:
