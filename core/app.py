@@ -8,13 +8,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cloud_hospital import MIGRATIONS_DIR
 from core import config as config_module
+from core import db_ping
+from core.cookie_session import CachedSerializerSessionInterface
 from core.extensions import api, db, migrate, socketio
+
+# A pooled PostgreSQL connection idle longer than this is pinged before use (core.db_ping); busy ones are not.
+POOL_PING_IDLE_SECONDS = 2.0
 
 
 def create_app(config=None):
     """Build the Cloud Hospital app; `config` (a mapping) overrides defaults and the environment."""
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or config_module.default_instance_path())
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.session_interface = CachedSerializerSessionInterface()
     app.config.from_mapping(config_module.config_from_env(app.instance_path))
     app.config.from_mapping(_fixed_settings())
     if config:
@@ -83,6 +89,8 @@ def register_extensions(app):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        else:
+            db_ping.install(db.engine, idle_seconds=POOL_PING_IDLE_SECONDS)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     api.init_app(app)
     # async_handlers=False: a client's events run one after another, in the order sent (a chat client that

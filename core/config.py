@@ -106,7 +106,8 @@ def engine_options(database_uri):
     # At most 30 connections a process, as before, but up to 20 kept open: with 10 kept, a process serving
     # more than ~8 requests at once opened and closed a connection per request above that (a PostgreSQL
     # backend start each time; a tenth of a FHIR search's CPU under 16 clients).
-    return {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 10, "pool_recycle": 1800}
+    # No pool_pre_ping: core.db_ping pings only connections that sat idle (register_extensions installs it).
+    return {"pool_size": 20, "max_overflow": 10, "pool_recycle": 1800}
 
 
 def check_production_safety(config):
