@@ -10,7 +10,6 @@ DEFAULTS = {
     "CLINIC_NOSHOW_GRACE_MINUTES": 30,  # not checked in this long after the start: noshow
     "CLINIC_WAITLIST_HOLD_MINUTES": 15,  # how long a freed place is held for a waitlisted patient
     "CLINIC_REMINDER_MINUTES": (24 * 60, 60),  # reminders this long before the start
-    "CLINIC_IDEMPOTENCY_TTL_HOURS": 24,
     "CLINIC_FHIR_SYNC": True,
 }
 

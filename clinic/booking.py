@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from clinic import eligibility, fhir_sync, reminders, waitlist
 from clinic.metrics import BOOKINGS
 from clinic.access import audit_denied, own_doctor_id
-from clinic.dbutil import (begin_write, conditional_update, conditional_update_returning, execute, insert_ignore,
+from clinic.dbutil import (conditional_update, conditional_update_returning, execute, insert_ignore,
                            insert_or_increment)
 from clinic.notify import notify_user
 from clinic.models import Appointment, Doctor, DoctorInstitution, PatientBookingDay, Slot
@@ -28,6 +28,7 @@ from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
 from core.types import new_id
+from core.transaction import begin_write
 
 
 def _conflict(code, detail, **extra):

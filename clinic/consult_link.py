@@ -7,7 +7,7 @@ from sqlalchemy import select
 from clinic import fhir_sync, queue
 from clinic.access import own_doctor_id
 from clinic.booking import transition
-from clinic.dbutil import begin_write
+from core.transaction import begin_write
 from clinic.riskcontrol import guardians
 from clinic.models import Appointment
 from core import clock

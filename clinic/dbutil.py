@@ -1,11 +1,7 @@
 """Small database helpers for race-free writes on SQLite and PostgreSQL.
 
-SQLite: the kernel enables WAL and a 30 s busy timeout. A transaction that has read and then writes
-fails at once with "database is locked" when another writer committed in between (its read
-snapshot is stale; the busy timeout does not apply). Write paths that matter (booking, cancel,
-check-in, sweeps) therefore call `begin_write()` first, which issues `BEGIN IMMEDIATE`: the
-transaction takes the write lock up front (waiting up to the busy timeout), so it never fails
-half-way. On PostgreSQL this is a no-op: row locks taken by conditional updates do the work.
+Write paths that matter (booking, cancel, check-in, sweeps) call `core.transaction.begin_write()`
+first (SQLite's write lock up front); on PostgreSQL the conditional updates here take the row locks.
 """
 import functools
 import random
@@ -22,16 +18,6 @@ from core.extensions import db
 def dialect_name():
     """The name of the database dialect in use ("sqlite", "postgresql")."""
     return db.session.get_bind().dialect.name
-
-
-def begin_write():
-    """Start this transaction with the write lock on SQLite (BEGIN IMMEDIATE); no-op elsewhere."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.driver_connection
-    if not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def execute(stmt, params=None):

@@ -1,7 +1,5 @@
 """The clinic's periodic sweeps (run by the scheduler leader; tests call these functions directly)."""
-from flask import current_app
-
-from clinic import idempotency, reminders, slots, waitlist
+from clinic import reminders, slots, waitlist
 from core.scheduler import register_periodic
 
 
@@ -28,8 +26,3 @@ def expire_waitlist_offers():
     """Expire waitlist holds and offer the places to the next in line."""
     return waitlist.expire_offers()
 
-
-@register_periodic("clinic.purge_idempotency_keys", seconds=3600)
-def purge_idempotency_keys():
-    """Forget Idempotency-Keys older than their retention."""
-    return idempotency.purge_keys(current_app.config["CLINIC_IDEMPOTENCY_TTL_HOURS"])

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from clinic import fhir_sync
 from clinic.access import audit_denied, own_doctor_id
-from clinic.dbutil import begin_write, conditional_update, insert_ignore
+from clinic.dbutil import conditional_update, insert_ignore
+from core.transaction import begin_write
 from clinic.models import Appointment, QueueCounter
 from clinic.realtime import emit_after_commit, user_room
 from clinic.booking import transition

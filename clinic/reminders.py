@@ -11,7 +11,8 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from clinic import fhir_sync
-from clinic.dbutil import begin_write, conditional_update, execute
+from clinic.dbutil import conditional_update, execute
+from core.transaction import begin_write
 from clinic.models import Appointment, Doctor, Institution, Reminder
 from clinic.notify import notify_user
 from core import clock

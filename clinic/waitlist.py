@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from clinic import fhir_sync
-from clinic.dbutil import begin_write, conditional_update
+from clinic.dbutil import conditional_update
+from core.transaction import begin_write
 from clinic.directory import get_doctor
 from clinic.models import Doctor, Slot, WaitlistEntry
 from clinic.notify import notify_user

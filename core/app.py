@@ -82,7 +82,7 @@ def import_models():
 
 def register_extensions(app):
     """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
-    from core import http, observability, socketqueue, transaction
+    from core import http, jobs, observability, socketqueue, transaction  # noqa: F401  (jobs: registers them)
 
     import_models()
     db.init_app(app)

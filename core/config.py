@@ -88,6 +88,9 @@ def config_from_env(instance_path):
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": setting_from_env("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": setting_from_env("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
         "LOGIN_FAILURE_WINDOW_SECONDS": setting_from_env("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        # How long an Idempotency-Key's first answer is replayed (CLINIC_IDEMPOTENCY_TTL_HOURS: its former name).
+        "IDEMPOTENCY_TTL_HOURS": setting_from_env("IDEMPOTENCY_TTL_HOURS",
+                                                  setting_from_env("CLINIC_IDEMPOTENCY_TTL_HOURS", 24)),
         "MAX_CONTENT_LENGTH": setting_from_env("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
         "SCHEDULER_AUTOSTART": setting_from_env("SCHEDULER_AUTOSTART", False),
         "CORS_ORIGINS": [o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o],

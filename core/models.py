@@ -1,7 +1,7 @@
 """Kernel tables: accounts, bearer tokens, login attempts and the audit trail."""
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
@@ -85,3 +85,17 @@ apscheduler_jobs = db.Table(
     db.Column("next_run_time", db.Float(25), index=True),
     db.Column("job_state", db.LargeBinary, nullable=False),
 )
+
+
+class IdempotencyKey(db.Model):
+    """The first response to a request carrying an Idempotency-Key, replayed for retries of it."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and body
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    mimetype: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)

@@ -136,6 +136,14 @@ def build_scheduler(app):
     return scheduler
 
 
+def drop_retired_jobs(scheduler):
+    """Remove stored jobs no code registers any more (a renamed or deleted job), which would fail every run."""
+    for job in scheduler.get_jobs():
+        if job.id not in _periodic:
+            scheduler.remove_job(job.id)
+            log.warning("removed the stored job %s: no code registers it any more", job.id)
+
+
 def start_when_leader(app, retry_seconds=15):
     """Start the scheduler in this process as soon as it holds the leader lock (retrying in the background)."""
     lock = LeaderLock(app)
@@ -147,6 +155,7 @@ def start_when_leader(app, retry_seconds=15):
                 return
         scheduler = build_scheduler(app)
         scheduler.start()
+        drop_retired_jobs(scheduler)
         app.extensions["scheduler"] = scheduler
         log.info("this process is the scheduler leader; %d periodic jobs", len(_periodic))
 

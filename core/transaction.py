@@ -1,7 +1,7 @@
 """One transaction per request: commit on success, roll back on any error, keep what must survive an error."""
 import logging
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from core import audit_commit
@@ -10,6 +10,32 @@ from core.extensions import db
 log = logging.getLogger(__name__)
 _KEPT = "kept_on_error"
 _KEPT_CALLS = "kept_calls_on_error"
+
+
+def begin_write():
+    """Start this transaction with the write lock on SQLite (BEGIN IMMEDIATE); no-op elsewhere.
+
+    SQLite (WAL, 30 s busy timeout) fails a transaction that has read and then writes at once with
+    "database is locked" when another writer committed in between (its snapshot is stale; the busy
+    timeout does not apply). Taking the write lock up front queues such writers instead. PostgreSQL
+    needs nothing: row locks and conditional updates do the work there."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    if not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def serialise_on(key):
+    """Hold a lock named `key` until this transaction ends, so that check-then-insert work on one thing
+    (e.g. one consultation's prescriptions) runs one transaction at a time: a PostgreSQL transaction-level
+    advisory lock; on SQLite the database write lock (writers are serialised anyway)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        begin_write()
+    else:
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def keep_on_error(model, **values):

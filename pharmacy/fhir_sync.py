@@ -11,21 +11,26 @@ second resource.
 - signed prescription -> one MedicationRequest per item (status on-hold: awaiting pharmacist
   review) + a Provenance carrying the doctor's Ed25519 signature over the canonical form;
 - review -> MedicationRequest status active (approved) or cancelled (rejected, with the reason);
+- replaced by a later prescription of the consultation -> its MedicationRequests cancelled, naming the
+  successor, whose MedicationRequests name them as priorPrescription;
 - dispensed -> one MedicationDispense per item (completed for pickup; in-progress while out for
   delivery, completed on delivery) and the MedicationRequests become completed.
 
 `register_views` (called by pharmacy.services.init_app) declares them to records.derived (through records.api): the FHIR API
 refuses to write them for anyone but the system; they change through the app API only.
 """
+from sqlalchemy import select
+
 from core.auth import SYSTEM
 from core.extensions import db
 from pharmacy import canonical, catalogue
-from pharmacy.models import Prescription
+from pharmacy.models import Prescription, PrescriptionItem
 from records import api as records
 
 PRESCRIPTION_SYSTEM = "urn:cloud-hospital:prescription"
 PHARMACY_SYSTEM = "urn:cloud-hospital:pharmacy"
-REQUEST_STATUS = {"pending_review": "on-hold", "approved": "active", "rejected": "cancelled", "dispensed": "completed"}
+REQUEST_STATUS = {"pending_review": "on-hold", "approved": "active", "rejected": "cancelled", "replaced": "cancelled",
+                  "dispensed": "completed"}
 DAYS = {"unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
 
 
@@ -47,7 +52,7 @@ def _dosage(item):
     return [{"text": f"{item.dose}, {item.frequency}, {item.route}", "route": {"text": item.route}}]
 
 
-def _medication_request(prescription, item, status):
+def _medication_request(prescription, item, status, prior=None, reason=None):
     resource = {
         "resourceType": "MedicationRequest",
         "identifier": [{"system": PRESCRIPTION_SYSTEM, "value": f"{prescription.id}#{item.position}"}],
@@ -70,13 +75,28 @@ def _medication_request(prescription, item, status):
         resource["statusReason"] = {"text": "awaiting pharmacist review"}
     elif status == "rejected" and prescription.review_reason:
         resource["statusReason"] = {"text": prescription.review_reason}
+    elif reason:
+        resource["statusReason"] = {"text": reason}
+    if prior:
+        resource["priorPrescription"] = {"reference": f"MedicationRequest/{prior}"}
     return resource
 
 
-def _write_requests(prescription, items, status):
+def _prior_requests(prescription):
+    """medicine (system, code) -> the MedicationRequest id of the replaced prescription naming it."""
+    if not prescription.replaces_id:
+        return {}
+    rows = db.session.execute(select(PrescriptionItem.system, PrescriptionItem.code, PrescriptionItem.position)
+                              .where(PrescriptionItem.prescription_id == prescription.replaces_id))
+    return {(system, code): request_id(prescription.replaces_id, position) for system, code, position in rows}
+
+
+def _write_requests(prescription, items, status, reason=None):
+    prior = _prior_requests(prescription)
     for item in items:
         rid = request_id(prescription.id, item.position)
-        records.update(SYSTEM, "MedicationRequest", rid, _medication_request(prescription, item, status))
+        records.update(SYSTEM, "MedicationRequest", rid, _medication_request(
+            prescription, item, status, prior=prior.get((item.system, item.code)), reason=reason))
         item.medication_request_id = rid
 
 
@@ -108,6 +128,11 @@ def prescription_signed(actor, prescription, items):
 def prescription_reviewed(actor, prescription, items):
     """Set the MedicationRequests' status after review (active or cancelled with the reason)."""
     _write_requests(prescription, items, prescription.status)
+
+
+def prescription_replaced(actor, prescription, items, successor):
+    """Cancel the MedicationRequests of a replaced prescription, naming the one that replaced it."""
+    _write_requests(prescription, items, "replaced", reason=f"replaced by prescription {successor.id}")
 
 
 def _medication_dispense(order, dispense, item, pharmacy, status):

@@ -126,7 +126,8 @@ class SigningKey(db.Model):
 
 
 class Prescription(db.Model):
-    """A signed e-prescription; status: pending_review -> approved | rejected."""
+    """A signed e-prescription; status: pending_review -> approved | rejected, or replaced (by a later one of
+    the same consultation, before any order took it)."""
 
     __tablename__ = "prescriptions"
     __table_args__ = (Index("ix_prescriptions_status_issued", "status", "issued_at"),)
@@ -146,6 +147,7 @@ class Prescription(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_reason: Mapped[str | None] = mapped_column(Text)
     provenance_id: Mapped[str | None] = mapped_column(String(64))  # FHIR Provenance (fhir_sync)
+    replaces_id: Mapped[str | None] = mapped_column(String(32))  # the prescription this one replaced
 
 
 class PrescriptionItem(db.Model):

@@ -7,7 +7,7 @@ from core.audit import audited, record_access
 from core.errors import ApiError
 from core.extensions import db
 from core.types import new_id
-from pharmacy import access, candidates, hooks, reservations, routing, states
+from pharmacy import access, candidates, duplicates, hooks, reservations, routing, states
 from pharmacy.models import Offer, Order
 from pharmacy.prescriptions import APPROVED, items_of
 
@@ -47,6 +47,8 @@ def request_fulfilment(actor, prescription_id, mode, lat, lon, address=None):
     prescription = access.load_prescription(actor, prescription_id, action="create")
     if actor.role != "patient":
         raise ApiError(403, "forbidden", "Only the patient asks for a prescription to be filled.")
+    duplicates.lock_consultation(prescription.consultation_id)  # not while the doctor replaces it
+    db.session.refresh(prescription)
     if prescription.status != APPROVED:
         raise ApiError(409, "not_approved", f"The prescription is {prescription.status}; only approved "
                        "prescriptions are filled.", prescription_status=prescription.status)

@@ -9,10 +9,10 @@ from core.errors import ApiError
 from core.extensions import db
 from core.models import User
 from core.types import new_id
-from pharmacy import access, canonical, catalogue, fhir_sync, hooks, signing
+from pharmacy import access, canonical, catalogue, duplicates, fhir_sync, hooks, signing
 from pharmacy.models import Prescription, PrescriptionItem
 
-PENDING_REVIEW, APPROVED, REJECTED = "pending_review", "approved", "rejected"
+PENDING_REVIEW, APPROVED, REJECTED, REPLACED = "pending_review", "approved", "rejected", duplicates.REPLACED
 
 
 def items_of(prescription_id):
@@ -53,8 +53,10 @@ def _refuse(actor, patient_id, decision):
 
 
 @audited("create")
-def issue_prescription(actor, consultation_id, raw_items):
-    """Check, sign and store a prescription by the treating doctor; it waits for pharmacist review."""
+def issue_prescription(actor, consultation_id, raw_items, replaces=None):
+    """Check, sign and store a prescription by the treating doctor; it waits for pharmacist review.
+    `replaces`: the id of a live prescription of the same consultation this one replaces (pharmacy.duplicates)."""
+    duplicates.lock_consultation(consultation_id)
     context = hooks.resolve_consultation(actor, consultation_id)
     if not actor.practitioner_id or context["practitioner_id"] != actor.practitioner_id:
         record_access(actor, "create", "Prescription", f"Patient/{context['patient_id']}", outcome="denied",
@@ -62,6 +64,8 @@ def issue_prescription(actor, consultation_id, raw_items):
         raise ApiError(403, "not_treating_doctor", "Only the treating doctor of the consultation may prescribe.")
     patient_id = context["patient_id"]
     items = _normalised_items(raw_items)
+    duplicates.check_items_distinct(items)
+    replaced = duplicates.check_consultation(consultation_id, items, replaces)
     own_gate = hooks.default_prescribe_check(actor, patient_id, items)
     if own_gate["decision"] == "deny":  # restricted or unknown drugs: refused whatever the installed hook says
         _refuse(actor, patient_id, own_gate)
@@ -72,7 +76,8 @@ def issue_prescription(actor, consultation_id, raw_items):
                                 patient_id=patient_id, practitioner_id=actor.practitioner_id,
                                 prescriber_user_id=actor.user_id, status=PENDING_REVIEW,
                                 issued_at=clock.now().replace(microsecond=0),
-                                check_result=json.dumps(decision, ensure_ascii=False, default=str))
+                                check_result=json.dumps(decision, ensure_ascii=False, default=str),
+                                replaces_id=replaced.id if replaced else None)
     rows = [PrescriptionItem(prescription_id=prescription.id, position=n, **{f: item.get(f) for f in canonical.ITEM_FIELDS})
             for n, item in enumerate(items)]
     message = canonical.canonical_bytes(document_of(prescription, rows))
@@ -81,9 +86,14 @@ def issue_prescription(actor, consultation_id, raw_items):
     db.session.flush()  # the parent row first: items reference it
     db.session.add_all(rows)
     db.session.flush()
+    if replaced is not None:
+        duplicates.mark_replaced(actor, replaced, prescription)
+        fhir_sync.prescription_replaced(actor, replaced, items_of(replaced.id), prescription)
     fhir_sync.prescription_signed(actor, prescription, rows)
     record_access(actor, "create", f"Prescription/{prescription.id}", f"Patient/{patient_id}")
     event = {"prescription_id": prescription.id, "status": PENDING_REVIEW}
+    if replaced is not None:
+        event["replaces"] = replaced.id
     hooks.notify("prescription.issued", [f"Patient/{patient_id}"], event)
     hooks.notify("prescription.to_review", [f"Pharmacy/{pid}" for pid in access.reviewing_pharmacy_ids()], event)
     return prescription
@@ -117,6 +127,7 @@ def view_prescription(prescription, items=None):
     items = items if items is not None else items_of(prescription.id)
     return {
         "id": prescription.id, "status": prescription.status, "consultation_id": prescription.consultation_id,
+        "replaces": prescription.replaces_id,
         "patient_id": prescription.patient_id, "practitioner_id": prescription.practitioner_id,
         "issued_at": prescription.issued_at,
         "signature": {"algorithm": "Ed25519", "key_id": prescription.key_id, "value": prescription.signature,

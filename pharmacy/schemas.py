@@ -16,9 +16,10 @@ class PrescriptionItemSchema(Schema):
     dose = fields.String(required=True, validate=SHORT, metadata={"description": "e.g. '5 mg'"})
     frequency = fields.String(required=True, validate=SHORT, metadata={"description": "e.g. 'once daily'"})
     route = fields.String(required=True, validate=validate.Length(min=1, max=50), metadata={"description": "e.g. oral"})
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10000),
+    # strict: 1.5 tablets is refused, not truncated to 1
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000),
                               metadata={"description": "units to dispense (tablets, capsules, ...)"})
-    days_supply = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    days_supply = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=365))
     notes = fields.String(allow_none=True, validate=validate.Length(max=1000))
     position = fields.Integer(dump_only=True)
 
@@ -26,6 +27,8 @@ class PrescriptionItemSchema(Schema):
 class PrescriptionCreateSchema(Schema):
     consultation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     items = fields.List(fields.Nested(PrescriptionItemSchema), required=True, validate=validate.Length(min=1, max=20))
+    replaces = fields.String(load_default=None, validate=validate.Length(min=1, max=32), metadata={
+        "description": "id of a live prescription of the same consultation that this one replaces"})
 
 
 class SignatureSchema(Schema):
@@ -43,8 +46,9 @@ class ReviewInfoSchema(Schema):
 
 class PrescriptionSchema(Schema):
     id = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "pending_review | approved | rejected"})
+    status = fields.String(required=True, metadata={"description": "pending_review | approved | rejected | replaced"})
     consultation_id = fields.String()
+    replaces = fields.String(allow_none=True, metadata={"description": "the prescription this one replaced"})
     patient_id = fields.String()
     practitioner_id = fields.String()
     issued_at = fields.DateTime()

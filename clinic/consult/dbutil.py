@@ -3,7 +3,7 @@ process-local striped lock that keeps one consultation's commit-then-emit in seq
 import threading
 import zlib
 
-from clinic.dbutil import begin_write, conditional_update  # noqa: F401  (re-exported for this package)
+from clinic.dbutil import conditional_update  # noqa: F401  (re-exported for this package)
 
 _STRIPES = [threading.Lock() for _ in range(256)]
 

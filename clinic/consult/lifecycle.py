@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.consult import closeout, queue_link
 from clinic.consult.access import consultation_for, require_doctor
-from clinic.consult.dbutil import begin_write, conditional_update
+from clinic.consult.dbutil import conditional_update
+from core.transaction import begin_write
 from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
 from clinic.consult.push import consultation_room, push, user_room
 from clinic.consult.rooms import get_room

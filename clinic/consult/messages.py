@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic.consult.access import consultation_for
-from clinic.consult.dbutil import begin_write
+from core.transaction import begin_write
 from clinic.consult.metrics import MESSAGES
 from clinic.consult.models import Consultation, ConsultAttachment, ConsultMessage
 from clinic.consult.push import consultation_room, push

@@ -2,7 +2,8 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from clinic.consult.dbutil import begin_write, conditional_update
+from clinic.consult.dbutil import conditional_update
+from core.transaction import begin_write
 from clinic.consult.models import ConsultRoom
 from core import clock
 from core.errors import ApiError

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from clinic.consult import lifecycle
-from clinic.consult.dbutil import begin_write
+from core.transaction import begin_write
 from clinic.consult.models import Consultation
 from core import clock
 from core.extensions import db

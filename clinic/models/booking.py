@@ -2,7 +2,7 @@
 queue-number counters."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -81,19 +81,4 @@ class QueueCounter(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     session: Mapped[str] = mapped_column(String(16), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class IdempotencyKey(db.Model):
-    """The first response to a request carrying an Idempotency-Key, replayed for retries of it."""
-
-    __tablename__ = "idempotency_keys"
-
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and body
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    mimetype: Mapped[str | None] = mapped_column(String(100))
-    body: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
-
 

@@ -5,13 +5,13 @@ from sqlalchemy import select
 from clinic import booking, queue
 from clinic.access import own_doctor_id, visible_appointment
 from clinic.dbutil import retry_transient
-from clinic.idempotency import HEADER_DOC, idempotent
 from clinic.models import Appointment
 from clinic.schemas.appointments import (AppointmentCreateSchema, AppointmentQuerySchema, AppointmentSchema,
                                          QueuePositionSchema, RescheduleSchema)
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.idempotency import HEADER_DOC, idempotent
 from core.pagination import page_of
 
 bp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="Appointments and the queue")

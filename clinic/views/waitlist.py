@@ -3,10 +3,10 @@ from flask.views import MethodView
 
 from clinic import waitlist
 from clinic.dbutil import retry_transient
-from clinic.idempotency import HEADER_DOC, idempotent
 from clinic.schemas.appointments import AppointmentSchema, WaitlistAcceptSchema, WaitlistCreateSchema, WaitlistSchema
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.idempotency import HEADER_DOC, idempotent
 from core.pagination import PageQuerySchema, page_of
 
 bp = Blueprint("waitlist", __name__, url_prefix="/api/v1/waitlist", description="Waitlist for a doctor and day")

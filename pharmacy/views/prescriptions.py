@@ -3,6 +3,7 @@ from flask.views import MethodView
 
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.idempotency import HEADER_DOC, idempotent
 from core.pagination import PageQuerySchema, page_of
 from pharmacy import prescriptions, review
 from pharmacy.schemas import (PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
@@ -14,19 +15,25 @@ bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="E-p
 @bp.route("/prescriptions")
 class Prescriptions(MethodView):
     @require_role("doctor")
-    @bp.doc(operationId="issuePrescription")
+    @idempotent
+    @bp.doc(operationId="issuePrescription", parameters=[HEADER_DOC])
     @bp.errors({
         403: "Only doctors, and only the consultation's treating doctor.",
-        409: "The consultation is closed to prescribing.",
-        422: "Invalid items, an unknown consultation, or the prescribe check refused it (with reasons).",
+        409: "The consultation is closed to prescribing; a live prescription of the consultation already names "
+             "one of the medicines (duplicate_prescription: send `replaces`); the one to replace is being filled; "
+             "or a request with the same Idempotency-Key is in progress.",
+        422: "Invalid items (fractional quantities, a medicine twice), an unknown consultation or `replaces`, "
+             "a reused Idempotency-Key, or the prescribe check refused it (with reasons).",
     })
     @bp.arguments(PrescriptionCreateSchema, example={"consultation_id": "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b", "items": [
         {"code": "C08CA01", "dose": "5 mg", "frequency": "once daily", "route": "oral", "quantity": 28,
          "days_supply": 28}]})
     @bp.response(201, PrescriptionSchema)
     def post(self, body):
-        """Issue and sign a prescription for a consultation (the treating doctor); it waits for pharmacist review."""
-        prescription = prescriptions.issue_prescription(current_actor(), body["consultation_id"], body["items"])
+        """Issue and sign a prescription for a consultation (the treating doctor); it waits for pharmacist review.
+        One live prescription per medicine and consultation: to change one, send `replaces` with its id."""
+        prescription = prescriptions.issue_prescription(current_actor(), body["consultation_id"], body["items"],
+                                                        replaces=body["replaces"])
         return prescriptions.view_prescription(prescription)
 
 

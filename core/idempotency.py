@@ -18,13 +18,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from clinic.dbutil import begin_write
-from clinic.models import IdempotencyKey
 from core import clock
 from core.auth import current_actor
 from core.errors import ApiError, handle_api_error, handle_http_exception
 from core.extensions import db
-from core.transaction import restore_kept
+from core.models import IdempotencyKey
+from core.transaction import begin_write, restore_kept
 
 HEADER = "Idempotency-Key"
 HEADER_DOC = {"in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": 255},
