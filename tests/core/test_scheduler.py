@@ -53,3 +53,34 @@ def test_a_failing_job_rolls_back(app):
 
 def test_scheduler_is_not_started_in_tests(app):
     assert "scheduler" not in app.extensions
+
+
+def test_a_stored_job_no_code_registers_is_dropped(app):
+    """A renamed job (clinic.purge_idempotency_keys became core.purge_idempotency_keys) must not stay in the
+    job store failing every hour."""
+    built = scheduler.build_scheduler(app)
+    built.add_job("core.scheduler:run_registered", "interval", seconds=3600, id="clinic.retired", args=["clinic.retired"])
+    built.start(paused=True)
+    try:
+        assert "clinic.retired" in {job.id for job in built.get_jobs()}
+        scheduler.drop_retired_jobs(built)
+        ids = {job.id for job in built.get_jobs()}
+        assert "clinic.retired" not in ids
+        assert {"core.purge_idempotency_keys", "core.purge_login_attempts"} <= ids
+    finally:
+        built.shutdown(wait=False)
+
+
+def test_old_login_attempts_are_purged_by_the_kernel_sweep(app):
+    from datetime import timedelta
+
+    from core import clock, jobs
+
+    with app.app_context():
+        window = timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
+        db.session.add_all([LoginAttempt(key="acct:old", at=clock.now() - window - timedelta(seconds=1)),
+                            LoginAttempt(key="acct:new", at=clock.now())])
+        db.session.commit()
+        assert jobs.purge_login_attempts() == 1
+        db.session.commit()
+        assert db.session.scalars(select(LoginAttempt.key)).all() == ["acct:new"]
