@@ -130,6 +130,6 @@ def login(username, password, address):
     if not ok or not user.is_active:
         ratelimit.record_login_failure(username, address)
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
-    ratelimit.clear_account_failures(username)
+    ratelimit.record_login_success(username, address)
     token, expires_in = auth.issue_token(user)
     return user, token, expires_in

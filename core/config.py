@@ -85,8 +85,12 @@ def config_from_env(instance_path):
         "TOKEN_TTL_SECONDS": setting_from_env("TOKEN_TTL_SECONDS", 8 * 3600),
         # Open Socket.IO connections learn of a revoked token within this (one query per process per period).
         "TOKEN_REVOCATION_POLL_SECONDS": setting_from_env("TOKEN_REVOCATION_POLL_SECONDS", 1.0),
+        # Login throttling (core.ratelimit): free failures per account and address, then a doubling wait.
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": setting_from_env("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_BACKOFF_SECONDS": setting_from_env("LOGIN_BACKOFF_SECONDS", 30),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": setting_from_env("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES": setting_from_env("LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES", 50),
+        "LOGIN_KNOWN_ADDRESS_DAYS": setting_from_env("LOGIN_KNOWN_ADDRESS_DAYS", 90),
         "LOGIN_FAILURE_WINDOW_SECONDS": setting_from_env("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
         # How long an Idempotency-Key's first answer is replayed (CLINIC_IDEMPOTENCY_TTL_HOURS: its former name).
         "IDEMPOTENCY_TTL_HOURS": setting_from_env("IDEMPOTENCY_TTL_HOURS",

@@ -46,7 +46,8 @@ class AccessToken(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, counted per account and per address in a sliding window (works across processes)."""
+    """Failed logins, counted per account and address, per address and per account in a sliding window
+    (works across processes; core.ratelimit)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
@@ -54,6 +55,16 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class KnownLoginAddress(db.Model):
+    """An address an account logged in from successfully: never stopped by the account-wide throttle."""
+
+    __tablename__ = "login_known_addresses"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)  # core.ratelimit.account_key
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AuditEntry(db.Model):

@@ -29,7 +29,8 @@ class Token(MethodView):
     @bp.doc(operationId="logIn")
     @bp.errors({
         401: "The username or password is incorrect, or the account is deactivated.",
-        429: "Too many failed logins for this account or address: retry after Retry-After seconds.",
+        429: "Too many failed logins from this address (for this account, or for any), or for this account from "
+             "addresses it never logged in from: retry after Retry-After seconds.",
     })
     @bp.arguments(TokenRequestSchema, example={"username": "13800000001", "password": "patient123"})
     @bp.response(200, TokenSchema, example={"access_token": "k3J9x0dQ2...", "token_type": "Bearer",
