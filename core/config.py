@@ -78,6 +78,8 @@ def config_from_env(instance_path):
     return {
         "ENV": os.environ.get("CLOUD_HOSPITAL_ENV", "development"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        # Previous SECRET_KEYs, comma-separated: still accepted (session cookies, the doctors' signing keys).
+        "SECRET_KEY_FALLBACKS": [k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": _database_url(default_db),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         # Redis pub/sub ignores database numbers: deployments sharing one Redis need their own channel.

@@ -38,9 +38,10 @@ def set_notifier(fn):
 
 def init_app(app):
     """Settings, relationship providers and the periodic sweep (called by create_app)."""
-    from pharmacy import fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
+    from pharmacy import cli, fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
 
     for name, default in SETTINGS.items():
         app.config.setdefault(name, setting_from_env(name, default))
     access.register()
     fhir_sync.register_views()
+    cli.init_app(app)
