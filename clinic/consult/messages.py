@@ -1,11 +1,12 @@
 """Chat messages: stored with a per-consultation sequence number before they are acknowledged,
-de-duplicated by the sender's client_id, replayed in order after any `seq`.
+de-duplicated by the sender and their client_id, replayed in order after any `seq`.
 
 Sequence numbers: `consultations.last_seq` is bumped with `UPDATE ... RETURNING last_seq`, which takes
 the consultation row's lock (PostgreSQL) or the database write lock (SQLite, BEGIN IMMEDIATE) until the
 commit, so two senders never get the same number; unique (consultation_id, seq) backs it. The message
-is then inserted with ON CONFLICT (consultation_id, client_id) DO NOTHING: a retry of a stored message
-inserts nothing, and the caller rolls back its counter bump (no gap) and acks the original seq. That is
+is then inserted with ON CONFLICT (consultation_id, sender_user_id, client_id) DO NOTHING: a retry of a
+stored message inserts nothing (the other participant's client_ids are theirs: the same id from two
+senders is two messages, so nobody can silence another by guessing their ids), and the caller rolls back its counter bump (no gap) and acks the original seq. That is
 two statements and the commit per new message, the duplicate check included.
 """
 import functools
@@ -44,20 +45,22 @@ _BUMP_SEQ = (update(_CONSULTATIONS)
 
 @functools.cache
 def _insert_new(dialect):
-    """INSERT a message unless its (consultation_id, client_id) is stored already; RETURNING its id."""
+    """INSERT a message unless the sender's (consultation_id, client_id) is stored already; RETURNING its id."""
     table = ConsultMessage.__table__
     module = postgresql if dialect == "postgresql" else sqlite
-    return (module.insert(table).on_conflict_do_nothing(index_elements=["consultation_id", "client_id"])
+    return (module.insert(table)
+            .on_conflict_do_nothing(index_elements=["consultation_id", "sender_user_id", "client_id"])
             .returning(table.c.id))
 
 
-def _stored_seq(consultation_id, client_id):
+def _stored_seq(consultation_id, sender_user_id, client_id):
     return db.session.scalar(select(ConsultMessage.seq).where(ConsultMessage.consultation_id == consultation_id,
+                                                              ConsultMessage.sender_user_id == sender_user_id,
                                                               ConsultMessage.client_id == client_id))
 
 
 def post_message(actor, consultation_id, role, client_id, text=None, attachment_id=None):
-    """Store a message (or find the seq this client_id already got); returns (seq, duplicate).
+    """Store a message (or find the seq the sender's client_id already got); returns (seq, duplicate).
 
     `role` is the sender's participant role, checked when they joined. The caller commits and acks; for a
     duplicate it rolls back instead (undoing the counter bump).
@@ -69,7 +72,7 @@ def post_message(actor, consultation_id, role, client_id, text=None, attachment_
     now = clock.now()
     seq = db.session.execute(_BUMP_SEQ, {"cid": consultation_id, "now": now}).scalar()
     if seq is None:
-        known = _stored_seq(consultation_id, client_id)
+        known = _stored_seq(consultation_id, actor.user_id, client_id)
         if known is not None:  # a retry of a message stored before the consultation ended
             return known, True
         status = db.session.scalar(select(Consultation.status).where(Consultation.id == consultation_id))
@@ -77,7 +80,7 @@ def post_message(actor, consultation_id, role, client_id, text=None, attachment_
     row = {"consultation_id": consultation_id, "seq": seq, "client_id": client_id, "sender_user_id": actor.user_id,
            "sender_role": role, "text": text, "attachment_id": attachment_id, "created_at": now}
     if db.session.execute(_insert_new(db.session.get_bind().dialect.name), row).first() is None:
-        return _stored_seq(consultation_id, client_id), True
+        return _stored_seq(consultation_id, actor.user_id, client_id), True
     metrics.count_after_commit(MESSAGES, kind="attachment" if attachment_id is not None else "text")
     push("message", message_to_dict(row), consultation_room(consultation_id))
     return seq, False

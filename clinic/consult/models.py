@@ -94,12 +94,12 @@ class ConsultParticipant(db.Model):
 
 
 class ConsultMessage(db.Model):
-    """A chat message; `seq` orders a consultation's messages, `client_id` makes retries safe."""
+    """A chat message; `seq` orders a consultation's messages, the sender's `client_id` makes retries safe."""
 
     __tablename__ = "consult_messages"
     __table_args__ = (
         UniqueConstraint("consultation_id", "seq"),
-        UniqueConstraint("consultation_id", "client_id"),
+        UniqueConstraint("consultation_id", "sender_user_id", "client_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -111,6 +111,23 @@ def test_a_retried_client_id_is_stored_once_and_gets_the_original_seq(app, consu
         assert db.session.query(ConsultMessage).filter_by(consultation_id=cid).count() == 2
 
 
+def test_the_same_client_id_from_the_other_participant_is_a_new_message(app, consult):
+    """A retry is the same sender's client_id: the doctor cannot be silenced by the patient using (or guessing)
+    the doctor's client ids, and two apps counting from 1 do not swallow each other's messages."""
+    doctor, patient, cid, connect = consult
+    p, d = connect(patient), connect(doctor)
+    p.call("join", {"consultation_id": cid})
+    d.call("join", {"consultation_id": cid})
+    mine = p.call("message", {"consultation_id": cid, "client_id": "m1", "text": "from the patient"})
+    theirs = d.call("message", {"consultation_id": cid, "client_id": "m1", "text": "from the doctor"})
+    assert (mine["seq"], mine["duplicate"], theirs["seq"], theirs["duplicate"]) == (1, False, 2, False)
+    retried = d.call("message", {"consultation_id": cid, "client_id": "m1", "text": "from the doctor"})
+    assert (retried["seq"], retried["duplicate"]) == (2, True)
+    with app.app_context():
+        texts = [m.text for m in db.session.query(ConsultMessage).filter_by(consultation_id=cid).order_by(ConsultMessage.seq)]
+    assert texts == ["from the patient", "from the doctor"]
+
+
 def test_missed_messages_are_replayed_after_a_forced_disconnect(consult):
     doctor, patient, cid, connect = consult
     p, d = connect(patient), connect(doctor)
