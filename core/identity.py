@@ -57,3 +57,15 @@ def make_id_number(region, born, sequence):
     """Build a valid identity number (for seed and test data): 6-digit region, birth date, 3-digit sequence."""
     first17 = f"{region}{born:%Y%m%d}{sequence % 1000:03d}"
     return first17 + check_digit(first17)
+
+
+def age_on(birth_date, today):
+    """Whole years from an ISO birth date (YYYY, YYYY-MM or YYYY-MM-DD) to `today`; None when unknown."""
+    try:
+        parts = [int(p) for p in (birth_date or "").split("-")]
+    except ValueError:
+        return None
+    if not parts:
+        return None
+    year, month, day = (parts + [1, 1])[:3]
+    return today.year - year - ((today.month, today.day) < (month, day))

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from core.audit import audited, record_access
 from core.payloads import has_nul
-from records import access, auditevents, derived, scoped_search, store
+from records import access, auditevents, derived, scoped_search, store, summary
 from records.api_audit import (HISTORY_CHECK_LIMIT, READ_ONLY_TYPES, _audit, _compartment,  # noqa: F401
                                _last_content, _writable_type)
 from records.api_bulk import existing_ids, update_many, upsert_many  # noqa: F401  (part of this API)
@@ -235,3 +235,9 @@ def transaction(actor, bundle, *, base_url="", maintainer=None):
         raise
     record_access(actor, "transaction", entity)
     return response
+
+
+@audited("read")
+def patient_summary(actor, patient_id, today):
+    """A clinician's summary of a patient's record (records.summary), read and audited as `actor`."""
+    return summary.patient_summary(actor, patient_id, today, search=search, read=read)

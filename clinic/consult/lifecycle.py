@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from clinic.consult import closeout, queue_link
+from clinic.consult.patient_view import patient_facts
 from clinic.consult.access import consultation_for, require_doctor
 from clinic.consult.dbutil import conditional_update
 from core.transaction import begin_write
@@ -47,7 +48,8 @@ def consultation_to_dict(consultation):
     fields = ("id", "room_id", "appointment_id", "patient_id", "patient_user_id", "practitioner_id", "doctor_user_id",
               "status", "complaint_code", "last_seq", "invited_at", "started_at", "last_activity_at", "ended_at",
               "end_reason", "risk_decision_id", "encounter_id", "outcome")
-    return {**{f: getattr(consultation, f) for f in fields}, "participants": participants_of(consultation)}
+    return {**{f: getattr(consultation, f) for f in fields}, "participants": participants_of(consultation),
+            "patient": patient_facts(consultation)}
 
 
 def read_consultation(actor, consultation_id):

@@ -37,6 +37,67 @@ class ParticipantSchema(Schema):
     role = fields.Str()
 
 
+class PatientFactsSchema(Schema):
+    name = fields.Str(allow_none=True)
+    sex = fields.Str(allow_none=True, metadata={"description": "FHIR administrative gender"})
+    birth_date = fields.Str(allow_none=True)
+    age = fields.Int(allow_none=True, metadata={"description": "whole years today"})
+
+
+class CodingSchema(Schema):
+    system = fields.Str(allow_none=True)
+    code = fields.Str()
+
+
+class _ItemSchema(Schema):
+    name = fields.Str(allow_none=True, metadata={"description": "display text, not a raw code"})
+    code = fields.Nested(CodingSchema, allow_none=True)
+
+
+class SummaryConditionSchema(_ItemSchema):
+    since = fields.Str(allow_none=True)
+
+
+class SummaryObservationSchema(_ItemSchema):
+    value = fields.Str(allow_none=True)
+    at = fields.Str(allow_none=True)
+
+
+class SummaryMedicineSchema(_ItemSchema):
+    dosage = fields.Str(allow_none=True)
+    status = fields.Str(allow_none=True)
+    since = fields.Str(allow_none=True)
+
+
+class SummaryAllergySchema(Schema):
+    substance = fields.Str(allow_none=True)
+    code = fields.Nested(CodingSchema, allow_none=True)
+    criticality = fields.Str(allow_none=True)
+    reactions = fields.List(fields.Str(allow_none=True))
+
+
+class SummaryEncounterSchema(Schema):
+    type = fields.Str(allow_none=True)
+    status = fields.Str(allow_none=True)
+    start = fields.Str(allow_none=True)
+    reason = fields.Str(allow_none=True)
+
+
+def _section(item_schema, description):
+    section = type(f"{item_schema.__name__.replace('Schema', '')}SectionSchema", (Schema,), {
+        "total": fields.Int(allow_none=True), "items": fields.List(fields.Nested(item_schema))})
+    return fields.Nested(section, metadata={"description": description})
+
+
+class PatientSummarySchema(PatientFactsSchema):
+    patient_id = fields.Str()
+    conditions = _section(SummaryConditionSchema, "active conditions, latest onset first")
+    observations = _section(SummaryObservationSchema, "the most recent observations")
+    medicines = _section(SummaryMedicineSchema, "current medicines (active, on hold or draft requests)")
+    allergies = _section(SummaryAllergySchema, "active allergies and intolerances")
+    encounters = _section(SummaryEncounterSchema, "the last encounters")
+
+
 class ConsultationSchema(Schema):
     id = fields.Str()
     room_id = fields.Str()
@@ -57,6 +118,7 @@ class ConsultationSchema(Schema):
     encounter_id = fields.Str(allow_none=True)
     outcome = fields.Dict(allow_none=True)
     participants = fields.List(fields.Nested(ParticipantSchema))
+    patient = fields.Nested(PatientFactsSchema, allow_none=True, metadata={"description": "who the patient is"})
 
 
 class MessageSchema(Schema):

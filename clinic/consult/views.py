@@ -3,9 +3,9 @@
 from flask import Response
 from flask.views import MethodView
 
-from clinic.consult import attachments, lifecycle, messages, rooms
+from clinic.consult import attachments, lifecycle, messages, patient_view, rooms
 from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, MessageQuerySchema,
-                                    MessageSchema, RoomQuerySchema, RoomSchema, UploadSchema)
+                                    MessageSchema, PatientSummarySchema, RoomQuerySchema, RoomSchema, UploadSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.pagination import page_of
@@ -81,6 +81,19 @@ class ConsultationView(MethodView):
         """A consultation you take part in."""
         consultation = lifecycle.read_consultation(current_actor(), consultation_id)
         return lifecycle.consultation_to_dict(consultation)
+
+
+@bp.route("/consultations/<string:consultation_id>/patient-summary")
+class PatientSummary(MethodView):
+    @require_role("doctor")
+    @bp.doc(operationId="getConsultationPatientSummary")
+    @bp.errors({403: "Only the consultation's doctor (and only while the record's access rules allow it).",
+                404: "No such consultation."})
+    @bp.response(200, PatientSummarySchema)
+    def get(self, consultation_id):
+        """The patient's record in brief for the consultation's doctor: name, sex and age, active conditions,
+        recent observations, current medicines, allergies and last encounters (each read audited)."""
+        return patient_view.patient_summary(current_actor(), consultation_id)
 
 
 @bp.route("/consultations/<string:consultation_id>/messages")

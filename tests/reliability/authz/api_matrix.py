@@ -129,6 +129,7 @@ MATRIX = {
     "POST /api/v1/rooms/{room_id}/close": write("d1 admin"),
     "GET /api/v1/consultations/{consultation_id}": read("pa d1 admin", health=True),
     "GET /api/v1/consultations/{consultation_id}/messages": read("pa d1 admin", health=True),
+    "GET /api/v1/consultations/{consultation_id}/patient-summary": read("d1", health=True),
     "POST /api/v1/consultations/{consultation_id}/attachments": write("pa d1", multipart=True),
     "GET /api/v1/consultations/{consultation_id}/attachments/{attachment_id}": read("pa d1 admin", health=True),
     "POST /api/v1/consultations/{consultation_id}/end": write("d1", {"note": "again"}),
