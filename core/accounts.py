@@ -6,7 +6,7 @@ from core import auth, ratelimit
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
-from core.identity import IdentityError, normalise_phone, parse_id_number
+from core.identity import IdentityError, age_on, normalise_phone, parse_id_number
 from core.models import User
 from core.passwords import WeakPassword, check_policy, hash_password, verify_password
 from core.types import new_id
@@ -133,3 +133,14 @@ def login(username, password, address):
     ratelimit.record_login_success(username, address)
     token, expires_in = auth.issue_token(user)
     return user, token, expires_in
+
+
+def patient_briefs(patient_ids, today):
+    """{patient_id: {name, sex, birth_date, age}} from the patients' accounts (who the patient in a list is)."""
+    wanted = {pid for pid in patient_ids if pid}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(User.patient_id, User.name, User.gender, User.birth_date)
+                              .where(User.patient_id.in_(wanted)))
+    return {pid: {"name": name, "sex": sex, "birth_date": born.isoformat() if born else None,
+                  "age": age_on(born.isoformat(), today) if born else None} for pid, name, sex, born in rows}

@@ -2,11 +2,8 @@
 and, for its doctor, the patient's record summary (records.api.patient_summary: conditions, recent
 observations, current medicines, allergies, last encounters), read as the doctor and audited."""
 from clinic.consult.access import consultation_for, require_doctor
-from core import clock
+from core import accounts, clock
 from core.audit import record_access
-from core.extensions import db
-from core.identity import age_on
-from core.models import User
 from records import api as records
 
 SECTIONS = ("conditions", "observations", "medicines", "allergies", "encounters")
@@ -14,12 +11,7 @@ SECTIONS = ("conditions", "observations", "medicines", "allergies", "encounters"
 
 def patient_facts(consultation):
     """{name, sex, age, birth_date} of the consultation's patient from their account (None when unknown)."""
-    user = db.session.get(User, consultation.patient_user_id)
-    if user is None:
-        return None
-    born = user.birth_date.isoformat() if user.birth_date else None
-    return {"name": user.name, "sex": user.gender, "birth_date": born,
-            "age": age_on(born, clock.now().date())}
+    return accounts.patient_briefs([consultation.patient_id], clock.now().date()).get(consultation.patient_id)
 
 
 def patient_summary(actor, consultation_id):

@@ -25,10 +25,19 @@ class AppointmentCreateSchema(Schema):
     channel = fields.String(load_default="app", validate=validate.OneOf(CHANNELS))
 
 
+class PatientBriefSchema(Schema):
+    name = fields.String(allow_none=True)
+    sex = fields.String(allow_none=True)
+    birth_date = fields.String(allow_none=True)
+    age = fields.Integer(allow_none=True)
+
+
 class AppointmentSchema(Schema):
     id = fields.String()
     status = fields.String()
     patient_id = fields.String()
+    patient = fields.Nested(PatientBriefSchema, attribute="patient_brief", allow_none=True,
+                            metadata={"description": "who the patient is (in lists)"})
     kind = fields.String()
     channel = fields.String()
     reason = fields.String(allow_none=True)

@@ -8,6 +8,7 @@ from clinic.dbutil import retry_transient
 from clinic.models import Appointment
 from clinic.schemas.appointments import (AppointmentCreateSchema, AppointmentQuerySchema, AppointmentSchema,
                                          QueuePositionSchema, RescheduleSchema)
+from core import accounts, clock
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
@@ -39,8 +40,12 @@ class Appointments(MethodView):
             stmt = stmt.where(Appointment.status == query["status"])
         order = (Appointment.queue_number, Appointment.starts_at) if query.get("date") else (Appointment.starts_at,)
         rows = page.rows(stmt.order_by(*order, Appointment.id))
+        patients = sorted({row.patient_id for row in rows})
+        briefs = accounts.patient_briefs(patients, clock.now().date())
+        for row in rows:  # who each patient in the list is (a doctor's day list shows names, not ids)
+            row.patient_brief = briefs.get(row.patient_id)
         record_access(actor, "search", "Appointment", f"Patient/{actor.patient_id}" if actor.patient_id else None,
-                      detail={"returned": len(rows)})
+                      detail={"returned": len(rows), "patients": [f"Patient/{p}" for p in patients[:50]]})
         return page.answer(rows)
 
     @require_role("patient")

@@ -115,11 +115,16 @@ def test_doctor_day_list(client, accounts, world, frozen):
     frozen(T0)
     inst = world.institution()
     doctor_id, doctor = world.doctor([inst])
+    names = ["Zhao Lei", "Qian Yu"]
     for i in range(2):
-        _, p = accounts.patient()
+        _, p = accounts.patient(name=names[i])
         book(client, p, world.slot(doctor_id, inst, T0 + timedelta(minutes=30 + 15 * i)))
     _, p = accounts.patient()
     book(client, p, world.slot(doctor_id, inst, T0 + timedelta(days=1, minutes=30)))
     day = client.get("/api/v1/appointments?date=2026-03-03", headers=doctor).get_json()["items"]
     assert len(day) == 2 and all(a["doctor"]["id"] == doctor_id for a in day)
+    # who each patient is: name, sex and age on the day (registered born 1980-05-17)
+    assert [(a["patient"]["name"], a["patient"]["age"], a["patient"]["birth_date"]) for a in day] == [
+        ("Zhao Lei", 45, "1980-05-17"), ("Qian Yu", 45, "1980-05-17")]
+    assert all(a["patient"]["sex"] in ("male", "female") for a in day)
     assert len(client.get("/api/v1/appointments", headers=doctor).get_json()["items"]) == 3
