@@ -1,15 +1,22 @@
-"""The online-treatment protocol: versioned texts, patients' signatures, revocation and expiry."""
+"""The online-treatment protocol: versioned texts, patients' signatures, revocation and expiry.
+
+A patient holds at most one valid consent per protocol version: signing again while one is valid returns
+it (a double click, a retry, two tabs), and signing and revoking of one patient run one at a time
+(core.transaction.serialise_on). Revoking is a withdrawal: every consent of the patient still in force
+ends, and online care stops until the patient signs again."""
 from datetime import timedelta
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from clinic.riskcontrol.models import OnlineTreatmentConsent, ProtocolVersion
 from core import clock
 from core.audit import record_access
 from core.errors import ApiError
 from core.extensions import db
+from core.transaction import serialise_on
 
 SHIPPED_PROTOCOL = Path(__file__).with_name("data") / "protocol.yaml"
 # Called with (consent row) after every change, inside the transaction; the FHIR mirror registers here.
@@ -37,8 +44,11 @@ def ensure_protocol():
     row = current_protocol()
     if row is None:
         row = ProtocolVersion(**shipped_protocol())
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:  # a simultaneous first signature stored it first
+            row = current_protocol()
     return row
 
 
@@ -49,7 +59,8 @@ def current_protocol():
 
 
 def sign_consent(actor, protocol_version, practitioner_id=None):
-    """The patient signs the current protocol version (with a physician or family-doctor team)."""
+    """The patient signs the current protocol version (with a physician or family-doctor team); returns
+    (consent, created): a consent of this version still in force is returned instead of a second one."""
     if actor.role != "patient" or not actor.patient_id:
         raise ApiError(403, "forbidden", "Only a patient signs their own online-treatment protocol.")
     protocol = ensure_protocol()
@@ -57,6 +68,10 @@ def sign_consent(actor, protocol_version, practitioner_id=None):
         known = db.session.get(ProtocolVersion, protocol_version)
         raise ApiError(409 if known else 422, "protocol_version_mismatch",
                        f"Sign the current protocol version {protocol.version}.", current_version=protocol.version)
+    serialise_on(f"consent:{actor.patient_id}")
+    in_force = _in_force(actor.patient_id, protocol.version)
+    if in_force:
+        return in_force[0], False
     now = clock.now()
     consent = OnlineTreatmentConsent(patient_id=actor.patient_id, protocol_version=protocol.version,
                                      practitioner_id=practitioner_id, signed_at=now,
@@ -64,11 +79,35 @@ def sign_consent(actor, protocol_version, practitioner_id=None):
     db.session.add(consent)
     db.session.flush()
     _notify(consent)
-    return consent
+    return consent, True
+
+
+def _in_force(patient_id, protocol_version=None):
+    """The patient's consents neither revoked nor expired (of one version when given), newest first."""
+    stmt = select(OnlineTreatmentConsent).where(OnlineTreatmentConsent.patient_id == patient_id,
+                                                OnlineTreatmentConsent.revoked_at.is_(None),
+                                                OnlineTreatmentConsent.expires_at > clock.now())
+    if protocol_version is not None:
+        stmt = stmt.where(OnlineTreatmentConsent.protocol_version == protocol_version)
+    return db.session.scalars(stmt.order_by(OnlineTreatmentConsent.signed_at.desc())
+                              .execution_options(populate_existing=True)).all()
+
+
+def list_consents(actor, patient_id, page):
+    """The page of a patient's consents, newest first (the patient's own; admins any), audited."""
+    if not (actor.is_admin or (actor.role == "patient" and actor.patient_id == patient_id)):
+        record_access(actor, "search", "Consent", f"Patient/{patient_id}", outcome="denied",
+                      detail={"reason": "not the patient's own consents"})
+        raise ApiError(403, "forbidden", "Patients list their own consents.")
+    rows = page.rows(select(OnlineTreatmentConsent).where(OnlineTreatmentConsent.patient_id == patient_id)
+                     .order_by(OnlineTreatmentConsent.signed_at.desc(), OnlineTreatmentConsent.id))
+    record_access(actor, "search", "Consent", f"Patient/{patient_id}", detail={"returned": len(rows)})
+    return rows
 
 
 def revoke_consent(actor, consent_id):
-    """Revoke a consent (its patient or an admin); revoking twice changes nothing."""
+    """Withdraw consent (its patient or an admin): this one and every other consent of the patient still in
+    force; revoking twice changes nothing."""
     consent = db.session.get(OnlineTreatmentConsent, consent_id)
     if consent is None:
         raise ApiError(404, "not_found", "No such consent.")
@@ -76,10 +115,15 @@ def revoke_consent(actor, consent_id):
         record_access(actor, "update", f"Consent/{consent.id}", f"Patient/{consent.patient_id}", outcome="denied",
                       detail={"reason": "not the patient's own consent", "view": "revoke"})
         raise ApiError(404, "not_found", "No such consent.")
-    if consent.revoked_at is None:
-        consent.revoked_at = clock.now()
-        db.session.flush()
-        _notify(consent)
+    serialise_on(f"consent:{consent.patient_id}")
+    now = clock.now()
+    # A withdrawal ends every consent still in force (older duplicates too), not only the one named.
+    for live in {consent.id: consent, **{c.id: c for c in _in_force(consent.patient_id)}}.values():
+        db.session.refresh(live)
+        if live.revoked_at is None:
+            live.revoked_at = now
+            db.session.flush()
+            _notify(live)
     return consent
 
 

@@ -100,6 +100,11 @@ class GuardianSchema(Schema):
     revoked_at = fields.DateTime(allow_none=True)
 
 
+class ConsentQuerySchema(PageQuerySchema):
+    patient_id = fields.String(validate=validate.Length(min=1, max=64),
+                               metadata={"description": "admins: whose consents (patients: their own)"})
+
+
 class ConsentSchema(Schema):
     id = fields.String()
     patient_id = fields.String()

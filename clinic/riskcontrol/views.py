@@ -3,7 +3,7 @@ from flask.views import MethodView
 
 from clinic.riskcontrol import consents, decisions, guardians, rulesets, service, triage
 from clinic.riskcontrol.schemas import (
-    ConsentRequestSchema, ConsentSchema, DecisionQuerySchema, DecisionSchema, EligibilityAnswerSchema,
+    ConsentQuerySchema, ConsentRequestSchema, ConsentSchema, DecisionQuerySchema, DecisionSchema, EligibilityAnswerSchema,
     EligibilityRequestSchema, GuardianQuerySchema, GuardianRequestSchema, GuardianSchema, ProtocolSchema, RuleSetDocumentSchema, RuleSetPublishSchema, TriageAnswerSchema,
     TriageRequestSchema,
 )
@@ -75,9 +75,24 @@ class Consents(MethodView):
     @bp.errors({409: "An earlier protocol version was named: sign the current one."})
     @bp.arguments(ConsentRequestSchema)
     @bp.response(201, ConsentSchema)
+    @bp.alt_response(200, schema=ConsentSchema, description="Already signed: the consent of this version in force.")
     def post(self, body):
-        """Sign the current protocol version."""
-        return _with_status(consents.sign_consent(current_actor(), body["protocol_version"], body.get("doctor_id")))
+        """Sign the current protocol version (once: signing again while it is in force returns the same consent)."""
+        consent, created = consents.sign_consent(current_actor(), body["protocol_version"], body.get("doctor_id"))
+        return _with_status(consent), 201 if created else 200
+
+    @require_role("patient", "admin")
+    @bp.doc(operationId="listConsents")
+    @bp.errors({403: "Patients list their own consents (admins: any patient's, with patient_id)."})
+    @bp.arguments(ConsentQuerySchema, location="query")
+    @bp.response(200, page_of(ConsentSchema))
+    def get(self, query):
+        """A patient's signed protocols with their state (valid, expired, revoked), newest first."""
+        actor, page = current_actor(), query["page"]
+        patient_id = query.get("patient_id") or actor.patient_id
+        if not patient_id:
+            raise ApiError(422, "patient_id_required", "Name the patient whose consents to list.")
+        return page.answer(_with_status(c) for c in consents.list_consents(actor, patient_id, page))
 
 
 @bp.route("/consents/<string:consent_id>/revoke")

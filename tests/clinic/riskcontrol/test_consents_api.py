@@ -1,5 +1,10 @@
-"""The online-treatment protocol: read, sign, revoke, expiry."""
+"""The online-treatment protocol: read, sign (once), withdraw, list, expiry."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+
+import pytest
+import requests
 
 from core import clock
 
@@ -70,3 +75,70 @@ def test_the_consent_is_mirrored_into_the_fhir_record(accounts, client):
     client.post(f"/api/v1/consents/{consent['id']}/revoke", headers=headers)
     revoked = client.get(f"/fhir/Consent/{resource['id']}", headers=headers).get_json()
     assert revoked["status"] == "inactive" and revoked["meta"]["versionId"] == "2"
+
+
+def _sign(client, headers, version):
+    return client.post("/api/v1/consents", json={"protocol_version": version}, headers=headers)
+
+
+def test_signing_again_returns_the_consent_in_force(app, accounts, client):
+    account, headers = accounts.patient()
+    version = protocol(client, headers)["version"]
+    first, again = _sign(client, headers, version), _sign(client, headers, version)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    listed = client.get("/api/v1/consents", headers=headers).get_json()["items"]
+    assert [(c["id"], c["status"]) for c in listed] == [(first.get_json()["id"], "valid")]
+
+
+def test_a_withdrawal_ends_online_care_until_the_patient_signs_again(app, accounts, client):
+    from clinic.riskcontrol.consents import consent_status
+    from clinic.riskcontrol.models import OnlineTreatmentConsent
+    from core.extensions import db
+
+    account, headers = accounts.patient()
+    version = protocol(client, headers)["version"]
+    first = _sign(client, headers, version).get_json()
+    with app.app_context():  # a duplicate left by the old double-click bug
+        row = db.session.get(OnlineTreatmentConsent, first["id"])
+        db.session.add(OnlineTreatmentConsent(patient_id=row.patient_id, protocol_version=row.protocol_version,
+                                              signed_at=row.signed_at, expires_at=row.expires_at))
+        db.session.commit()
+    assert client.post(f"/api/v1/consents/{first['id']}/revoke", headers=headers).status_code == 200
+    with app.app_context():
+        assert consent_status(account["patient_id"])[0] == "revoked"
+    listed = client.get("/api/v1/consents", headers=headers).get_json()["items"]
+    assert len(listed) == 2 and {c["status"] for c in listed} == {"revoked"}
+    renewed = _sign(client, headers, version)
+    assert renewed.status_code == 201 and renewed.get_json()["id"] != first["id"]
+    with app.app_context():
+        assert consent_status(account["patient_id"])[0] == "valid"
+
+
+def test_consents_are_listed_for_their_patient_and_admins_only(accounts, client):
+    alice_account, alice = accounts.patient(name="Alice")
+    _, bob = accounts.patient(name="Bob")
+    _sign(client, alice, protocol(client, alice)["version"])
+    assert client.get(f"/api/v1/consents?patient_id={alice_account['patient_id']}", headers=bob).status_code == 403
+    _, admin = accounts.admin()
+    listed = client.get(f"/api/v1/consents?patient_id={alice_account['patient_id']}", headers=admin).get_json()
+    assert [c["patient_id"] for c in listed["items"]] == [alice_account["patient_id"]]
+    assert client.get("/api/v1/consents", headers=admin).status_code == 422
+
+
+@pytest.mark.live
+def test_simultaneous_signatures_make_one_consent(app, live_server, accounts, client):
+    account, headers = accounts.patient()
+    version = protocol(client, headers)["version"]
+    barrier = threading.Barrier(5)
+
+    def sign(_):
+        barrier.wait(timeout=30)
+        r = requests.post(f"{live_server.url}/api/v1/consents", json={"protocol_version": version},
+                          headers=headers, timeout=60)
+        return r.status_code, r.json()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(sign, range(5)))
+    assert sorted(status for status, _ in results) == [200, 200, 200, 200, 201], results
+    assert len({body["id"] for _, body in results}) == 1

@@ -113,6 +113,7 @@ MATRIX = {
                                                                       "heart_rate": 70, "temperature_c": 36.6,
                                                                       "spo2": 98}}),
     "GET /api/v1/consents/protocol": read("*"),
+    "GET /api/v1/consents": read("pa admin", query="patient_id={patient_id}", health=True),
     "POST /api/v1/consents": write("pa pb", {"protocol_version": "{protocol_version}"}),
     "POST /api/v1/consents/{consent_id}/revoke": write("pa admin"),
     # guardians: the world has none (one would relate the two patients); the ids and names are unknown,
