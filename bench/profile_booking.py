@@ -1,8 +1,9 @@
 """Profile booking requests in-process (Flask test client, PostgreSQL on 127.0.0.1) with cProfile.
 
     /work/main/.venv/bin/python bench/profile_booking.py [--bookings 300] [--no-fhir-sync] [--sort tottime]
+        [--database clinic_prof]
 
-Creates (and drops) the database `clinic_prof`, loads the booking benchmark's data for one client (its
+Creates (and drops) the database `clinic_prof` (or `--database`), loads the booking benchmark's data for one client (its
 slots with their FHIR Slots) and books them one after another through `POST /api/v1/appointments`;
 prints the CPU ms per booking without the profiler (best and median of 5 blocks of 20: CPU time still
 moves with the machine's load), the SQL statements sent per booking (psycopg executes, pipelined ones
@@ -57,9 +58,10 @@ def main():
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default="clinic_prof", help="dropped and created (one per concurrent run)")
     args = parser.parse_args()
-    booking_bench.DB_NAME = "clinic_prof"
-    database_url = args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/clinic_prof"
+    booking_bench.DB_NAME = args.database
+    database_url = args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{args.database}"
     booking_bench._recreate_database(args.admin_url)
     env = booking_bench._environment(database_url, tempfile.mkdtemp(prefix="booking-prof-"))
     env["CLINIC_FHIR_SYNC"] = "false" if args.no_fhir_sync else "true"

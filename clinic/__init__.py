@@ -12,13 +12,16 @@ DEFAULTS = {
     "CLINIC_REMINDER_MINUTES": (24 * 60, 60),  # reminders this long before the start
     "CLINIC_IDEMPOTENCY_TTL_HOURS": 24,
     "CLINIC_FHIR_SYNC": True,
+    # Drain the FHIR view outbox in this process right after each booking's commit (clinic.view_drainer);
+    # off, the views follow within a second or so from the scheduler's clinic.drain_fhir_views.
+    "CLINIC_FHIR_VIEW_DRAINER": True,
 }
 
 
 def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
     from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, metrics, models,  # noqa: F401
-                        pharmacy_link, realtime)
+                        pharmacy_link, realtime, view_drainer)
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
@@ -29,6 +32,7 @@ def init_app(app):
     consult_link.register()
     fhir_sync.register_views()
     realtime.init_app(app)
+    view_drainer.init_app(app)
     cli.init_app(app)
 
 
