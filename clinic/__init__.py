@@ -15,6 +15,7 @@ DEFAULTS = {
     # Drain the FHIR view outbox in this process right after each booking's commit (clinic.view_drainer);
     # off, the views follow within a second or so from the scheduler's clinic.drain_fhir_views.
     "CLINIC_FHIR_VIEW_DRAINER": True,
+    "CLINIC_FHIR_VIEW_GATHER_MS": 20,  # the drainer waits this long after a wake so nearby commits share a drain
 }
 
 

@@ -1,7 +1,7 @@
 """Who drains the FHIR view outbox (clinic.view_outbox), and when.
 
 - In the process that committed: a commit that enqueued views wakes a per-process daemon thread, which
-  waits GATHER_SECONDS for more commits to join and drains them in one transaction (typically well under
+  waits CLINIC_FHIR_VIEW_GATHER_MS (20 ms) for more commits to join and drains them in one transaction (typically well under
   a second after the commit). CLINIC_FHIR_VIEW_DRAINER=false turns the thread off (the tests do, and call
   `drain_views(app)` where they read a view).
 - The scheduler leader's `clinic.drain_fhir_views`, every second: the safety net for rows a killed or
@@ -23,7 +23,6 @@ from core.extensions import db
 from core.scheduler import register_periodic
 
 log = logging.getLogger(__name__)
-GATHER_SECONDS = 0.02  # let the commits of ~20 ms share one drain transaction
 RETRY_SECONDS = 1.0  # after a failed drain; the scheduler's sweep catches up meanwhile
 EXTENSION = "clinic.view_drainer"
 
@@ -89,6 +88,7 @@ class ViewDrainer:
 
     def __init__(self, app):
         self.app = app
+        self._gather_seconds = app.config["CLINIC_FHIR_VIEW_GATHER_MS"] / 1000
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread = None
@@ -108,7 +108,7 @@ class ViewDrainer:
     def _run(self):
         while True:
             self._wake.wait()
-            time.sleep(GATHER_SECONDS)
+            time.sleep(self._gather_seconds)  # let the commits of the next few ms share this drain
             self._wake.clear()  # a commit from now on wakes another round
             try:
                 drain_views(self.app)
