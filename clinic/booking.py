@@ -10,9 +10,10 @@ On SQLite `begin_write()` takes the database write lock first instead (see clini
 The FHIR Slot and Appointment views follow just after the commit, through clinic.view_outbox.
 """
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -91,11 +92,31 @@ def _check_overlap(patient_id, starts_at, ends_at, exclude_id=None):
                         appointment_id=clash)
 
 
+@lru_cache(maxsize=None)
+def _take_place_checking_overlap():
+    """The booking's conditional UPDATE (a place, and no overlapping appointment of the patient), built once
+    with parameters: building it per booking cost ~0.3 ms of CPU (expressions and the cache key)."""
+    clash = select(Appointment.id).where(Appointment.patient_id == bindparam("p_patient"),
+                                         Appointment.status.in_(ACTIVE), Appointment.starts_at < bindparam("p_ends"),
+                                         Appointment.ends_at > bindparam("p_starts"))
+    return (update(Slot).where(Slot.id == bindparam("p_slot"), Slot.status == "open", ~clash.exists(),
+                               Slot.booked + Slot.held < Slot.capacity)
+            .values(booked=Slot.booked + 1).returning(Slot.booked, Slot.held))
+
+
 def _take_place(slot_id, from_hold=False, overlap_of=None):
     """Take one place in the slot; a waitlist offer converts its hold instead (409 when full).
     `overlap_of` (patient_id, starts_at, ends_at): in the same statement, take it only if the patient
     holds no overlapping appointment (the caller holds the patient's day lock, so none can appear
     meanwhile); the 409 then says which rule refused. Returns the slot's new (booked, held)."""
+    if overlap_of and not from_hold:  # the booking path
+        patient_id, starts_at, ends_at = overlap_of
+        taken = execute(_take_place_checking_overlap(), {"p_patient": patient_id, "p_starts": starts_at,
+                                                         "p_ends": ends_at, "p_slot": slot_id}).first()
+        if taken is None:
+            _check_overlap(*overlap_of)
+            raise _conflict("slot_full", "That slot is fully booked.")
+        return taken
     where = [Slot.id == slot_id, Slot.status == "open"]
     if overlap_of:
         where.append(~_overlapping(*overlap_of).exists())
@@ -139,6 +160,10 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
     return appt
 
 
+# Built once: `insert(table).values(row)` per booking cost ~0.1 ms of CPU building and keying the statement.
+_INSERT_APPOINTMENT = insert(Appointment.__table__)
+
+
 def _insert_appointment(slot, **values):
     """INSERT the booked appointment (one Core statement instead of an ORM unit of work) and
     return it as a persistent instance with every column and its slot, doctor and institution loaded."""
@@ -149,7 +174,7 @@ def _insert_appointment(slot, **values):
                slot_minutes=int((slot.ends_at - slot.starts_at).total_seconds() // 60), queue_number=None,
                booked_at=now, checked_in_at=None, called_at=None, finished_at=None, cancelled_at=None,
                updated_at=now, **values)
-    execute(insert(Appointment.__table__).values(row))
+    execute(_INSERT_APPOINTMENT, row)
     appt = Appointment(**row)
     make_transient_to_detached(appt)  # it is in the database: known to the session without another flush
     db.session.add(appt)
