@@ -12,10 +12,10 @@ DEFAULTS = {
     "CLINIC_REMINDER_MINUTES": (24 * 60, 60),  # reminders this long before the start
     "CLINIC_IDEMPOTENCY_TTL_HOURS": 24,
     "CLINIC_FHIR_SYNC": True,
-    # Drain the FHIR view outbox in this process right after each booking's commit (clinic.view_drainer);
+    # Drain the FHIR view outbox in this process right after each booking's response (clinic.view_drainer);
     # off, the views follow within a second or so from the scheduler's clinic.drain_fhir_views.
     "CLINIC_FHIR_VIEW_DRAINER": True,
-    "CLINIC_FHIR_VIEW_GATHER_MS": 20,  # the drainer waits this long after a wake so nearby commits share a drain
+    "CLINIC_FHIR_VIEW_GATHER_MS": 0,  # delay before each in-process drain (a test holds it to kill the server)
 }
 
 

@@ -5,8 +5,8 @@ A booking, cancel or reschedule does not write its FHIR views in its own transac
 commits. `drain_batch` later claims pending rows, rewrites each view once from the clinic's *current*
 rows (so the order of the rows and duplicates do not matter: several changes of a slot coalesce into
 one write) and deletes the rows, in one transaction: a view is either written and its rows gone, or
-neither. clinic.view_drainer runs it in the process right after the commit, and every second from the
-scheduler for rows a killed process left behind.
+neither. clinic.view_drainer runs it in the process right after the commit (after the response), and
+every second from the scheduler for rows a killed process left behind.
 
 Concurrency: on PostgreSQL a drain claims rows `FOR UPDATE SKIP LOCKED` (two drainers never take the
 same row) and reads the source rows `FOR NO KEY UPDATE`, the lock every writer of a slot or appointment
@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 BATCH = 200  # rows claimed per transaction
 ENQUEUED = "clinic_view_outbox_enqueued"  # session.info flag: the commit should wake the drainer
 _INSERT = insert(ViewOutbox.__table__)  # built once: this runs in every booking
+_enqueue_hooks = []  # clinic.view_drainer's: arrange the drain after the request (it imports this module)
+
+
+def on_enqueue(hook):
+    """Call `hook()` whenever views are enqueued (idempotent)."""
+    if hook not in _enqueue_hooks:
+        _enqueue_hooks.append(hook)
 
 
 def enqueue(slot_ids=(), appointment_ids=()):
@@ -41,6 +48,8 @@ def enqueue(slot_ids=(), appointment_ids=()):
     if rows:
         execute(_INSERT, rows)
         db.session.info[ENQUEUED] = True
+        for hook in _enqueue_hooks:
+            hook()
 
 
 def claim(limit, exclude=()):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic import fhir_sync, view_drainer
+from clinic import fhir_sync, view_drainer, view_outbox
 from clinic.models import Appointment, Slot, ViewOutbox
 from clinic.view_drainer import drain_views
 from core import clock
@@ -121,24 +121,49 @@ def test_care_access_follows_the_clinic_rows_without_waiting_for_the_views(app, 
     assert client.get(record, headers=doctor).status_code == 403  # ... access does not
 
 
-def test_with_the_drainer_on_the_view_follows_the_commit_without_anybody_draining(app, client, accounts, world):
+@pytest.fixture()
+def drainer_on(app):
+    app.extensions[view_drainer.EXTENSION] = view_drainer.ViewDrainer(app)
+    yield
+    app.extensions.pop(view_drainer.EXTENSION)
+
+
+def test_with_the_drainer_on_the_request_drains_once_its_response_is_closed(app, client, accounts, world,
+                                                                            drainer_on):
     slot_id, _ = _slot(world)
     _, patient = accounts.patient()
-    app.extensions[view_drainer.EXTENSION] = view_drainer.ViewDrainer(app)
-    try:
-        appt = book(client, patient, slot_id).get_json()
-        deadline = time.monotonic() + 30  # a bound for a loaded machine; it takes ~20-50 ms
-        while time.monotonic() < deadline:
-            r = client.get(f"/fhir/Appointment/appt-{appt['id']}", headers=patient)
-            if r.status_code == 200:
-                break
-            time.sleep(0.01)
-        assert r.status_code == 200 and r.get_json()["status"] == "booked"
-        while _pending(app) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _pending(app) == []
-    finally:
-        app.extensions.pop(view_drainer.EXTENSION)
+    r = book(client, patient, slot_id)
+    assert r.status_code == 201 and len(_pending(app)) == 2  # the answer leaves before the drain ...
+    r.close()  # ... which runs when the server closes the response (WSGI close, after the last byte is sent)
+    assert _pending(app) == []
+    fhir = client.get(f"/fhir/Appointment/appt-{r.get_json()['id']}", headers=patient)
+    assert fhir.status_code == 200 and fhir.get_json()["status"] == "booked"
+
+
+def test_a_refused_request_arranges_no_drain(app, client, accounts, world, drainer_on, monkeypatch):
+    slot_id, _ = _slot(world)
+    _, patient = accounts.patient()
+    drains = []
+    monkeypatch.setattr(view_drainer.ViewDrainer, "drain_now", lambda self: drains.append(1))
+    refused = client.post("/api/v1/appointments", headers=patient, json={"slot_id": slot_id, "kind": "online"})
+    refused.close()
+    assert refused.status_code == 422 and drains == []
+    booked = book(client, patient, slot_id)
+    booked.close()
+    assert booked.status_code == 201 and drains == [1]
+
+
+def test_a_commit_outside_a_request_wakes_the_drain_thread(app, client, accounts, world, drainer_on):
+    slot_id, _ = _slot(world)
+    _, patient = accounts.patient()
+    appt = book(client, patient, slot_id).get_json()  # not closed: its own drain never runs
+    with app.app_context():  # e.g. a CLI command that changes an appointment
+        view_outbox.enqueue(appointment_ids=[appt["id"]])
+        db.session.commit()
+    deadline = time.monotonic() + 30  # a bound for a loaded machine; it takes a few ms
+    while _pending(app) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _pending(app) == [] and _view(app, "Appointment", f"appt-{appt['id']}")["status"] == "booked"
 
 
 def test_the_scheduler_job_drains_what_is_left(app, client, accounts, world):

@@ -1,6 +1,7 @@
-"""Nothing in the FHIR view outbox is lost: a real gunicorn process books, commits and is killed with SIGKILL
-before its drainer writes the views (the drainer is held in its gather wait); the process started next
-(as the scheduler leader, clinic.drain_fhir_views) writes every one of them, equal to the clinic rows."""
+"""Nothing in the FHIR view outbox is lost: a real gunicorn process books, commits, answers and is killed with
+SIGKILL before the drains after the responses write the views (held in their CLINIC_FHIR_VIEW_GATHER_MS
+wait); the process started next (as the scheduler leader, clinic.drain_fhir_views) writes every one of
+them, equal to the clinic rows."""
 import time
 
 import pytest
@@ -24,8 +25,8 @@ def _outbox(app):
 def test_views_committed_before_a_sigkill_are_written_by_the_next_process(app, servers):
     slot_ids = world.slots(app, PATIENTS, doctors=PATIENTS)
     patients = world.patients(app, PATIENTS)
-    # The drainer is on and woken by each commit, but waits 10 minutes before draining: the kill lands
-    # between the commit and the materialisation.
+    # Each request drains after its response, but waits 10 minutes first: the kill lands between the
+    # commit (and the 201) and the materialisation.
     server = servers(CLINIC_FHIR_VIEW_GATHER_MS="600000")
     booked = {}
     for slot_id, (_, token) in zip(slot_ids, patients):
