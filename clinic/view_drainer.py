@@ -1,19 +1,18 @@
 """Who drains the FHIR view outbox (clinic.view_outbox), and when.
 
-- In the request that committed, once its response has been sent (WSGI close): its thread drains what is
-  pending then, its own rows and any others (one transaction, SKIP LOCKED between concurrent drains).
-  The client does not wait for it, and the drain work is spread over the request threads in proportion
-  to the bookings: a single background thread got only its 1/threads share of the GIL under load and
-  fell seconds behind (measured: view lag p50 2.5 s at saturation with 32 threads per process). Under
-  load, rows pile up between drains, so each drain takes a batch: the per-booking cost falls as load rises.
-- A commit outside a request (a CLI command, a job) wakes a per-process daemon thread instead.
+- In the process that committed, right after the commit: a per-process daemon thread, woken by the
+  commit, drains everything pending (what piles up while it drains goes into its next batch).
+- Under load, the request threads help: once HELP_ROWS rows committed in this process wait for a drain,
+  the request whose commit finds them drains them itself after its response has been sent (WSGI close:
+  the client does not wait). Measured why: a lone thread gets only its 1/threads share of the GIL, and
+  at saturation (64 clients, 32 threads a process) fell seconds behind (view lag p50 2.5 s, p99 4 s);
+  a drain in every request after its response kept up but drained one booking at a time (~5 ms of CPU
+  each, against ~1 ms per booking in batches of 20).
 - The scheduler leader's `clinic.drain_fhir_views`, every second: the safety net for rows a killed or
   stopped process left behind (the rows are in the database, so nothing is lost, only later).
-CLINIC_FHIR_VIEW_DRAINER=false turns the first two off (the tests do, and call `drain_views(app)` where
-they read a view); CLINIC_FHIR_VIEW_GATHER_MS delays each in-process drain (0 by default; a test holds
-it to kill a server between commit and materialisation).
-- The scheduler leader's `clinic.drain_fhir_views`, every second: the safety net for rows a killed or
-  stopped process left behind (the rows are in the database, so nothing is lost, only later).
+Concurrent drains take disjoint rows (SKIP LOCKED). CLINIC_FHIR_VIEW_DRAINER=false turns the first two off
+(the tests do, and call `drain_views(app)` where they read a view); CLINIC_FHIR_VIEW_GATHER_MS delays each
+in-process drain (0 by default; a test holds it to kill a server between commit and materialisation).
 A batch that fails is retried one row at a time, so one bad row (counted in `attempts`) holds up nobody else.
 """
 import logging
@@ -32,6 +31,7 @@ from core.scheduler import register_periodic
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0  # after a failed drain; the scheduler's sweep catches up meanwhile
+HELP_ROWS = 20  # rows waiting in this process beyond which a request drains them itself (~10 bookings)
 EXTENSION = "clinic.view_drainer"
 _REQUEST_STATE = "clinic_view_drain"  # flask.g: this request enqueued views; "committed" once they are
 
@@ -93,11 +93,12 @@ def drain_fhir_views():
 
 
 class ViewDrainer:
-    """This app's in-process drains: `drain_now` in a request thread after its response, `wake` for the
-    per-process thread (started on the first wake in this process, after a fork too)."""
+    """This app's in-process drains: the per-process thread (started on the first wake in this process,
+    after a fork too), or a request thread after its response when rows pile up."""
 
     def __init__(self, app):
         self.app = app
+        self.waiting = 0  # rows committed in this process since the last drain began (approximate: a heuristic)
         self._gather_seconds = app.config["CLINIC_FHIR_VIEW_GATHER_MS"] / 1000
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -115,9 +116,21 @@ class ViewDrainer:
                     self._thread.start()
         self._wake.set()
 
+    def committed(self, rows):
+        """`rows` outbox rows were committed in this process."""
+        self.waiting += rows
+
+    def after_response(self):
+        """A request's rows are committed and its answer sent: drain here if rows pile up, else wake the thread."""
+        if self.waiting >= HELP_ROWS:
+            self.drain_now()
+        else:
+            self.wake()
+
     def drain_now(self):
         """Drain in the calling thread; never raises (the rows wait in the table for the next drain)."""
         time.sleep(self._gather_seconds)
+        self.waiting = 0  # this drain takes everything committed so far
         try:
             drain_views(self.app)
             return True
@@ -134,7 +147,7 @@ class ViewDrainer:
 
 
 def _enqueued(drainer):
-    """view_outbox.enqueue ran: in a request, drain once its response is sent (if its transaction commits)."""
+    """view_outbox.enqueue ran: in a request, see to the drain once its response is sent (if it commits)."""
     if not has_request_context() or hasattr(g, _REQUEST_STATE):
         return
     state = {"committed": False}
@@ -142,16 +155,18 @@ def _enqueued(drainer):
 
     @after_this_request
     def drain_after_response(response):
-        response.call_on_close(lambda: state["committed"] and drainer.drain_now())
+        response.call_on_close(lambda: state["committed"] and drainer.after_response())
         return response
 
 
 def _after_commit(session):
-    if not session.info.pop(view_outbox.ENQUEUED, False) or not has_app_context():
+    rows = session.info.pop(view_outbox.ENQUEUED, 0)
+    if not rows or not has_app_context():
         return
     drainer = current_app.extensions.get(EXTENSION)
     if drainer is None:
         return
+    drainer.committed(rows)
     if has_request_context() and hasattr(g, _REQUEST_STATE):
         getattr(g, _REQUEST_STATE)["committed"] = True
     else:

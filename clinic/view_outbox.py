@@ -26,7 +26,7 @@ from core.extensions import db
 
 log = logging.getLogger(__name__)
 BATCH = 200  # rows claimed per transaction
-ENQUEUED = "clinic_view_outbox_enqueued"  # session.info flag: the commit should wake the drainer
+ENQUEUED = "clinic_view_outbox_enqueued"  # session.info: rows this transaction enqueued (for the drainer)
 _INSERT = insert(ViewOutbox.__table__)  # built once: this runs in every booking
 _enqueue_hooks = []  # clinic.view_drainer's: arrange the drain after the request (it imports this module)
 
@@ -47,7 +47,7 @@ def enqueue(slot_ids=(), appointment_ids=()):
              for key in dict.fromkeys(appointment_ids)]
     if rows:
         execute(_INSERT, rows)
-        db.session.info[ENQUEUED] = True
+        db.session.info[ENQUEUED] = db.session.info.get(ENQUEUED, 0) + len(rows)
         for hook in _enqueue_hooks:
             hook()
 
