@@ -280,7 +280,9 @@ def main():
         log.close()
     double, mismatch, total = _double_bookings(database_url)
     if not args.no_fhir_sync:
-        view_lag.report(database_url.replace("postgresql+psycopg://", "postgresql://"))
+        view_lag.report(database_url.replace("postgresql+psycopg://", "postgresql://"),
+                        phases={"closed loop": {s for lane in lanes for s in lane},
+                                "open loop": {s for lane in paced_lanes for s in lane}})
     if not args.keep_db:
         _recreate_database(args.admin_url)
     ran_out = sum(s == "ran out" for s, _ in bookings)
