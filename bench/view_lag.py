@@ -13,9 +13,9 @@ def report(url, settle_seconds=30, phases=None):
         double = conn.execute("SELECT count(*) FROM slots s WHERE s.capacity < (SELECT count(*) FROM appointments a "
                               "WHERE a.slot_id = s.id AND a.status = 'booked')").fetchone()[0]
         deadline = time.monotonic() + settle_seconds  # let the drainers finish what the last requests left
-        while time.monotonic() < deadline and conn.execute(
-                "SELECT to_regclass('clinic_view_outbox') IS NOT NULL AND EXISTS (SELECT 1 FROM clinic_view_outbox)"
-        ).fetchone()[0]:
+        has_outbox = conn.execute("SELECT to_regclass('clinic_view_outbox') IS NOT NULL").fetchone()[0]
+        while has_outbox and time.monotonic() < deadline and conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM clinic_view_outbox)").fetchone()[0]:
             time.sleep(0.2)
         lags = {slot_id: lag for slot_id, lag in conn.execute(
             "SELECT a.slot_id, extract(epoch FROM r.last_updated - a.booked_at) * 1000 FROM appointments a "
