@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+from datetime import timedelta
 
 from flask import after_this_request, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
@@ -26,11 +27,13 @@ from sqlalchemy.orm import Session
 
 from clinic import view_outbox
 from clinic.dbutil import begin_write
+from core import clock
 from core.extensions import db
 from core.scheduler import register_periodic
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0  # after a failed drain; the scheduler's sweep catches up meanwhile
+SWEEP_MIN_AGE = timedelta(seconds=0.5)  # the scheduler's sweep takes rows at least this old
 HELP_ROWS = 20  # rows waiting in this process beyond which a request drains them itself (~10 bookings)
 EXTENSION = "clinic.view_drainer"
 _REQUEST_STATE = "clinic_view_drain"  # flask.g: this request enqueued views; "committed" once they are
@@ -59,12 +62,12 @@ def _drain_rows_one_by_one(limit):
     return done
 
 
-def drain_pending(max_batches=50):
+def drain_pending(max_batches=50, older_than=None):
     """Drain what is pending in the current app context, committing each batch; returns the rows drained."""
     total = 0
     for _ in range(max_batches):
         try:
-            claimed = view_outbox.drain_batch()
+            claimed = view_outbox.drain_batch(older_than=older_than)
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -88,8 +91,11 @@ def drain_views(app):
 
 @register_periodic("clinic.drain_fhir_views", seconds=1)
 def drain_fhir_views():
-    """Materialise the FHIR views left pending (by a killed process, or with the in-process drainer off)."""
-    return drain_pending()
+    """Materialise the FHIR views left pending (by a killed process, or with the in-process drainer off).
+    Rows younger than SWEEP_MIN_AGE are left to the in-process drains: measured, a sweep that claimed the
+    fresh rows of a busy server (SKIP LOCKED hides them from the others until it commits) made their tail
+    lag (p99 1.9 s at saturation)."""
+    return drain_pending(older_than=clock.now() - SWEEP_MIN_AGE)
 
 
 class ViewDrainer:

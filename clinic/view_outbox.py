@@ -52,11 +52,14 @@ def enqueue(slot_ids=(), appointment_ids=()):
             hook()
 
 
-def claim(limit, exclude=()):
+def claim(limit, exclude=(), older_than=None):
     """Pending rows (id, kind, key) this transaction now owns, fewest failures first (not the ids in
-    `exclude`); on PostgreSQL, rows other drains hold are skipped."""
+    `exclude`; only rows enqueued before `older_than` when given); on PostgreSQL, rows other drains hold
+    are skipped."""
     table = ViewOutbox.__table__
     stmt = select(table.c.id, table.c.kind, table.c.key).order_by(table.c.attempts, table.c.id).limit(limit)
+    if older_than is not None:
+        stmt = stmt.where(table.c.enqueued_at < older_than)
     if exclude:
         stmt = stmt.where(table.c.id.not_in(exclude))
     if dialect_name() == "postgresql":
@@ -102,11 +105,12 @@ def materialise(claimed):
     return len(resources)
 
 
-def drain_batch(limit=BATCH):
-    """Claim and materialise up to `limit` pending rows in the current transaction (the caller commits);
-    returns how many rows were claimed (0: nothing pending that another drain does not hold)."""
+def drain_batch(limit=BATCH, older_than=None):
+    """Claim and materialise up to `limit` pending rows (enqueued before `older_than`, when given) in the
+    current transaction (the caller commits); returns how many rows were claimed (0: nothing pending that
+    another drain does not hold)."""
     begin_write()
-    claimed = claim(limit)
+    claimed = claim(limit, older_than=older_than)
     if claimed:
         materialise(claimed)
     return len(claimed)
