@@ -39,14 +39,14 @@ EXTENSION = "clinic.view_drainer"
 _REQUEST_STATE = "clinic_view_drain"  # flask.g: this request enqueued views; "committed" once they are
 
 
-def _drain_rows_one_by_one(limit):
+def _drain_rows_one_by_one(limit, older_than=None):
     """After a failed batch: each row in its own transaction; a failing row gets attempts + 1 and stays."""
     done, failed = 0, set()
     for _ in range(limit):
         claimed = []
         try:
             begin_write()
-            claimed = view_outbox.claim(1, exclude=failed)
+            claimed = view_outbox.claim(1, exclude=failed, older_than=older_than)
             if not claimed:
                 break
             view_outbox.materialise(claimed)
@@ -72,7 +72,7 @@ def drain_pending(max_batches=50, older_than=None):
         except Exception:
             db.session.rollback()
             log.warning("FHIR view outbox batch failed; retrying its rows one by one", exc_info=True)
-            total += _drain_rows_one_by_one(view_outbox.BATCH)
+            total += _drain_rows_one_by_one(view_outbox.BATCH, older_than)
             break
         total += claimed
         if claimed < view_outbox.BATCH:

@@ -14,7 +14,6 @@ takes to change it: a drain waits for a writer in flight and vice versa, so no d
 older than one already written (by another drain or by the synchronous writers in queue/reminders). On
 SQLite `begin_write()` serialises everything.
 """
-import logging
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
@@ -24,7 +23,6 @@ from clinic.models import Appointment, Doctor, DoctorInstitution, Slot, ViewOutb
 from core import clock
 from core.extensions import db
 
-log = logging.getLogger(__name__)
 BATCH = 200  # rows claimed per transaction
 ENQUEUED = "clinic_view_outbox_enqueued"  # session.info: rows this transaction enqueued (for the drainer)
 _INSERT = insert(ViewOutbox.__table__)  # built once: this runs in every booking

@@ -37,10 +37,11 @@ def _view(app, resource_type, resource_id):
             db.session.commit()
 
 
-def _slot(world):
+def _slot(world, capacity=3):
     inst = world.institution()
     doctor_id, doctor = world.doctor([inst])
-    return world.slot(doctor_id, inst, clock.now().replace(microsecond=0) + timedelta(days=2), capacity=3), doctor
+    return world.slot(doctor_id, inst, clock.now().replace(microsecond=0) + timedelta(days=2),
+                      capacity=capacity), doctor
 
 
 def test_a_booking_leaves_outbox_rows_and_the_drain_writes_its_views(app, client, accounts, world):
@@ -61,13 +62,9 @@ def test_a_booking_leaves_outbox_rows_and_the_drain_writes_its_views(app, client
 
 
 def test_a_refused_booking_enqueues_nothing(app, client, accounts, world):
-    inst = world.institution()
-    doctor_id, _ = world.doctor([inst])
-    slot_id = world.slot(doctor_id, inst, clock.now() + timedelta(days=2))
-    _, first = accounts.patient()
-    _, second = accounts.patient()
-    book(client, first, slot_id)
-    assert book(client, second, slot_id).status_code == 409
+    slot_id, _ = _slot(world, capacity=1)
+    first, second = (accounts.patient()[1] for _ in range(2))
+    assert [book(client, headers, slot_id).status_code for headers in (first, second)] == [201, 409]
     assert [kind for kind, _ in _pending(app)] == ["appointment", "slot"]
 
 
