@@ -1,8 +1,9 @@
 """Booking benchmark: gunicorn + PostgreSQL on 127.0.0.1, 64 concurrent clients.
 
     .venv/bin/python bench/booking_bench.py [--clients 64] [--seconds 10] [--workers 2] [--threads 32]
+        [--rate R] [--database clinic_bench]
 
-It creates (and drops) its own database `clinic_bench`, migrates it, loads one institution, one doctor
+It creates (and drops) its own database `clinic_bench` (or `--database`), migrates it, loads one institution, one doctor
 per client with a private run of single-capacity slots (each with its FHIR Slot, as schedule expansion
 writes them), 50 "hot" slots and one patient per client, starts gunicorn (gthread, one worker process
 per CPU by default) on a free loopback port and runs three bounded phases with the same clients
@@ -11,7 +12,8 @@ per CPU by default) on a free loopback port and runs three bounded phases with t
 2. POST /api/v1/appointments for --seconds, each client booking its own slots: bookings/s, p50/p99;
 3. a race: every client tries every hot slot once (clients x 50 requests): exactly 50 may succeed.
 It also prints the gunicorn processes' CPU time per request of phases 1 and 2 (from /proc).
-Double bookings are counted from the database at the end (must be 0). Only 127.0.0.1 is contacted.
+Double bookings are counted from the database at the end (must be 0), and how long the FHIR Appointment
+views took to follow the bookings (bench/view_lag.py). Only 127.0.0.1 is contacted.
 """
 import argparse
 import multiprocessing
@@ -34,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DB_NAME = "clinic_bench"
 HOT_SLOTS = 50
+sys.path.insert(0, str(ROOT))
+
+from bench import view_lag  # noqa: E402
 MAX_REQUESTS_PER_CLIENT = 5000  # a hard bound on each phase besides the time limit
 
 
@@ -211,6 +216,7 @@ def _children(pid):
 
 
 def main():
+    global DB_NAME
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -219,6 +225,7 @@ def main():
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--database", default=DB_NAME, help="dropped and created (one per concurrent run)")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="also run an open-loop phase: the clients together offer this many bookings/s")
     parser.add_argument("--no-fhir-sync", action="store_true",
@@ -226,6 +233,7 @@ def main():
     args = parser.parse_args()
     if "@127.0.0.1:" not in args.admin_url:
         parser.error("the benchmark only talks to 127.0.0.1")
+    DB_NAME = args.database
     # Enough private slots for 60 bookings/s per client (64 clients: 3,840/s, far above what the box serves);
     # a client that runs out stops early, which the report counts ("ran out").
     per_client = min(MAX_REQUESTS_PER_CLIENT, int(args.seconds * 60) + 50)
@@ -271,6 +279,10 @@ def main():
         server.wait(timeout=30)
         log.close()
     double, mismatch, total = _double_bookings(database_url)
+    if not args.no_fhir_sync:
+        view_lag.report(database_url.replace("postgresql+psycopg://", "postgresql://"),
+                        phases={"closed loop": {s for lane in lanes for s in lane},
+                                "open loop": {s for lane in paced_lanes for s in lane}})
     if not args.keep_db:
         _recreate_database(args.admin_url)
     ran_out = sum(s == "ran out" for s, _ in bookings)

@@ -40,7 +40,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import http_requests, http_seed, http_servers, http_wrk  # noqa: E402
+from bench import http_requests, http_seed, http_servers, http_wrk, view_lag  # noqa: E402
 
 DB_NAME = "bench_http"
 PHASES = ("ceiling", "read", *http_requests.SEARCHES, "create", "transaction", "booking")
@@ -207,6 +207,8 @@ def main():
                       f"p50 {result.percentile_ms(0.5):.1f} ms, statuses {result.statuses}", flush=True)
             loads.append((before, http_servers.load_average()))
         _report(phases, loads)
+        if "booking" in wanted:
+            view_lag.report(args.admin_url.rsplit("/", 1)[0] + f"/{DB_NAME}")
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:

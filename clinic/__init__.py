@@ -11,13 +11,17 @@ DEFAULTS = {
     "CLINIC_WAITLIST_HOLD_MINUTES": 15,  # how long a freed place is held for a waitlisted patient
     "CLINIC_REMINDER_MINUTES": (24 * 60, 60),  # reminders this long before the start
     "CLINIC_FHIR_SYNC": True,
+    # Drain the FHIR view outbox in this process right after each booking's response (clinic.view_drainer);
+    # off, the views follow within a second or so from the scheduler's clinic.drain_fhir_views.
+    "CLINIC_FHIR_VIEW_DRAINER": True,
+    "CLINIC_FHIR_VIEW_GATHER_MS": 0,  # delay before each in-process drain (a test holds it to kill the server)
 }
 
 
 def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
     from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, metrics, models,  # noqa: F401
-                        pharmacy_link, realtime)
+                        pharmacy_link, realtime, view_drainer)
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
@@ -28,6 +32,7 @@ def init_app(app):
     consult_link.register()
     fhir_sync.register_views()
     realtime.init_app(app)
+    view_drainer.init_app(app)
     cli.init_app(app)
 
 

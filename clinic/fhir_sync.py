@@ -178,26 +178,15 @@ def sync_slots(slots):
             _put(slot_resource(slot, links[key]))
 
 
-def sync_booking(slots, appt, link_ids=None):
-    """Write the Slot resources of `slots` and the Appointment of `appt` in one records call (the
-    per-booking path: book, cancel, reschedule); `link_ids` {(doctor_id, institution_id): link id}
-    when the caller has them already."""
+def write_views(resources):
+    """Write several views in one records call (a few round trips; clinic.view_outbox's drains)."""
     records_api = _writer()
     if records_api is None:
         return
-    from clinic.models import Doctor
     from core.auth import SYSTEM
 
-    links = dict(link_ids or {})
-    resources = []
-    for slot in slots:
-        key = (slot.doctor_id, slot.institution_id)
-        if key not in links:
-            links[key] = _link_id(*key)
-        if links[key]:
-            resources.append(slot_resource(slot, links[key]))
-    resources.append(appointment_resource(appt, db.session.get(Doctor, appt.doctor_id).practitioner_id))
-    records_api.update_many(SYSTEM, resources, skip_unchanged=True)
+    records_api.update_many(SYSTEM, sorted(resources, key=lambda r: (r["resourceType"], r["id"])),
+                            skip_unchanged=True)
 
 
 def sync_appointment(appt):
@@ -281,3 +270,6 @@ def register_views():
     register("Schedule", maintainer="clinic", path=SCHEDULES_PATH)
     register("Slot", maintainer="clinic", path=SCHEDULES_PATH + " (booking changes its status)")
     register("Appointment", maintainer="clinic", path=APPOINTMENTS_PATH)
+    # Every Appointment is derived from an appointment row, and clinic.access grants the care relationship
+    # from those rows (at least as widely): records.care need not read the views, which lag the commit.
+    records_api.answered_by_source("Appointment")

@@ -27,13 +27,16 @@ def reminder_offsets():
     return [(f"{m // 60}h" if m % 60 == 0 else f"{m}m", m) for m in current_app.config["CLINIC_REMINDER_MINUTES"]]
 
 
+_INSERT_REMINDERS = insert(Reminder.__table__)  # built once; the rows go as parameters (executemany)
+
+
 def schedule_reminders(appt):
     """Create the reminders of an appointment that are still in the future (one multi-row INSERT)."""
     now = clock.now()
     rows = [{"id": new_id(), "appointment_id": appt.id, "kind": kind, "due_at": appt.starts_at - timedelta(minutes=m),
              "status": "pending"} for kind, m in reminder_offsets() if appt.starts_at - timedelta(minutes=m) > now]
     if rows:
-        execute(insert(Reminder.__table__).values(rows))
+        execute(_INSERT_REMINDERS, rows)
 
 
 def cancel_reminders(appointment_id):

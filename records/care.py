@@ -4,6 +4,11 @@ A doctor cares for a patient when the patient's Patient.generalPractitioner refe
 Practitioner (family-doctor binding) or the doctor's Practitioner takes part in an Encounter or an
 Appointment of that patient. clinic registers further providers from its own tables.
 These queries go straight to the store (they are part of access control, not an access).
+
+A domain whose own tables are the source of truth of a derived type, and which grants the same
+relationships from those tables itself (clinic: appointments), declares it with `answered_by_source`:
+the FHIR views of that type are then not asked, so access never depends on how fresh a view is
+(clinic writes its Appointment views shortly after the commit, clinic.view_outbox).
 """
 from core import auth
 
@@ -17,6 +22,17 @@ CARE_SOURCES = (
     ("Appointment", "actor", tuple(("status:not", s) for s in _NOT_LIVE)),
 )
 PAGE = 500
+_ANSWERED_BY_SOURCE = set()  # resource types whose relationships a domain answers from its own rows
+
+
+def answered_by_source(resource_type):
+    """Declare that a domain's own relationship provider answers the care relationships `resource_type`
+    views would give (idempotent); they are no longer looked up in the FHIR store."""
+    _ANSWERED_BY_SOURCE.add(resource_type)
+
+
+def _sources():
+    return [source for source in CARE_SOURCES if source[0] not in _ANSWERED_BY_SOURCE]
 
 
 def _practitioner_ref(actor):
@@ -32,7 +48,7 @@ def cares_for_patient(actor, patient_id):
     ref = _practitioner_ref(actor)
     if ref is None or not patient_id:
         return False
-    for resource_type, param, filters in CARE_SOURCES:
+    for resource_type, param, filters in _sources():
         found = store.search(resource_type, [(param, ref), *filters, ("_count", "1")], patient_ids={patient_id})
         if found.resources:
             return True
@@ -47,7 +63,7 @@ def patients_cared_for(actor):
     if ref is None:
         return set()
     patients = set()
-    for resource_type, param, filters in CARE_SOURCES:
+    for resource_type, param, filters in _sources():
         cursor = None
         while True:
             params = [(param, ref), *filters, ("_count", str(PAGE))] + ([("_cursor", cursor)] if cursor else [])

@@ -67,6 +67,9 @@ def app():
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 1024,
         "REDIS_URL": None,
+        # Deterministic: a test that reads a FHIR Slot/Appointment view after a booking drains the outbox
+        # itself (clinic.view_drainer.drain_views); tests/clinic/test_view_outbox.py turns the thread on.
+        "CLINIC_FHIR_VIEW_DRAINER": False,
     })
     with app.app_context():
         upgrade()

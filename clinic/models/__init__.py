@@ -3,10 +3,11 @@ waitlist (their FHIR counterparts are derived from these rows by clinic.fhir_syn
 from clinic.models.booking import Appointment, PatientBookingDay, QueueCounter
 from clinic.models.directory import Doctor, DoctorInstitution, DoctorSpecialty, FamilyDoctorBinding, Institution
 from clinic.models.followup import Notification, Reminder, WaitlistEntry
+from clinic.models.outbox import ViewOutbox
 from clinic.models.scheduling import ScheduleException, ScheduleTemplate, Slot
 
 __all__ = [
     "Appointment", "Doctor", "DoctorInstitution", "DoctorSpecialty", "FamilyDoctorBinding",
     "Institution", "Notification", "PatientBookingDay", "QueueCounter", "Reminder", "ScheduleException",
-    "ScheduleTemplate", "Slot", "WaitlistEntry",
+    "ScheduleTemplate", "Slot", "ViewOutbox", "WaitlistEntry",
 ]

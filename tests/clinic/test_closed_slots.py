@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from clinic.models import Slot
+from clinic.view_drainer import drain_views
 from core import clock
 from tests.clinic.conftest import book
 
@@ -35,7 +36,7 @@ def test_leave_over_a_booked_slot_notifies_the_patient(client, accounts, world):
     assert _inbox(client, bystander, "slot_closed") == []
 
 
-def test_the_doctor_cancels_a_flagged_appointment_and_the_patient_is_told(client, accounts, world):
+def test_the_doctor_cancels_a_flagged_appointment_and_the_patient_is_told(app, client, accounts, world):
     inst = world.institution()
     doctor_id, doctor = world.doctor([inst])
     _, other_doctor = world.doctor([inst])
@@ -53,6 +54,7 @@ def test_the_doctor_cancels_a_flagged_appointment_and_the_patient_is_told(client
     assert world.get(Slot, slot_id).booked == 0
     told = _inbox(client, patient, "appointment_cancelled")
     assert len(told) == 1 and told[0]["data"]["appointment_id"] == appt["id"]
+    drain_views(app)  # the FHIR view follows the commit through the outbox
     fhir = client.get(f"/fhir/Appointment/appt-{appt['id']}", headers=patient)
     assert fhir.status_code == 200 and fhir.get_json()["status"] == "cancelled"
 

@@ -1,6 +1,6 @@
 """Real concurrent clients over HTTP against the live server: the database decides, nobody double books.
 
-SQLite: booking transactions start with BEGIN IMMEDIATE (clinic.dbutil.begin_write), so they queue
+SQLite: booking transactions start with BEGIN IMMEDIATE (core.transaction.begin_write), so they queue
 on the write lock (busy timeout 30 s) instead of failing with "database is locked".
 """
 import threading

@@ -1,7 +1,9 @@
-"""The FHIR views: derived from the clinic tables and written in the same transaction."""
+"""The FHIR views: derived from the clinic tables; the Slot and Appointment views of a booking are written
+just after its commit (clinic.view_outbox), so these tests drain the outbox before they read."""
 from datetime import timedelta
 
 from clinic.models import Doctor, DoctorInstitution
+from clinic.view_drainer import drain_views
 from core import clock
 from core.auth import SYSTEM
 from core.extensions import db
@@ -10,6 +12,7 @@ from tests.clinic.conftest import book
 
 
 def _read(app, resource_type, resource_id):
+    drain_views(app)
     with app.app_context():
         resource = records.read(SYSTEM, resource_type, resource_id)
         db.session.commit()
@@ -41,7 +44,7 @@ def test_directory_and_booking_are_visible_as_fhir(app, client, accounts, world)
     client.post(f"/api/v1/appointments/{appt['id']}/cancel", headers=patient)
     assert _read(app, "Appointment", f"appt-{appt['id']}")["status"] == "cancelled"
     assert _read(app, "Slot", f"slot-{slot_id}")["status"] == "free"
-    # The patient reads their own Appointment through the FHIR API.
+    # The patient reads their own Appointment through the FHIR API (drained by the _read above).
     r = client.get(f"/fhir/Appointment/appt-{appt['id']}", headers=patient)
     assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
 
@@ -54,6 +57,7 @@ def test_a_failed_booking_leaves_no_fhir_trace(app, client, accounts, world):
     _, second = accounts.patient()
     book(client, first, slot_id)
     assert book(client, second, slot_id).status_code == 409
+    drain_views(app)
     with app.app_context():
         found = records.search(SYSTEM, "Appointment", [("slot", f"Slot/slot-{slot_id}")])
         db.session.commit()

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from core import auth as core_auth
+from records import care
 from tests.records.fhir.conftest import auth, observation, system_write
 
 
@@ -78,7 +79,14 @@ def test_doctor_writes_only_for_patients_in_care(client, cast):
     assert client.post("/fhir/Condition", json=condition, headers=auth(cast.doc_b)).status_code == 201
 
 
-def test_appointment_participation_grants_care(app, client, cast, records):
+@pytest.fixture()
+def appointments_from_fhir(monkeypatch):
+    """records.care on its own, as without the clinic: Appointments grant care from the FHIR store (with the
+    clinic installed it answers them from its appointment rows instead, records.care.answered_by_source)."""
+    monkeypatch.setattr(care, "_ANSWERED_BY_SOURCE", set())
+
+
+def test_appointment_participation_grants_care(app, client, cast, records, appointments_from_fhir):
     system_write(app, {"resourceType": "Appointment", "status": "booked",
                        "participant": [{"actor": {"reference": f"Patient/{cast.p2}"}, "status": "accepted"},
                                        {"actor": {"reference": "Practitioner/pract-a"}, "status": "accepted"}]})
@@ -86,13 +94,23 @@ def test_appointment_participation_grants_care(app, client, cast, records):
 
 
 @pytest.mark.parametrize("status", ["cancelled", "noshow", "entered-in-error"])
-def test_a_dead_appointment_grants_no_care(app, client, cast, records, status):
+def test_a_dead_appointment_grants_no_care(app, client, cast, records, status, appointments_from_fhir):
     system_write(app, {"resourceType": "Appointment", "status": status,
                        "participant": [{"actor": {"reference": f"Patient/{cast.p2}"}, "status": "accepted"},
                                        {"actor": {"reference": "Practitioner/pract-a"}, "status": "accepted"}]})
     assert client.get(f"/fhir/Observation/{records['obs2']}", headers=cast.doc_a).status_code == 403
     assert ids(client.get("/fhir/Observation?code=8867-4", headers=cast.doc_a).get_json()) == {
         ("Observation", records["obs1"])}
+
+
+def test_with_the_clinic_installed_appointments_grant_care_from_its_rows_not_from_fhir(app, client, cast, records):
+    """The clinic answers Appointment care from its own rows (never lagging behind a commit); a FHIR Appointment
+    with no appointment row behind it grants nothing."""
+    assert "Appointment" not in [source[0] for source in care._sources()]
+    system_write(app, {"resourceType": "Appointment", "status": "booked",
+                       "participant": [{"actor": {"reference": f"Patient/{cast.p2}"}, "status": "accepted"},
+                                       {"actor": {"reference": "Practitioner/pract-a"}, "status": "accepted"}]})
+    assert client.get(f"/fhir/Observation/{records['obs2']}", headers=cast.doc_a).status_code == 403
 
 
 def test_patient_writes_only_self_reported(client, cast):
