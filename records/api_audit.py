@@ -22,10 +22,15 @@ class _Access:
         self.actor, self.action, self.entity, self.patient_ids = actor, action, entity, set()
 
     def succeeded(self, detail=None):
+        action, entity, patient_ref, detail = self.success_entry(detail)
+        record_access(self.actor, action, entity, patient_ref, detail=detail)
+
+    def success_entry(self, detail=None):
+        """(action, entity, patient_ref, detail) of the success entry, for core.audit.record_successes."""
         extra = sorted(self.patient_ids)[1:]
         if extra:
             detail = {**(detail or {}), "patients": [f"Patient/{p}" for p in extra[:50]]}
-        record_access(self.actor, self.action, self.entity, _patient_ref(self.patient_ids), detail=detail)
+        return self.action, self.entity, _patient_ref(self.patient_ids), detail
 
 
 @contextmanager

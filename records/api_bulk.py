@@ -1,9 +1,10 @@
 """Bulk writes of the records service API (re-exported by records.api): seeds and derived views write
 many resources in a few round trips; each is still validated and access-checked, and audited."""
-from core.audit import audited
+from core.audit import audited, record_successes
 from records import access, derived, store, store_batch
 from records.access import AccessDenied
 from records.api_audit import _audit, _compartment, _writable_type
+from records.errors import FhirError
 from records.fhir.outcome import fhir_error
 
 
@@ -77,3 +78,39 @@ def update_many(actor, resources, *, skip_unchanged=False, maintainer=None):
     for call in calls:
         call.succeeded()
     return results
+
+
+@audited("create")
+def create_many(actor, resources, *, maintainer=None, each_alone=False):
+    """Create at least one resource (with the id the caller chose, or a server-assigned one when it has none)
+    in one round trip per table (store.create_resources); each is validated, access-checked and audited as
+    its own create, the audit entries of all of them in one statement. Returns the stored resources in order.
+
+    All or nothing: a FhirError whose `.item` is the position of the first resource at fault. `each_alone`
+    (batch Bundles): a resource at fault is left out and its FhirError (audited as failed) takes its place."""
+    results, checked, calls = [], [], []
+    for position, resource in enumerate(resources):
+        resource_type, resource_id = (resource.get("resourceType"), resource.get("id")) \
+            if isinstance(resource, dict) else (None, None)
+        try:
+            with _audit(actor, "create", f"{resource_type}/{resource_id}" if resource_id else resource_type) as call:
+                _writable_type(resource_type)
+                valid = store.validate_resource(resource)
+                call.patient_ids = _compartment(valid)
+                access.check_write(actor, valid, call.patient_ids)
+                derived.check_not_derived(actor, resource_type, resource_id, valid, maintainer=maintainer)
+        except FhirError as exc:
+            exc.item = position
+            if not each_alone:
+                raise
+            results.append(exc)
+            continue
+        results.append(None)
+        checked.append(valid)
+        calls.append(call)
+    stored = store.create_resources(checked, resource_ids=[r.get("id") for r in checked], validated=True)
+    for call, saved in zip(calls, stored):
+        call.entity = f"{saved['resourceType']}/{saved['id']}"
+    record_successes(actor, [call.success_entry() for call in calls])
+    saved_in_order = iter(stored)
+    return [result if result is not None else next(saved_in_order) for result in results]
