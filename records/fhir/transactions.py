@@ -8,7 +8,6 @@ request order. urn:uuid fullUrls of created entries are resolved to the new ids 
 Plain creates (records.fhir.plain_writes) are written as one group, in the place of the first of them:
 validated, access-checked and audited one by one, stored with one statement per table.
 """
-import copy
 import functools
 import uuid
 from dataclasses import dataclass
@@ -134,7 +133,8 @@ def _created_entry(saved, base_url):
 
 
 def _replace_refs(value, mapping):
-    """Rewrite every reference (and urn:uuid string) found in `mapping`, however deeply nested."""
+    """A copy of `value` with every reference (and urn:uuid string) found in `mapping` rewritten, however
+    deeply nested; every dict and list is new, so the copy can be changed without touching the request."""
     if isinstance(value, dict):
         return {k: _replace_refs(v, mapping) for k, v in value.items()}
     if isinstance(value, list):
@@ -195,7 +195,7 @@ def _create_transaction_group(ops, entries, group, plan, base_url):
 
 def process_transaction(bundle, ops, *, base_url=""):
     """All entries or none; FhirError (with the entry index) when any entry fails."""
-    entries = copy.deepcopy(_check_bundle(bundle, "transaction"))
+    entries = _check_bundle(bundle, "transaction")  # not copied: _replace_refs below builds new entries
     savepoint = db.session.begin_nested()
     try:
         mapping, plan = _assign_ids(entries, ops)
