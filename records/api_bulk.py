@@ -1,5 +1,6 @@
 """Bulk writes of the records service API (re-exported by records.api): seeds and derived views write
 many resources in a few round trips; each is still validated and access-checked, and audited."""
+from core import auth
 from core.audit import audited, record_successes
 from records import access, derived, store, store_batch
 from records.access import AccessDenied
@@ -80,6 +81,19 @@ def update_many(actor, resources, *, skip_unchanged=False, maintainer=None):
     return results
 
 
+def _checked_create(actor, resource, maintainer):
+    """(validated resource, its audit call) once `actor` may create it; a failure is audited and raised."""
+    resource_type, resource_id = (resource.get("resourceType"), resource.get("id")) \
+        if isinstance(resource, dict) else (None, None)
+    with _audit(actor, "create", f"{resource_type}/{resource_id}" if resource_id else resource_type) as call:
+        _writable_type(resource_type)
+        valid = store.validate_resource(resource)
+        call.patient_ids = _compartment(valid)
+        access.check_write(actor, valid, call.patient_ids)
+        derived.check_not_derived(actor, resource_type, resource_id, valid, maintainer=maintainer)
+    return valid, call
+
+
 @audited("create")
 def create_many(actor, resources, *, maintainer=None, each_alone=False):
     """Create at least one resource (with the id the caller chose, or a server-assigned one when it has none)
@@ -89,25 +103,19 @@ def create_many(actor, resources, *, maintainer=None, each_alone=False):
     All or nothing: a FhirError whose `.item` is the position of the first resource at fault. `each_alone`
     (batch Bundles): a resource at fault is left out and its FhirError (audited as failed) takes its place."""
     results, checked, calls = [], [], []
-    for position, resource in enumerate(resources):
-        resource_type, resource_id = (resource.get("resourceType"), resource.get("id")) \
-            if isinstance(resource, dict) else (None, None)
-        try:
-            with _audit(actor, "create", f"{resource_type}/{resource_id}" if resource_id else resource_type) as call:
-                _writable_type(resource_type)
-                valid = store.validate_resource(resource)
-                call.patient_ids = _compartment(valid)
-                access.check_write(actor, valid, call.patient_ids)
-                derived.check_not_derived(actor, resource_type, resource_id, valid, maintainer=maintainer)
-        except FhirError as exc:
-            exc.item = position
-            if not each_alone:
-                raise
-            results.append(exc)
-            continue
-        results.append(None)
-        checked.append(valid)
-        calls.append(call)
+    with auth.relationships_remembered():  # every check comes before the first write
+        for position, resource in enumerate(resources):
+            try:
+                valid, call = _checked_create(actor, resource, maintainer)
+            except FhirError as exc:
+                exc.item = position
+                if not each_alone:
+                    raise
+                results.append(exc)
+                continue
+            results.append(None)
+            checked.append(valid)
+            calls.append(call)
     stored = store.create_resources(checked, resource_ids=[r.get("id") for r in checked], validated=True)
     for call, saved in zip(calls, stored):
         call.entity = f"{saved['resourceType']}/{saved['id']}"

@@ -1,6 +1,6 @@
 """Batch and transaction Bundles whose plain creates are written as one group (records.fhir.plain_writes,
 records.api.create_many): atomic, validated, audited, and stored exactly as the per-entry path stores them."""
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.extensions import db
 from core.models import AuditEntry
@@ -178,3 +178,32 @@ def test_batch_of_only_bad_creates_stores_nothing_and_answers_each(app, client, 
                     headers=auth(cast.doc_a))
     assert [e["response"]["status"] for e in r.get_json()["entry"]] == ["403", "403"]
     assert counts(app) == before
+
+
+def selects_of(app, send):
+    """How many SELECT statements `send()` makes SQLAlchemy execute, the bearer token's aside (core.token_cache
+    keeps it for a while, so whether it is read depends on the time, not on the request)."""
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement.lstrip().upper().startswith("SELECT") and "access_tokens" not in statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = send()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.get_json()
+    return sum(seen)
+
+
+def test_a_doctors_bundle_reads_the_same_for_2_or_20_entries(app, client, cast):
+    def send(count):
+        entries = [post(observation(cast.p1, value=n)) for n in range(count)]
+        return lambda: client.post("/fhir", json=bundle(*entries), headers=auth(cast.doc_a))
+
+    selects_of(app, send(2))  # warm: the first request of a session loads caches
+    # The care relationship with the patient is looked up once per Bundle, taken ids checked in one SELECT.
+    assert selects_of(app, send(20)) == selects_of(app, send(2))
