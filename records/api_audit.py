@@ -41,7 +41,9 @@ def _audit(actor, action, entity):
         yield call
     except AccessDenied as exc:
         record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="denied", detail=str(exc))
-        raise fhir_error(403, "forbidden", str(exc)) from None
+        error = fhir_error(403, "forbidden", str(exc))
+        error.item = getattr(exc, "item", None)  # which resource of a bulk call (records.api_bulk)
+        raise error from None
     except FhirError as exc:
         record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="failed",
                       detail=f"{exc.status} {exc.diagnostics}")

@@ -51,33 +51,41 @@ def existing_ids(actor, resource_type, ids):
 @audited("update")
 def update_many(actor, resources, *, skip_unchanged=False, maintainer=None):
     """`update` of several resources {resourceType, id, ...} in a few round trips (records.store_batch);
-    all written or none; each is validated, access-checked and audited as its own update or create."""
+    all written or none; each is validated, access-checked and audited as its own update or create (the
+    audit entries in one statement). A FhirError's `.item` is the position of the resource at fault."""
     calls, items = [], []
-    for resource in resources:
-        resource_type, resource_id = resource.get("resourceType"), resource.get("id")
-        with _audit(actor, "update", f"{resource_type}/{resource_id}") as call:
-            _writable_type(resource_type)
-            checked = store.validate_resource(resource, expected_type=resource_type)
-            call.patient_ids = _compartment(checked)
-            access.check_write(actor, checked, call.patient_ids)
-            derived.check_not_derived(actor, resource_type, resource_id, checked, maintainer=maintainer)
-        calls.append(call)
-        items.append((resource_type, resource_id, checked))
-    with _audit(actor, "update", ", ".join(f"{t}/{i}" for t, i, _ in items)):
-        existing = store_batch.locked_rows({(t, i) for t, i, _ in items})
-        for call, (resource_type, resource_id, _) in zip(calls, items):
-            row = existing.get((resource_type, resource_id))
-            content = store.row_content(row)
-            if content is None:
-                call.action = "create"  # update-as-create: audited as what it is
-            else:
+    with auth.relationships_remembered():  # every check comes before the first write
+        for position, resource in enumerate(resources):
+            resource_type, resource_id = resource.get("resourceType"), resource.get("id")
+            try:
+                with _audit(actor, "update", f"{resource_type}/{resource_id}") as call:
+                    _writable_type(resource_type)
+                    checked = store.validate_resource(resource, expected_type=resource_type)
+                    call.patient_ids = _compartment(checked)
+                    access.check_write(actor, checked, call.patient_ids)
+                    derived.check_not_derived(actor, resource_type, resource_id, checked, maintainer=maintainer)
+            except FhirError as exc:
+                exc.item = position
+                raise
+            calls.append(call)
+            items.append((resource_type, resource_id, checked))
+        with _audit(actor, "update", ", ".join(f"{t}/{i}" for t, i, _ in items)):
+            existing = store_batch.locked_rows({(t, i) for t, i, _ in items})
+            for position, (call, (resource_type, resource_id, _)) in enumerate(zip(calls, items)):
+                content = store.row_content(existing.get((resource_type, resource_id)))
+                if content is None:
+                    call.action = "create"  # update-as-create: audited as what it is
+                    continue
                 previous = _compartment(content)
-                access.check_write(actor, content, previous)
-                derived.check_not_derived(actor, resource_type, resource_id, content, maintainer=maintainer)
+                try:
+                    access.check_write(actor, content, previous)
+                    derived.check_not_derived(actor, resource_type, resource_id, content, maintainer=maintainer)
+                except AccessDenied as exc:
+                    exc.item = position
+                    raise
                 call.patient_ids |= previous
-        results = store_batch.update_resources(items, skip_unchanged=skip_unchanged, existing=existing)
-    for call in calls:
-        call.succeeded()
+            results = store_batch.update_resources(items, skip_unchanged=skip_unchanged, existing=existing)
+    record_successes(actor, [call.success_entry() for call in calls])
     return results
 
 

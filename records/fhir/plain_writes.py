@@ -3,17 +3,42 @@
 
 A plain create is `POST [type]` with a resource of that supported type as its body and no conditional
 header left to evaluate (a transaction's If-None-Exist was searched up front: an entry without a match
-is a plain create with its planned id). Everything else (conditional matches, PUT, PATCH, DELETE,
-GET, a URL that names another type) goes through the router one entry at a time, in the spec's order.
+is a plain create with its planned id). In a transaction, a plain update is `PUT [type]/[id]` of a
+resource with that type and id, without If-Match, the only entry of the Bundle naming that resource
+(records.api.update_many). Everything else (conditional matches, If-Match, PATCH, DELETE, GET, a URL
+that names another type or id) goes through the router one entry at a time, in the spec's order.
 """
-from records.fhir import capability
+from collections import Counter
+
+from records.fhir import capability, router
+
+
+def _writable_type(entry):
+    resource = entry.get("resource")
+    resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    if isinstance(resource_type, str) and resource_type in capability.supported_types() \
+            and resource_type not in capability.READ_ONLY:
+        return resource_type
+    return None
 
 
 def _creates_its_type(entry, path):
-    resource = entry.get("resource")
-    resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
-    return entry["request"]["method"] == "POST" and isinstance(resource_type, str) and path == resource_type \
-        and resource_type in capability.supported_types() and resource_type not in capability.READ_ONLY
+    return entry["request"]["method"] == "POST" and path == _writable_type(entry)
+
+
+def _updates_its_resource(entry, path):
+    resource_type = _writable_type(entry)
+    resource_id = entry["resource"].get("id") if resource_type else None
+    return entry["request"]["method"] == "PUT" and not entry["request"].get("ifMatch") \
+        and isinstance(resource_id, str) and bool(router.ID.match(resource_id)) \
+        and path == f"{resource_type}/{resource_id}"
+
+
+def transaction_updates(entries, paths):
+    """Positions of the transaction's entries to update (or create with their ids) as a group."""
+    named = Counter(path for path in paths if "/" in path)  # a resource two entries name is left to the router
+    return [index for index, entry in enumerate(entries)
+            if named[paths[index]] == 1 and _updates_its_resource(entry, paths[index])]
 
 
 def transaction_creates(entries, paths, plan):

@@ -32,6 +32,7 @@ class Operations:
     read_version: Callable
     create: Callable
     create_many: Callable
+    update_many: Callable
     conditional_create: Callable
     update: Callable
     delete: Callable
@@ -44,11 +45,11 @@ class Operations:
     def bind(cls, api, actor, maintainer=None):
         """The functions of the records API module `api`, with `actor` filled in; `maintainer` (a domain
         writing its own derived views, records.derived) goes to the writes, when given."""
-        names = ("read", "read_version", "create", "create_many", "conditional_create", "update", "delete", "search",
-                 "history", "everything")
+        writes = ("create", "create_many", "conditional_create", "update", "update_many", "delete")
+        names = ("read", "read_version", *writes, "search", "history", "everything")
         bound = {name: functools.partial(getattr(api, name), actor) for name in names}
         if maintainer is not None:
-            for name in ("create", "create_many", "conditional_create", "update", "delete"):
+            for name in writes:
                 bound[name] = functools.partial(getattr(api, name), actor, maintainer=maintainer)
         return cls(**bound, actor=actor)
 
@@ -182,15 +183,27 @@ def _perform_planned(ops, entry, planned, base_url):
     return router.Reply(201, saved, router.location_of(saved))
 
 
-def _create_transaction_group(ops, entries, group, plan, base_url):
-    """Create the group's entries with their planned ids; {index: response entry}; all or none."""
+def _in_group(write, group):
+    """Run a group write; a FhirError about one of its resources names that resource's entry."""
     try:
-        saved = ops.create_many([{**entries[i]["resource"], "id": plan[i][0]} for i in group])
+        return write()
     except FhirError as exc:
         if getattr(exc, "item", None) is None:
             raise
         raise _at_entry(exc, group[exc.item]) from None
+
+
+def _create_transaction_group(ops, entries, group, plan, base_url):
+    """Create the group's entries with their planned ids; {index: response entry}; all or none."""
+    saved = _in_group(lambda: ops.create_many([{**entries[i]["resource"], "id": plan[i][0]} for i in group]), group)
     return {index: _created_entry(resource, base_url) for index, resource in zip(group, saved)}
+
+
+def _update_transaction_group(ops, entries, group, base_url):
+    """PUT the group's entries (update, or create with the client's id); {index: response entry}; all or none."""
+    saved = _in_group(lambda: ops.update_many([entries[i]["resource"] for i in group]), group)
+    return {index: _response_entry(router.Reply(201 if created else 200, resource, router.location_of(resource)),
+                                   base_url) for index, (resource, created) in zip(group, saved)}
 
 
 def process_transaction(bundle, ops, *, base_url=""):
@@ -200,15 +213,18 @@ def process_transaction(bundle, ops, *, base_url=""):
     try:
         mapping, plan = _assign_ids(entries, ops)
         entries = [_replace_refs(e, mapping) for e in entries]
-        group = plain_writes.transaction_creates(entries, _paths(entries, base_url), plan)
-        grouped, results = set(group), {}
+        paths = _paths(entries, base_url)
+        creates = plain_writes.transaction_creates(entries, paths, plan)
+        updates = plain_writes.transaction_updates(entries, paths)
+        grouped, results = set(creates) | set(updates), {}
         for index in sorted(range(len(entries)), key=lambda i: ORDER[entries[i]["request"]["method"]]):
             if index in results:
                 continue  # written with its group
             entry = entries[index]
             try:
                 if index in grouped:
-                    results.update(_create_transaction_group(ops, entries, group, plan, base_url))
+                    results.update(_create_transaction_group(ops, entries, creates, plan, base_url) if index in plan
+                                   else _update_transaction_group(ops, entries, updates, base_url))
                     continue
                 if index in plan:
                     reply = _perform_planned(ops, entry, plan[index], base_url)

@@ -5,7 +5,7 @@ from sqlalchemy import event, func, select
 from core.extensions import db
 from core.models import AuditEntry
 from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
-from tests.records.fhir.conftest import auth, observation
+from tests.records.fhir.conftest import auth, observation, system_write
 from tests.records.fhir.test_bundles import post, transaction as bundle
 
 TABLES = [*(INDEX_MODELS[k].__table__ for k in ("string", "token", "reference", "date", "quantity")),
@@ -207,3 +207,59 @@ def test_a_doctors_bundle_reads_the_same_for_2_or_20_entries(app, client, cast):
     selects_of(app, send(2))  # warm: the first request of a session loads caches
     # The care relationship with the patient is looked up once per Bundle, taken ids checked in one SELECT.
     assert selects_of(app, send(20)) == selects_of(app, send(2))
+
+
+def put(resource):
+    return {"resource": resource, "request": {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"}}
+
+
+def test_transaction_puts_update_and_create_as_a_group(app, client, cast):
+    old = system_write(app, {**observation(cast.p1, value=1), "id": "kept-1"},
+                       {**observation(cast.p1, value=2), "id": "gone-1"})
+    client.delete("/fhir/Observation/gone-1", headers=cast.admin)
+    r = client.post("/fhir", json=bundle(
+        put({**observation(cast.p1, value=10), "id": "kept-1"}),
+        put({**observation(cast.p1, value=20), "id": "gone-1"}),
+        put({**observation(cast.p1, value=30), "id": "new-1"}),
+        post(observation(cast.p1, value=40))), headers=auth(cast.doc_a))
+    assert r.status_code == 200, r.get_json()
+    entries = r.get_json()["entry"]
+    assert [(e["response"]["status"], e["response"]["etag"]) for e in entries] == [
+        ("200 OK", 'W/"2"'), ("201 Created", 'W/"3"'), ("201 Created", 'W/"1"'), ("201 Created", 'W/"1"')]
+    assert client.get("/fhir/Observation/kept-1", headers=cast.doc_a).get_json()["valueQuantity"]["value"] == 10
+    history = client.get("/fhir/Observation/kept-1/_history", headers=cast.doc_a).get_json()
+    assert [e["resource"]["valueQuantity"]["value"] for e in history["entry"]] == [10, 1]
+    assert old[0]["meta"]["versionId"] == "1"
+    # The index follows the new content: the old rows went, the new ones came.
+    for value, found in (("10", ["kept-1"]), ("1", [])):
+        bundle_found = client.get(f"/fhir/Observation?value-quantity={value}", headers=cast.doc_a).get_json()
+        assert [e["resource"]["id"] for e in bundle_found.get("entry", [])] == found
+    with app.app_context():
+        request_id = db.session.scalars(select(AuditEntry.request_id).where(AuditEntry.action == "transaction")).one()
+        audits = db.session.execute(select(AuditEntry.action, AuditEntry.entity, AuditEntry.patient_ref).where(
+            AuditEntry.request_id == request_id, AuditEntry.entity.like("Observation/%-1"))).all()
+    assert sorted(audits) == [("create", "Observation/gone-1", f"Patient/{cast.p1}"),
+                              ("create", "Observation/new-1", f"Patient/{cast.p1}"),
+                              ("update", "Observation/kept-1", f"Patient/{cast.p1}")]
+
+
+def test_transaction_put_over_another_patients_record_stores_nothing(app, client, cast):
+    system_write(app, {**observation(cast.p2), "id": "theirs"})
+    before = counts(app)
+    r = client.post("/fhir", json=bundle(
+        put({**observation(cast.p1, value=1), "id": "mine-1"}),
+        put({**observation(cast.p1, value=2), "id": "theirs"}),  # moving patient 2's record to patient 1
+        put({**observation(cast.p1, value=3), "id": "mine-2"})), headers=auth(cast.doc_a))
+    assert r.status_code == 403 and "Bundle.entry[1]" in r.get_json()["issue"][0]["diagnostics"]
+    assert counts(app) == before
+    assert client.get("/fhir/Observation/theirs", headers=cast.admin).get_json()["subject"] == {
+        "reference": f"Patient/{cast.p2}"}
+
+
+def test_transaction_with_an_invalid_put_stores_nothing(app, client, cast):
+    bad = {**observation(cast.p1), "id": "bad-1", "status": "nonsense"}
+    before = counts(app)
+    r = client.post("/fhir", json=bundle(post(observation(cast.p1)), put({**observation(cast.p1), "id": "ok-1"}),
+                                         put(bad)), headers=auth(cast.doc_a))
+    assert r.status_code == 400 and "Bundle.entry[2]" in r.get_json()["issue"][0]["diagnostics"]
+    assert counts(app) == before
