@@ -13,11 +13,16 @@ from collections import Counter
 from records.fhir import capability, router
 
 
+# A Provenance naming no patient belongs to the compartments of its targets as stored (records.api_audit),
+# and a group checks every entry before it writes any: a target created earlier in the Bundle must be there.
+NEEDS_STORED_TARGETS = frozenset({"Provenance"})
+
+
 def _writable_type(entry):
     resource = entry.get("resource")
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
     if isinstance(resource_type, str) and resource_type in capability.supported_types() \
-            and resource_type not in capability.READ_ONLY:
+            and resource_type not in capability.READ_ONLY and resource_type not in NEEDS_STORED_TARGETS:
         return resource_type
     return None
 

@@ -263,3 +263,14 @@ def test_transaction_with_an_invalid_put_stores_nothing(app, client, cast):
                                          put(bad)), headers=auth(cast.doc_a))
     assert r.status_code == 400 and "Bundle.entry[2]" in r.get_json()["issue"][0]["diagnostics"]
     assert counts(app) == before
+
+
+def test_a_provenance_of_a_record_created_earlier_in_the_bundle_is_in_its_patients_compartment(app, client, cast):
+    urn = "urn:uuid:99999999-2222-4333-8444-555555555555"
+    provenance = {"resourceType": "Provenance", "target": [{"reference": urn}], "recorded": "2026-01-01T08:00:00Z",
+                  "agent": [{"who": {"reference": "Practitioner/pract-a"}}]}
+    r = client.post("/fhir", json=bundle(post(observation(cast.p1), urn), post(provenance)), headers=auth(cast.doc_a))
+    assert r.status_code == 200, r.get_json()
+    with app.app_context():
+        audit = db.session.scalars(select(AuditEntry).where(AuditEntry.entity.like("Provenance/%"))).one()
+    assert audit.patient_ref == f"Patient/{cast.p1}"
