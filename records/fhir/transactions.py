@@ -220,12 +220,12 @@ def process_transaction(bundle, ops, *, base_url=""):
         for index in sorted(range(len(entries)), key=lambda i: ORDER[entries[i]["request"]["method"]]):
             if index in results:
                 continue  # written with its group
+            if index in grouped:  # a group's error names its own entry
+                results.update(_create_transaction_group(ops, entries, creates, plan, base_url) if index in plan
+                               else _update_transaction_group(ops, entries, updates, base_url))
+                continue
             entry = entries[index]
             try:
-                if index in grouped:
-                    results.update(_create_transaction_group(ops, entries, creates, plan, base_url) if index in plan
-                                   else _update_transaction_group(ops, entries, updates, base_url))
-                    continue
                 if index in plan:
                     reply = _perform_planned(ops, entry, plan[index], base_url)
                 else:
