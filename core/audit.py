@@ -12,6 +12,7 @@ import json
 from flask import g, has_request_context, request
 
 from core import audit_commit, clock
+from core.bulk_insert import bulk_insert
 from core.extensions import db
 from core.models import AuditEntry
 from core.transaction import keep_on_error
@@ -30,13 +31,11 @@ def _request_facts():
     return request.remote_addr, getattr(g, "request_id", None)
 
 
-def record_access(actor, action, entity=None, patient_ref=None, outcome="success", detail=None, durable=False):
-    """Record that `actor` did `action` on `entity` (health data of `patient_ref`) with `outcome`;
-    `durable` keeps a successful entry even if the request fails (e.g. a refusal that was decided)."""
+def _entry_values(actor, action, entity, patient_ref, outcome, detail):
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     address, request_id = _request_facts()
-    values = dict(
+    return dict(
         at=clock.now(),
         user_id=getattr(actor, "user_id", None),
         role=getattr(actor, "role", None) or "system",
@@ -48,6 +47,12 @@ def record_access(actor, action, entity=None, patient_ref=None, outcome="success
         request_id=request_id,
         detail=json.dumps(detail, default=str, ensure_ascii=False) if isinstance(detail, (dict, list)) else detail,
     )
+
+
+def record_access(actor, action, entity=None, patient_ref=None, outcome="success", detail=None, durable=False):
+    """Record that `actor` did `action` on `entity` (health data of `patient_ref`) with `outcome`;
+    `durable` keeps a successful entry even if the request fails (e.g. a refusal that was decided)."""
+    values = _entry_values(actor, action, entity, patient_ref, outcome, detail)
     _entries_recorded.set(_entries_recorded.get() + 1)
     if outcome == "success" and not durable:
         # Rolled back with the request: an access the client never received did not happen,
@@ -58,6 +63,16 @@ def record_access(actor, action, entity=None, patient_ref=None, outcome="success
         db.session.add(entry)
         return entry
     return keep_on_error(AuditEntry, **values)
+
+
+def record_successes(actor, accesses):
+    """Record many successful accesses of `actor`, [(action, entity, patient_ref, detail)], as record_access
+    would one by one, but in one statement (COPY on PostgreSQL): a Bundle's writes audit 200 resources in
+    one round trip instead of 200 ORM rows. Rolled back with the request, like record_access's successes."""
+    rows = [_entry_values(actor, action, entity, patient_ref, "success", detail)
+            for action, entity, patient_ref, detail in accesses]
+    _entries_recorded.set(_entries_recorded.get() + len(rows))
+    bulk_insert(AuditEntry.__table__, [row for row in rows if not audit_commit.defer(row["action"], row)])
 
 
 def audited(action):

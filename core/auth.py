@@ -1,4 +1,6 @@
 """Bearer tokens, the acting user, role checks and the relationship-check hook the domains fill in."""
+import contextlib
+import contextvars
 import functools
 import hashlib
 import secrets
@@ -212,9 +214,30 @@ def register_relationship(relation, provider):
         _relationship_providers[relation].append(provider)
 
 
+_remembered = contextvars.ContextVar("remembered_relationships", default=None)
+
+
 def has_relationship(actor, relation, target):
     """True when any registered provider grants `actor` the `relation` to `target`."""
-    return any(provider(actor, target) for provider in _relationship_providers.get(relation, ()))
+    remembered = _remembered.get()
+    if remembered is None:
+        return any(provider(actor, target) for provider in _relationship_providers.get(relation, ()))
+    key = (actor, relation, target)
+    if key not in remembered:
+        remembered[key] = any(provider(actor, target) for provider in _relationship_providers.get(relation, ()))
+    return remembered[key]
+
+
+@contextlib.contextmanager
+def relationships_remembered():
+    """Within the block, has_relationship asks the providers once per (actor, relation, target): the checks
+    of a Bundle's 200 entries about one patient cost one lookup (each a few searches), not 200. Only for
+    blocks that write nothing between their checks, so no answer can change inside them."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
 
 
 # Patient scope: the patients whose records a (non-patient, non-admin) actor may see, for filtering

@@ -12,7 +12,7 @@ from core.payloads import has_nul
 from records import access, auditevents, derived, scoped_search, store, summary
 from records.api_audit import (HISTORY_CHECK_LIMIT, READ_ONLY_TYPES, _audit, _compartment,  # noqa: F401
                                _last_content, _writable_type)
-from records.api_bulk import existing_ids, update_many, upsert_many  # noqa: F401  (part of this API)
+from records.api_bulk import create_many, existing_ids, update_many, upsert_many  # noqa: F401  (part of this API)
 from records.care import answered_by_source  # noqa: F401  (part of this API)
 from records.derived import any_of, id_prefix, identifier_system, register_view  # noqa: F401  (part of this API)
 from records.fhir import router, transactions

@@ -22,10 +22,15 @@ class _Access:
         self.actor, self.action, self.entity, self.patient_ids = actor, action, entity, set()
 
     def succeeded(self, detail=None):
+        action, entity, patient_ref, detail = self.success_entry(detail)
+        record_access(self.actor, action, entity, patient_ref, detail=detail)
+
+    def success_entry(self, detail=None):
+        """(action, entity, patient_ref, detail) of the success entry, for core.audit.record_successes."""
         extra = sorted(self.patient_ids)[1:]
         if extra:
             detail = {**(detail or {}), "patients": [f"Patient/{p}" for p in extra[:50]]}
-        record_access(self.actor, self.action, self.entity, _patient_ref(self.patient_ids), detail=detail)
+        return self.action, self.entity, _patient_ref(self.patient_ids), detail
 
 
 @contextmanager
@@ -36,7 +41,9 @@ def _audit(actor, action, entity):
         yield call
     except AccessDenied as exc:
         record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="denied", detail=str(exc))
-        raise fhir_error(403, "forbidden", str(exc)) from None
+        error = fhir_error(403, "forbidden", str(exc))
+        error.item = getattr(exc, "item", None)  # which resource of a bulk call (records.api_bulk)
+        raise error from None
     except FhirError as exc:
         record_access(actor, action, call.entity, _patient_ref(call.patient_ids), outcome="failed",
                       detail=f"{exc.status} {exc.diagnostics}")

@@ -5,8 +5,9 @@ savepoint: the first failing entry rolls back every entry and the whole request 
 each entry in its own savepoint and reports a per-entry outcome. Processing order follows
 http://hl7.org/fhir/R4/http.html#trules: DELETE, POST, PUT/PATCH, GET/HEAD; responses keep the
 request order. urn:uuid fullUrls of created entries are resolved to the new ids everywhere.
+Plain creates (records.fhir.plain_writes) are written as one group, in the place of the first of them:
+validated, access-checked and audited one by one, stored with one statement per table.
 """
-import copy
 import functools
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 from core.audit import record_access
 from core.extensions import db
 from records.errors import FhirError
-from records.fhir import router
+from records.fhir import plain_writes, router
 from records.fhir.outcome import fhir_error, from_error
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
@@ -30,6 +31,8 @@ class Operations:
     read: Callable
     read_version: Callable
     create: Callable
+    create_many: Callable
+    update_many: Callable
     conditional_create: Callable
     update: Callable
     delete: Callable
@@ -42,11 +45,11 @@ class Operations:
     def bind(cls, api, actor, maintainer=None):
         """The functions of the records API module `api`, with `actor` filled in; `maintainer` (a domain
         writing its own derived views, records.derived) goes to the writes, when given."""
-        names = ("read", "read_version", "create", "conditional_create", "update", "delete", "search",
-                 "history", "everything")
+        writes = ("create", "create_many", "conditional_create", "update", "update_many", "delete")
+        names = ("read", "read_version", *writes, "search", "history", "everything")
         bound = {name: functools.partial(getattr(api, name), actor) for name in names}
         if maintainer is not None:
-            for name in ("create", "conditional_create", "update", "delete"):
+            for name in writes:
                 bound[name] = functools.partial(getattr(api, name), actor, maintainer=maintainer)
         return cls(**bound, actor=actor)
 
@@ -89,6 +92,10 @@ def _relative(url, base_url):
     return path, parse_qsl(query, keep_blank_values=True)
 
 
+def _paths(entries, base_url):
+    return [_relative(entry["request"]["url"], base_url)[0].strip("/") for entry in entries]
+
+
 def _request_for(entry, base_url):
     request = entry["request"]
     path, query = _relative(request["url"], base_url)
@@ -116,8 +123,19 @@ def _error_entry(error):
     return {"response": {"status": str(error.status), "outcome": from_error(error)}}
 
 
+def _at_entry(exc, index):
+    """`exc` naming the Bundle entry at fault."""
+    return FhirError(exc.status, exc.code, f"Bundle.entry[{index}]: {exc.diagnostics}",
+                     exc.expression or [f"Bundle.entry[{index}]"])
+
+
+def _created_entry(saved, base_url):
+    return _response_entry(router.Reply(201, saved, router.location_of(saved)), base_url)
+
+
 def _replace_refs(value, mapping):
-    """Rewrite every reference (and urn:uuid string) found in `mapping`, however deeply nested."""
+    """A copy of `value` with every reference (and urn:uuid string) found in `mapping` rewritten, however
+    deeply nested; every dict and list is new, so the copy can be changed without touching the request."""
     if isinstance(value, dict):
         return {k: _replace_refs(v, mapping) for k, v in value.items()}
     if isinstance(value, list):
@@ -156,20 +174,56 @@ def _perform_planned(ops, entry, planned, base_url):
     new_id, existing = planned
     if existing is not None:
         return router.Reply(200, existing, router.location_of(existing))
+    named = _relative(entry["request"]["url"], base_url)[0].strip("/")
+    if named != entry["resource"]["resourceType"]:
+        raise fhir_error(400, "invalid", f"The body is a {entry['resource']['resourceType']}, the URL names {named}.",
+                         ["resourceType"])
     resource = {**entry["resource"], "id": new_id}
     saved, _ = ops.update(resource["resourceType"], new_id, resource)
     return router.Reply(201, saved, router.location_of(saved))
 
 
+def _in_group(write, group):
+    """Run a group write; a FhirError about one of its resources names that resource's entry."""
+    try:
+        return write()
+    except FhirError as exc:
+        if getattr(exc, "item", None) is None:
+            raise
+        raise _at_entry(exc, group[exc.item]) from None
+
+
+def _create_transaction_group(ops, entries, group, plan, base_url):
+    """Create the group's entries with their planned ids; {index: response entry}; all or none."""
+    saved = _in_group(lambda: ops.create_many([{**entries[i]["resource"], "id": plan[i][0]} for i in group]), group)
+    return {index: _created_entry(resource, base_url) for index, resource in zip(group, saved)}
+
+
+def _update_transaction_group(ops, entries, group, base_url):
+    """PUT the group's entries (update, or create with the client's id); {index: response entry}; all or none."""
+    saved = _in_group(lambda: ops.update_many([entries[i]["resource"] for i in group]), group)
+    return {index: _response_entry(router.Reply(201 if created else 200, resource, router.location_of(resource)),
+                                   base_url) for index, (resource, created) in zip(group, saved)}
+
+
 def process_transaction(bundle, ops, *, base_url=""):
     """All entries or none; FhirError (with the entry index) when any entry fails."""
-    entries = copy.deepcopy(_check_bundle(bundle, "transaction"))
+    entries = _check_bundle(bundle, "transaction")  # not copied: _replace_refs below builds new entries
     savepoint = db.session.begin_nested()
     try:
         mapping, plan = _assign_ids(entries, ops)
         entries = [_replace_refs(e, mapping) for e in entries]
-        results = {}
+        paths = _paths(entries, base_url)
+        creates = plain_writes.transaction_creates(entries, paths, plan)
+        updates = plain_writes.transaction_updates(entries, paths)
+        grouped, results = set(creates) | set(updates), {}
         for index in sorted(range(len(entries)), key=lambda i: ORDER[entries[i]["request"]["method"]]):
+            if index in results:
+                continue  # written with its group
+            if index in grouped:  # a group's error names its own entry
+                results.update(_create_transaction_group(ops, entries, creates, plan, base_url) if index in plan
+                               else _update_transaction_group(ops, entries, updates, base_url))
+                continue
             entry = entries[index]
             try:
                 if index in plan:
@@ -177,8 +231,7 @@ def process_transaction(bundle, ops, *, base_url=""):
                 else:
                     reply = router.route(ops, _request_for(entry, base_url))
             except FhirError as exc:
-                raise FhirError(exc.status, exc.code, f"Bundle.entry[{index}]: {exc.diagnostics}",
-                                exc.expression or [f"Bundle.entry[{index}]"]) from None
+                raise _at_entry(exc, index) from None
             results[index] = _response_entry(reply, base_url)
     except Exception:
         savepoint.rollback()
@@ -188,21 +241,51 @@ def process_transaction(bundle, ops, *, base_url=""):
             "entry": [results[i] for i in range(len(entries))]}
 
 
+def _batch_failure(ops, entry, exc):
+    # The entry's own audit row went with the savepoint; keep the attempt on record.
+    record_access(ops.actor, "batch", entry["request"]["url"][:200],
+                  outcome="denied" if exc.status == 403 else "failed", detail=f"{exc.status} {exc.diagnostics}")
+    return _error_entry(exc)
+
+
+def _batch_entry(ops, entry, base_url):
+    """One entry through the router in its own savepoint: its response entry or its OperationOutcome."""
+    savepoint = db.session.begin_nested()
+    try:
+        reply = router.route(ops, _request_for(entry, base_url))
+    except FhirError as exc:
+        savepoint.rollback()
+        return _batch_failure(ops, entry, exc)
+    savepoint.commit()
+    return _response_entry(reply, base_url)
+
+
+def _create_batch_group(ops, entries, group, base_url):
+    """Create the group's entries together, leaving out (and answering) those at fault; {index: entry}.
+    Should the group write itself fail, each entry is tried again on its own."""
+    savepoint = db.session.begin_nested()
+    try:
+        # A POST's id is the server's choice (http://hl7.org/fhir/R4/http.html#create): a client id is ignored.
+        outcomes = ops.create_many([{k: v for k, v in entries[i]["resource"].items() if k != "id"} for i in group],
+                                   each_alone=True)
+    except FhirError:
+        savepoint.rollback()
+        return {index: _batch_entry(ops, entries[index], base_url) for index in group}
+    savepoint.commit()
+    return {index: _batch_failure(ops, entries[index], outcome) if isinstance(outcome, FhirError)
+            else _created_entry(outcome, base_url) for index, outcome in zip(group, outcomes)}
+
+
 def process_batch(bundle, ops, *, base_url=""):
     """Every entry on its own; a failing entry gets its OperationOutcome and the others go on."""
     entries = _check_bundle(bundle, "batch")
-    results = {}
+    group = plain_writes.batch_creates(entries, _paths(entries, base_url))
+    grouped, results = set(group), {}
     for index in sorted(range(len(entries)), key=lambda i: ORDER[entries[i]["request"]["method"]]):
-        savepoint = db.session.begin_nested()
-        try:
-            reply = router.route(ops, _request_for(entries[index], base_url))
-        except FhirError as exc:
-            savepoint.rollback()
-            # The entry's own audit row went with the savepoint; keep the attempt on record.
-            record_access(ops.actor, "batch", entries[index]["request"]["url"][:200],
-                          outcome="denied" if exc.status == 403 else "failed", detail=f"{exc.status} {exc.diagnostics}")
-            results[index] = _error_entry(exc)
-            continue
-        savepoint.commit()
-        results[index] = _response_entry(reply, base_url)
+        if index in results:
+            continue  # written with its group
+        if index in grouped:
+            results.update(_create_batch_group(ops, entries, group, base_url))
+        else:
+            results[index] = _batch_entry(ops, entries[index], base_url)
     return {"resourceType": "Bundle", "type": "batch-response", "entry": [results[i] for i in range(len(entries))]}

@@ -15,6 +15,7 @@ ALLOWED = {
     ("bench/load.py", "_recreate"): "DDL (no bound parameters possible); the name is the bench's own scratch database",
     ("bench/booking_bench.py", "_recreate_database"): "DDL (no bound parameters possible); name is a constant",
     ("bench/http_bench.py", "_recreate_database"): "DDL (no bound parameters possible); name is a constant",
+    ("bench/profile_bundle.py", "_recreate_database"): "DDL (no bound parameters possible); name is a constant",
     ("bench/records_search.py", "_server_times"): "EXPLAIN of a statement SQLAlchemy compiled, parameters bound",
     ("bench/routing_bench.py", "_scratch_database"): "DDL; the name is made of a constant and uuid4 hex",
     ("bench/routing_bench.py", "_drop"): "DDL; the name comes from _scratch_database",
