@@ -163,15 +163,9 @@ def _quantity(idx, form, binds):
     return and_(*clauses)
 
 
-def patient_filter(res, resource_type, patient_ids, pk=None):
-    """Restrict `res` to the compartments of `patient_ids` (for Patient: to those ids)."""
-    if not patient_ids:
-        return false()
-    return scope_clause(res, resource_type, sorted(patient_ids), pk)
-
-
 def scope_clause(res, resource_type, ids, pk=None):
-    """Restrict `res` to the compartments of `ids`, a list or an expanding bind parameter."""
+    """Restrict `res` to the compartments of the patients `ids` (an expanding bind parameter; for
+    Patient: to those ids)."""
     from records.models import CompartmentMember
 
     if resource_type == "Patient":

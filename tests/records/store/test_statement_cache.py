@@ -7,7 +7,7 @@ import pytest
 
 from core.extensions import db
 from records import store
-from records.search import statements
+from records.search import includes, statements
 from tests.records.store.builders import LOINC, ids, observation, patient
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -154,3 +154,18 @@ def test_concurrent_searches_of_one_shape_keep_their_own_values(app):
         thread.join(30)
     assert sorted(done) == sorted(families) and wrong == []
     assert statements.for_shape.cache_info().currsize == 1
+
+
+def test_include_statements_bind_the_page_and_the_patient_scope_per_request():
+    made = _world()
+    first, second = made["Li"]
+    page = [store.read_resource("Patient", pid) for pid in (first, second)]
+    observations = {pid: sorted(ids(store.search("Observation", [("subject", pid)]))) for pid in (first, second)}
+    control = {"_revinclude": ["Observation:subject"]}
+    for scope, expected in (({first}, observations[first]), ({second}, observations[second]), (set(), []),
+                            (None, sorted(observations[first] + observations[second])),
+                            ({first}, observations[first])):
+        found = includes.resolve("Patient", page, control, scope, [])
+        assert sorted(r["id"] for r in found) == expected, scope
+    only_second = includes.resolve("Patient", page[1:], control, None, [])
+    assert sorted(r["id"] for r in only_second) == observations[second]
