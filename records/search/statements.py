@@ -73,6 +73,8 @@ def for_everything(cursor):
 
 def _statements(res, plan, keys, cursor, total):
     count = _count(plan, "accurate" if total == "accurate" else "bounded")
+    if plan.driven and cursor is None and total == "bounded":
+        return Statements(_first_page_of_bounded(plan), count)
     page = _page(res, plan, keys, cursor)
     if total != "none":
         page = page.add_columns(count.scalar_subquery().label("total"))
@@ -106,6 +108,17 @@ def _scope(res, shape, pk=None):
     if shape.scope == "empty":
         return [false()]  # no patient: nothing matches
     return [scope_clause(res, shape.resource_type, bindparam("scope", expanding=True), pk)]
+
+
+def _first_page_of_bounded(plan):
+    """The first page and the bounded total from one scan: the page is the head of the first
+    BOUNDED_TOTAL + 1 matches in pk order (a CTE that both read), not a second pass over the index."""
+    first = _matching(plan).order_by(plan.pk).limit(BOUNDED_TOTAL + 1).cte("first_matches")
+    pk = first.c[0]
+    page = Resource.__table__.alias()
+    head = select(pk).order_by(pk).limit(bindparam("limit")).scalar_subquery()
+    total = select(func.count()).select_from(first).scalar_subquery().label("total")
+    return select(page.c.pk, page.c.content, total).where(page.c.pk.in_(head)).order_by(page.c.pk)
 
 
 def _matching(plan):
