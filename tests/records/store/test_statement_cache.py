@@ -4,6 +4,7 @@ import random
 import threading
 
 import pytest
+from sqlalchemy import text
 
 from core.extensions import db
 from records import store
@@ -169,3 +170,16 @@ def test_include_statements_bind_the_page_and_the_patient_scope_per_request():
         assert sorted(r["id"] for r in found) == expected, scope
     only_second = includes.resolve("Patient", page[1:], control, None, [])
     assert sorted(r["id"] for r in only_second) == observations[second]
+
+
+def test_postgresql_plans_each_search_for_its_values(app):
+    """No server-side prepared statements: PostgreSQL's generic plan for a search shape ignores how many
+    rows the values match (psycopg prepares a statement it has run prepare_threshold times)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements and generic plans are PostgreSQL's")
+    made = _world()
+    for _ in range(3):
+        for family in ("Li", "Wang", "Zhang"):
+            store.search("Observation", [("subject:Patient.family", family), ("code", f"{LOINC}|8867-4")])
+            store.search("Patient", [("family", family)])
+    assert made and db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar() == 0
