@@ -21,7 +21,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import http_requests, http_seed  # noqa: E402
+from bench import http_bench, http_requests, http_seed  # noqa: E402
 from bench.profile_booking import StatementCounter  # noqa: E402
 
 DB_NAME = "search_prof"
@@ -37,9 +37,8 @@ def _prepare(admin_url, patients, reuse):
     saved = Path(tempfile.gettempdir()) / f"{DB_NAME}-{patients}.json"
     if reuse and saved.exists():
         return env, json.loads(saved.read_text())
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    http_bench.DB_NAME = DB_NAME
+    http_bench._recreate_database(admin_url)
     app = http_seed._app(env)
     with app.app_context():
         from flask_migrate import upgrade
