@@ -1,135 +1,125 @@
-"""SQL for search criteria: one EXISTS probe into an index table per parameter (bound values only).
+"""SQL for search criteria: one EXISTS probe into an index table per parameter, built from a criterion's
+Shape (binds.py) with named bind parameters only, so that the statement serves every request of its shape.
 
 Matching rules per type: https://hl7.org/fhir/R4/search.html (string, token, reference, date,
 number/quantity, :missing, :not, :exact, :contains, :text, chaining).
 """
-from datetime import timedelta
+from sqlalchemy import and_, bindparam, exists, false, not_, or_, select, true
 
-from sqlalchemy import and_, exists, false, not_, or_, select, true
-
-from core import clock
 from records.models import INDEX_MODELS, Resource
-from records.search.parse import split_prefix
-from records.search.values import (normalise_string, parse_date_range, parse_number_range, prefix_upper_bound,
-                                   split_reference)
+from records.search.binds import value_names
 
 
-def needs_row(crit):
+def needs_row(shape):
     """True when the criterion reads columns of the resource row (not only index rows)."""
-    return crit.param.name in ("_id", "_lastUpdated")
+    return shape.param.name in ("_id", "_lastUpdated")
 
 
-def criterion_clause(res, crit, pk=None):
-    """A boolean SQL expression for one Criterion, correlated on `pk` (default: the alias `res`'s pk)."""
-    param = crit.param
+def criterion_clause(res, shape, prefix, pk=None):
+    """A boolean SQL expression for one criterion Shape whose values are bound under `prefix`
+    (binds.analyse), correlated on `pk` (default: the alias `res`'s pk)."""
+    param = shape.param
     pk = res.c.pk if pk is None else pk
-    if param.name in ("_id", "_lastUpdated") and crit.modifier == "missing":
-        return false() if crit.values[-1] == "true" else true()  # every resource has an id and lastUpdated
+    if param.name in ("_id", "_lastUpdated") and shape.modifier == "missing":
+        return false() if shape.forms[0][1] else true()  # every resource has an id and lastUpdated
     if param.name == "_id":
-        return _id_clause(res, crit)
+        ids = bindparam(f"{prefix}ids", expanding=True)
+        return res.c.id.not_in(ids) if shape.modifier == "not" else res.c.id.in_(ids)
     if param.name == "_lastUpdated":
-        return or_(*[_date_match(res.c.last_updated, res.c.last_updated, v, point=True) for v in crit.values])
+        return or_(*[_date_match(res.c.last_updated, res.c.last_updated, form, value_names(prefix, i, 2), point=True)
+                     for i, form in enumerate(shape.forms)])
     model = INDEX_MODELS[param.type]
     idx = model.__table__.alias()
     base = [idx.c.resource_pk == pk, idx.c.resource_type == param.resource_type, idx.c.param == param.name]
-    if crit.modifier == "missing":
+    if shape.modifier == "missing":
         present = exists().where(*base)
-        return not_(present) if crit.values[-1] == "true" else present
-    if crit.chain:
-        return exists().where(*base, or_(*[_chain(idx, t, c) for t, c in crit.chain.items()]))
-    matchers = [_value_clause(idx, crit, v) for v in crit.values]
-    if crit.modifier == "not":
+        return not_(present) if shape.forms[0][1] else present
+    if shape.chain:
+        return exists().where(*base, or_(*[_chain(idx, t, inner, f"{prefix}{t}_") for t, inner in shape.chain]))
+    matchers = _value_clauses(idx, shape, prefix)
+    if shape.modifier == "not":
         return not_(exists().where(*base, or_(*matchers)))
     return exists().where(*base, or_(*matchers))
 
 
-def index_conditions(crit):
+def index_conditions(shape, prefix):
     """(index alias, conditions) for a criterion that index rows alone satisfy (not :missing, :not,
     chained or a column param), else None. Such a criterion can drive the query."""
-    param = crit.param
-    if param.name in ("_id", "_lastUpdated") or crit.chain or crit.modifier in ("missing", "not"):
+    param = shape.param
+    if param.name in ("_id", "_lastUpdated") or shape.chain or shape.modifier in ("missing", "not"):
         return None
     idx = INDEX_MODELS[param.type].__table__.alias()
     return idx, [idx.c.resource_type == param.resource_type, idx.c.param == param.name,
-                 or_(*[_value_clause(idx, crit, v) for v in crit.values])]
+                 or_(*_value_clauses(idx, shape, prefix))]
 
 
-def is_ordered(crit):
-    """True when the criterion is one equality on a token code or reference target: those columns
-    fully precede resource_pk in the lookup indexes, so matches come out in resource_pk order."""
-    if crit.modifier or crit.chain or len(crit.values) != 1 or crit.param.type not in ("token", "reference"):
-        return False
-    value = crit.values[0]
-    if crit.param.type == "token":
-        return "|" not in value or bool(value.split("|", 1)[1])
-    return "/" not in value or split_reference(value)[1] is not None
-
-
-def _id_clause(res, crit):
-    ids = [v.rsplit("/", 1)[-1] for v in crit.values]
-    return res.c.id.not_in(ids) if crit.modifier == "not" else res.c.id.in_(ids)
-
-
-def _chain(idx, target_type, inner):
+def _chain(idx, target_type, inner, prefix):
     target = Resource.__table__.alias()
     matching = select(target.c.id).where(target.c.resource_type == target_type, target.c.deleted.is_(False),
-                                       criterion_clause(target, inner))
+                                       criterion_clause(target, inner, prefix))
     return and_(idx.c.target_type == target_type, idx.c.target_id.in_(matching))
 
 
-def _value_clause(idx, crit, value):
-    kind = crit.param.type
-    if kind == "string":
-        return _string(idx, crit.modifier, value)
-    if kind in ("token", "uri"):
-        return _token(idx, crit.modifier, value)
-    if kind == "reference":
-        return _reference(idx, crit.target_types, value)
-    if kind == "date":
-        return _date_match(idx.c.low, idx.c.high, value)
-    return _quantity(idx, value)
+def _value_clauses(idx, shape, prefix):
+    """One SQL condition per OR'd value, from its form; the values are bind parameters."""
+    out = []
+    for index, form in enumerate(shape.forms):
+        names = value_names(prefix, index, 4)  # at most 4 slots per value (a quantity's system, code, low, high)
+        binds = [bindparam(name) for name in names]
+        kind = shape.param.type
+        if kind == "string":
+            out.append(_string(idx, form, binds))
+        elif kind in ("token", "uri"):
+            out.append(_token(idx, form, binds))
+        elif kind == "reference":
+            out.append(_reference(idx, form, binds))
+        elif kind == "date":
+            out.append(_date_match(idx.c.low, idx.c.high, form, names))
+        else:
+            out.append(_quantity(idx, form, binds))
+    return out
 
 
-def _string(idx, modifier, value):
-    if modifier == "exact":
-        return idx.c.exact == value
-    norm = normalise_string(value)
-    if modifier == "contains":
-        return idx.c.value.contains(norm, autoescape=True)
-    if not norm:
+def _string(idx, form, binds):
+    kind = form[0]
+    if kind == "exact":
+        return idx.c.exact == binds[0]
+    if kind == "contains":
+        return idx.c.value.like(binds[0], escape="/")
+    if kind == "any":
         return true()
-    return and_(idx.c.value >= norm, idx.c.value < prefix_upper_bound(norm))
+    return and_(idx.c.value >= binds[0], idx.c.value < binds[1])
 
 
-def _token(idx, modifier, value):
-    if modifier == "text":
-        norm = normalise_string(value)
-        return and_(idx.c.text >= norm, idx.c.text < prefix_upper_bound(norm)) if norm else idx.c.text.is_not(None)
-    if "|" not in value:
-        return idx.c.code == value
-    system, code = value.split("|", 1)
-    if not system:
-        return and_(idx.c.system.is_(None), idx.c.code == code)
-    if not code:
-        return idx.c.system == system
-    return and_(idx.c.system == system, idx.c.code == code)
+def _token(idx, form, binds):
+    kind = form[0]
+    if kind == "text":
+        return and_(idx.c.text >= binds[0], idx.c.text < binds[1])
+    if kind == "any-text":
+        return idx.c.text.is_not(None)
+    if kind == "code":
+        return idx.c.code == binds[0]
+    if kind == "no-system":
+        return and_(idx.c.system.is_(None), idx.c.code == binds[0])
+    if kind == "system":
+        return idx.c.system == binds[0]
+    return and_(idx.c.system == binds[0], idx.c.code == binds[1])
 
 
-def _reference(idx, target_types, value):
-    ref_type, ref_id = split_reference(value) if "/" in value else (None, value)
-    if ref_id is None:  # a canonical or other non-Type/id reference: match it as written
-        return idx.c.reference == value
-    clauses = [idx.c.target_id == ref_id]
-    wanted = ref_type or (target_types[0] if target_types else None)
-    if wanted:
-        clauses.append(idx.c.target_type == wanted)
-    return and_(*clauses)
+def _reference(idx, form, binds):
+    kind = form[0]
+    if kind == "as-written":
+        return idx.c.reference == binds[0]
+    if kind == "typed":
+        return and_(idx.c.target_id == binds[0], idx.c.target_type == binds[1])
+    return idx.c.target_id == binds[0]
 
 
-def _date_match(low, high, value, point=False):
-    """Target [low, high) against the search value's range, per the prefix table of the spec."""
-    prefix, text = split_prefix("date", value)
-    s_low, s_high = parse_date_range(text)
+def _date_match(low, high, form, names, point=False):
+    """Target [low, high) against the search value's range (bound as names[0], names[1]), per the
+    prefix table of the spec; `ap` comes with its margin already added (binds._date_form)."""
+    prefix = form[1]
+    s_low, s_high = bindparam(names[0]), bindparam(names[1])
     # For a point-in-time column, "high <= x" becomes "low < x" and "high > x" becomes "low >= x".
     high_le = (lambda x: low < x) if point else (lambda x: high <= x)
     high_gt = (lambda x: low >= x) if point else (lambda x: high > x)
@@ -150,36 +140,34 @@ def _date_match(low, high, value, point=False):
         return low >= s_high
     if prefix == "eb":
         return high_le(s_low)
-    margin = max(abs(clock.now() - s_low) * 0.1, timedelta(days=1))  # ap: within 10% of the distance to now
-    return and_(low < s_high + margin, high_gt(s_low - margin))
+    return and_(low < s_high, high_gt(s_low))  # ap
 
 
-def _quantity(idx, value):
-    prefix, text = split_prefix("quantity", value)
-    number, system, code = (text.split("|") + [None, None])[:3]
-    exact, s_low, s_high = parse_number_range(number)
+def _quantity(idx, form, binds):
+    _, prefix, has_system, has_code = form
+    binds = iter(binds)
     clauses = []
-    if system:
-        clauses.append(idx.c.system == system)
-    if code:
-        clauses.append(idx.c.code == code)
-    within = and_(idx.c.low >= s_low, idx.c.high < s_high)
-    clauses.append({
-        "eq": within, "ne": not_(within),
-        "gt": idx.c.high > exact, "lt": idx.c.low < exact, "ge": idx.c.high >= exact, "le": idx.c.low <= exact,
-        "sa": idx.c.low > exact, "eb": idx.c.high < exact,
-        "ap": and_(idx.c.low <= exact + abs(exact) * 0.1, idx.c.high >= exact - abs(exact) * 0.1),
-    }[prefix])
+    if has_system:
+        clauses.append(idx.c.system == next(binds))
+    if has_code:
+        clauses.append(idx.c.code == next(binds))
+    first = next(binds)
+    if prefix in ("eq", "ne"):
+        within = and_(idx.c.low >= first, idx.c.high < next(binds))
+        clauses.append(within if prefix == "eq" else not_(within))
+    elif prefix == "ap":
+        clauses.append(and_(idx.c.low <= first, idx.c.high >= next(binds)))
+    else:
+        clauses.append({"gt": idx.c.high > first, "lt": idx.c.low < first, "ge": idx.c.high >= first,
+                        "le": idx.c.low <= first, "sa": idx.c.low > first, "eb": idx.c.high < first}[prefix])
     return and_(*clauses)
 
 
-def patient_filter(res, resource_type, patient_ids, pk=None):
-    """Restrict `res` to the compartments of `patient_ids` (for Patient: to those ids)."""
+def scope_clause(res, resource_type, ids, pk=None):
+    """Restrict `res` to the compartments of the patients `ids` (an expanding bind parameter; for
+    Patient: to those ids)."""
     from records.models import CompartmentMember
 
-    if not patient_ids:
-        return false()
-    ids = sorted(patient_ids)
     if resource_type == "Patient":
         return res.c.id.in_(ids)
     member = CompartmentMember.__table__.alias()

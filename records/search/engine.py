@@ -5,18 +5,14 @@ https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/operation-patien
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-
 from core.extensions import db
 from records.errors import FhirError
-from records.models import Resource
-from records.search import includes
-from records.search.criteria import criterion_clause, index_conditions, is_ordered, needs_row, patient_filter
-from records.search.paging import after, decode_cursor, encode_cursor, order_by, parse_sort
+from records.search import includes, statements
+from records.search.binds import analyse
+from records.search.paging import decode_cursor, encode_cursor, parse_sort
 from records.search.parse import parse_criterion
 
 DEFAULT_COUNT, MAX_COUNT = 20, 500
-BOUNDED_TOTAL = 1000  # default total: counted exactly up to this many matches, else left out
 IGNORED = {"_format", "_pretty"}
 CONTROL = {"_count", "_sort", "_total", "_summary", "_include", "_revinclude", "_cursor", "_elements"}
 
@@ -51,7 +47,6 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
     from records.validation import model_class
 
     model_class(resource_type)
-    res = Resource.__table__.alias()
     unsupported, control, echo, crits = [], {}, [], []
     for name, value in params:
         if name in IGNORED:
@@ -65,99 +60,58 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
         if crit is not None:
             crits.append(crit)
             echo.append((name, value))
-    keys = parse_sort(res, resource_type, control.get("_sort", []), unsupported)
+    keys = parse_sort(resource_type, control.get("_sort", []), unsupported)
     if strict and unsupported:
         raise FhirError(400, "not-supported", "; ".join(msg for _, msg in unsupported), [n for n, _ in unsupported])
-    plan = _plan(res, resource_type, crits, patient_ids, ordered=not keys)
     count = _count_param(control["_count"]) if "_count" in control else DEFAULT_COUNT
     total_mode = (control.get("_total") or ["default"])[-1]
     summary_count = (control.get("_summary") or [""])[-1] == "count" or count == 0
     result = SearchResult([], count=count, unsupported=unsupported, params=echo, summary_count_only=summary_count)
+    values = {}
+    shapes = tuple(analyse(crit, f"c{i}_", values) for i, crit in enumerate(crits))
+    scope = _scope(patient_ids, values)
     if summary_count:
-        result.total = _total(plan, "accurate")
+        shape = statements.SearchShape(resource_type, shapes, (), scope, None, "accurate")
+        result.total = db.session.scalar(statements.for_shape(shape).count, values)
         return result
     cursor = (control.get("_cursor") or [None])[-1]
-    _page(result, res, plan, keys, cursor)
-    if total_mode != "none" and not cursor and result.next_cursor is None:
-        result.total = len(result.resources)  # the first page holds every match: no count needed
-    else:
-        result.total = _total(plan, total_mode)
+    direction = _bind_cursor(cursor, keys, values)
+    kind = "none" if total_mode == "none" else "accurate" if total_mode == "accurate" else "bounded"
+    stmts = statements.for_shape(statements.SearchShape(resource_type, shapes, tuple(keys), scope, direction, kind))
+    _page(result, stmts, keys, values, direction, kind)
     result.included = includes.resolve(resource_type, result.resources, control, patient_ids, unsupported)
     _apply_elements(result, control.get("_elements"))
     return result
 
 
-@dataclass
-class _Plan:
-    """Where matches come from: FROM, WHERE, the pk column to order and page on; `driven` when the
-    FROM is an index table (rows may repeat, so pks are de-duplicated before the page is fetched)."""
-
-    source: object
-    where: list
-    pk: object
-    driven: bool = False
-
-
-def _plan(res, resource_type, crits, patient_ids, ordered):
-    """Drive from one criterion's index range when the sort is the default one, else filter the
-    resource rows with one EXISTS per criterion."""
-    live = [res.c.resource_type == resource_type, res.c.deleted.is_(False)]
-    candidates = [(c, d) for c in crits if (d := index_conditions(c)) is not None] if ordered else []
-    if not candidates:
-        where = live + [criterion_clause(res, c) for c in crits]
-        if patient_ids is not None:
-            where.append(patient_filter(res, resource_type, patient_ids))
-        return _Plan(res, where, res.c.pk)
-    crit, (idx, conditions) = next(((c, d) for c, d in candidates if is_ordered(c)), candidates[0])
-    pk = idx.c.resource_pk
-    where = conditions + [criterion_clause(res, c, pk) for c in crits if c is not crit]
-    if patient_ids is not None:
-        where.append(patient_filter(res, resource_type, patient_ids, pk))
-    # Index rows exist only for live resources of their type, so the resource row is joined only
-    # when a criterion reads it (_id, _lastUpdated, the Patient id restriction).
-    if any(needs_row(c) for c in crits) or (patient_ids is not None and resource_type == "Patient"):
-        return _Plan(idx.join(res, res.c.pk == pk), where + live, pk, driven=True)
-    return _Plan(idx, where, pk, driven=True)
-
-
-def _matching(plan):
-    stmt = select(plan.pk).select_from(plan.source).where(*plan.where)
-    return stmt.distinct() if plan.driven else stmt
-
-
-def _total(plan, mode):
-    """accurate: count every match; default/estimate: count up to BOUNDED_TOTAL, else None; none: None."""
-    if mode == "none":
+def _scope(patient_ids, values):
+    """The SearchShape's scope; the patient ids are bound as `scope`."""
+    if patient_ids is None:
         return None
-    matching = _matching(plan)
-    if mode == "accurate":
-        return db.session.scalar(select(func.count()).select_from(matching.subquery()))
-    bounded = matching.order_by(plan.pk).limit(BOUNDED_TOTAL + 1)
-    count = db.session.scalar(select(func.count()).select_from(bounded.subquery()))
-    return count if count <= BOUNDED_TOTAL else None
+    if not patient_ids:
+        return "empty"
+    values["scope"] = sorted(patient_ids)
+    return "patients"
 
 
-def _page(result, res, plan, keys, cursor):
-    """Fill result.resources and the cursors, fetching one extra row to know if there is more."""
-    direction, values, last_pk = decode_cursor(cursor, keys) if cursor else ("next", None, None)
+def _bind_cursor(cursor, keys, values):
+    """The cursor's direction (None without one); its position is bound as after_pk, after_<i>."""
+    if not cursor:
+        return None
+    direction, positions, last_pk = decode_cursor(cursor, keys)
+    values.update({f"after_{i}": v for i, v in enumerate(positions)}, after_pk=last_pk)
+    return direction
+
+
+def _page(result, stmts, keys, values, direction, total_kind):
+    """Fill result.resources, the cursors and the total from one statement (one row more than the page
+    tells whether there is more; the total rides along as a column)."""
+    rows = db.session.execute(stmts.page, {**values, "limit": result.count + 1}).all()
     reverse = direction == "prev"
-    limit = result.count + 1
-    if plan.driven:  # pick the page's pks from the index first, then read only those rows
-        pks = _matching(plan)
-        if cursor:
-            pks = pks.where(after([], plan.pk, [], last_pk, reverse=reverse))
-        pks = pks.order_by(*order_by([], plan.pk, reverse)).limit(limit)
-        page = Resource.__table__.alias()
-        stmt = select(page.c.pk, page.c.content).where(page.c.pk.in_(pks.scalar_subquery()))
-        stmt = stmt.order_by(*order_by([], page.c.pk, reverse))
-    else:
-        stmt = select(res.c.pk, res.c.content, *[k.expression.label(f"k{i}") for i, k in enumerate(keys)])
-        stmt = stmt.where(*plan.where)
-        if cursor:
-            stmt = stmt.where(after(keys, plan.pk, values, last_pk, reverse=reverse))
-        stmt = stmt.order_by(*order_by(keys, plan.pk, reverse)).limit(limit)
-    rows = db.session.execute(stmt).all()
     more = len(rows) > result.count
+    if total_kind != "none":
+        total = rows[0].total if rows else (0 if not direction else db.session.scalar(stmts.count, values))
+        result.total = total if total_kind == "accurate" or total <= statements.BOUNDED_TOTAL else None
     rows = rows[:result.count]
     if reverse:
         rows.reverse()
@@ -170,7 +124,7 @@ def _page(result, res, plan, keys, cursor):
         result.prev_cursor = encode_cursor("prev", keys, *first) if more else None
     else:
         result.next_cursor = encode_cursor("next", keys, *last) if more else None
-        result.prev_cursor = encode_cursor("prev", keys, *first) if cursor else None
+        result.prev_cursor = encode_cursor("prev", keys, *first) if direction else None
 
 
 def _position(row, keys):
@@ -193,17 +147,12 @@ def _apply_elements(result, elements):
 
 def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):
     """Patient/$everything: the Patient and every resource in its compartment, paged by pk."""
-    from records.models import CompartmentMember
     from records.store import read_resource
 
     read_resource("Patient", patient_id)  # 404 / 410 when there is no such Patient
-    res = Resource.__table__.alias()
-    member = CompartmentMember.__table__.alias()
-    # Compartment rows exist only for live resources; (patient_id, resource_pk) is their key, so the
-    # page is an ordered range of that key.
     result = SearchResult([], count=min(max(int(count), 1), MAX_COUNT), params=[("_count", str(count))])
-    plan = _Plan(member, [member.c.patient_id == patient_id], member.c.resource_pk, driven=True)
-    _page(result, res, plan, [], cursor)
-    result.total = len(result.resources) if not cursor and not result.next_cursor else _total(plan, "default")
+    values = {"patient_id": patient_id}
+    direction = _bind_cursor(cursor, [], values)
+    _page(result, statements.for_everything(direction), [], values, direction, "bounded")
     result.included = includes.referenced_outside_compartments(result.resources)
     return result

@@ -5,13 +5,14 @@ post-filter; resources of types outside the Patient compartment (Practitioner, O
 are directory data and are not restricted.
 """
 import json
+from functools import lru_cache
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, bindparam, or_, select, tuple_
 
 from core.extensions import db
 from records.compartment import compartment_types
 from records.models import ReferenceIndex, Resource
-from records.search.criteria import patient_filter
+from records.search.criteria import scope_clause
 from records.search.definitions import get_param
 
 MAX_INCLUDED = 1000
@@ -28,15 +29,17 @@ def _parse(spec, unsupported, name):
     return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
-def _restricted(res, patient_ids):
-    """The patient restriction for an included resource of any type."""
-    if patient_ids is None:
+def _restricted(res, scope):
+    """The patient restriction for an included resource of any type (scope: see _statement)."""
+    if scope is None:
         return None
     types = compartment_types()
+    if scope == "empty":
+        return res.c.resource_type.not_in(types)
+    ids = bindparam("scope", expanding=True)
     return or_(res.c.resource_type.not_in(types),
-               and_(res.c.resource_type == "Patient", patient_filter(res, "Patient", patient_ids)),
-               and_(res.c.resource_type.in_([t for t in types if t != "Patient"]),
-                    patient_filter(res, None, patient_ids)))
+               and_(res.c.resource_type == "Patient", scope_clause(res, "Patient", ids)),
+               and_(res.c.resource_type.in_([t for t in types if t != "Patient"]), scope_clause(res, None, ids)))
 
 
 def resolve(resource_type, page, control, patient_ids, unsupported):
@@ -48,11 +51,11 @@ def resolve(resource_type, page, control, patient_ids, unsupported):
     for spec in control.get("_include", []):
         parsed = _parse(spec, unsupported, "_include")
         if parsed and parsed[0] == resource_type:
-            found += _included(resource_type, [r["id"] for r in page], parsed, patient_ids)
+            found += _fetch("_include", resource_type, [r["id"] for r in page], parsed, patient_ids)
     for spec in control.get("_revinclude", []):
         parsed = _parse(spec, unsupported, "_revinclude")
-        if parsed:
-            found += _revincluded(resource_type, [r["id"] for r in page], parsed, patient_ids)
+        if parsed and parsed[2] in (None, resource_type):
+            found += _fetch("_revinclude", resource_type, [r["id"] for r in page], parsed, patient_ids)
     out = []
     for resource in found:
         key = (resource["resourceType"], resource["id"])
@@ -66,34 +69,49 @@ def _run(stmt):
     return [json.loads(c) for c in db.session.scalars(stmt.limit(MAX_INCLUDED))]
 
 
-def _included(resource_type, ids, parsed, patient_ids):
-    _, param, target_type = parsed
+def _fetch(kind, resource_type, ids, parsed, patient_ids):
+    """Run the cached statement of this include (the page's ids and the patient ids are bound)."""
+    scope = None if patient_ids is None else "patients" if patient_ids else "empty"
+    values = {"ids": ids, "scope": sorted(patient_ids or ())}
+    return [json.loads(c) for c in db.session.scalars(_statement(kind, resource_type, *parsed, scope), values)]
+
+
+@lru_cache(maxsize=256)
+def _statement(kind, resource_type, source_type, param, target_type, scope):
+    """The include's statement, built once per (kind, types, param, scope): scope is None (unrestricted),
+    "empty" (no patient) or "patients" (bound as `scope`); the page's ids are bound as `ids`."""
+    if kind == "_include":
+        stmt, found = _included(resource_type, param, target_type)
+    else:
+        stmt, found = _revincluded(resource_type, source_type, param)
+    restriction = _restricted(found, scope)
+    return (stmt if restriction is None else stmt.where(restriction)).limit(MAX_INCLUDED)
+
+
+def _included(resource_type, param, target_type):
+    """(statement, alias of the found resources): what the page's resources reference."""
     src, ref, target = Resource.__table__.alias(), ReferenceIndex.__table__.alias(), Resource.__table__.alias()
-    sources = select(src.c.pk).where(src.c.resource_type == resource_type, src.c.id.in_(ids))
+    sources = select(src.c.pk).where(src.c.resource_type == resource_type,
+                                     src.c.id.in_(bindparam("ids", expanding=True)))
     refs = select(ref.c.target_type, ref.c.target_id).where(ref.c.resource_pk.in_(sources),
                                                         ref.c.target_id.is_not(None))
     if param != "*":
         refs = refs.where(ref.c.param == param)
     if target_type:
         refs = refs.where(ref.c.target_type == target_type)
-    stmt = select(target.c.content).where(tuple_(target.c.resource_type, target.c.id).in_(refs),
-                                        target.c.deleted.is_(False))
-    restriction = _restricted(target, patient_ids)
-    return _run(stmt if restriction is None else stmt.where(restriction))
+    return select(target.c.content).where(tuple_(target.c.resource_type, target.c.id).in_(refs),
+                                          target.c.deleted.is_(False)), target
 
 
-def _revincluded(resource_type, ids, parsed, patient_ids):
-    source_type, param, target_type = parsed
-    if target_type and target_type != resource_type:
-        return []
+def _revincluded(resource_type, source_type, param):
+    """(statement, alias of the found resources): the `source_type` resources that reference the page."""
     src, ref = Resource.__table__.alias(), ReferenceIndex.__table__.alias()
-    linking = select(ref.c.resource_pk).where(ref.c.resource_type == source_type, ref.c.target_type == resource_type,
-                                            ref.c.target_id.in_(ids))
+    linking = select(ref.c.resource_pk).where(ref.c.resource_type == source_type,
+                                            ref.c.target_type == resource_type,
+                                            ref.c.target_id.in_(bindparam("ids", expanding=True)))
     if param != "*":
         linking = linking.where(ref.c.param == param)
-    stmt = select(src.c.content).where(src.c.pk.in_(linking), src.c.deleted.is_(False))
-    restriction = _restricted(src, patient_ids)
-    return _run(stmt if restriction is None else stmt.where(restriction))
+    return select(src.c.content).where(src.c.pk.in_(linking), src.c.deleted.is_(False)), src
 
 
 def referenced_outside_compartments(page):

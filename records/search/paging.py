@@ -21,52 +21,64 @@ _SENTINELS = {"date": (MIN_DATETIME, MAX_DATETIME), "string": ("", "\U0010ffff")
               "number": (-1e308, 1e308)}
 
 
-@dataclass
+@dataclass(frozen=True)
 class SortKey:
-    """One _sort key: its SQL expression over the resource alias, direction and value kind."""
+    """One _sort key: name, direction, value kind and (once built over a resource alias) its SQL expression."""
 
     name: str
     descending: bool
     kind: str  # date | string | token | number
-    expression: object
+    expression: object = None
 
 
-def parse_sort(res, resource_type, raw_values, unsupported):
-    """SortKeys for `_sort=a,-b` (NULLs sort last in either direction)."""
+def parse_sort(resource_type, raw_values, unsupported):
+    """SortKeys without expressions for `_sort=a,-b` (see sort_expressions)."""
     keys = []
     for raw in raw_values:
         for item in filter(None, (s.strip() for s in raw.split(","))):
             descending = item.startswith("-")
             name = item.lstrip("-")
-            key = _sort_key(res, resource_type, name, descending)
-            if key is None:
+            kind = _sort_kind(resource_type, name)
+            if kind is None:
                 unsupported.append(("_sort", f"Cannot sort {resource_type} by {name!r}"))
             else:
-                keys.append(key)
+                keys.append(SortKey(name, descending, kind))
     return keys
 
 
-def _sort_key(res, resource_type, name, descending):
+def _sort_kind(resource_type, name):
     if name == "_id":
-        return SortKey(name, descending, "string", res.c.id)
+        return "string"
     if name == "_lastUpdated":
-        return SortKey(name, descending, "date", res.c.last_updated)
+        return "date"
     param = get_param(resource_type, name)
     if param is None or param.type not in SORTABLE:
         return None
-    idx = INDEX_MODELS[param.type].__table__.alias()
-    kind = {"uri": "token", "quantity": "number"}.get(param.type, param.type)
+    return {"uri": "token", "quantity": "number"}.get(param.type, param.type)
+
+
+def sort_expressions(res, resource_type, keys):
+    """The keys with their SQL expressions over `res` (NULLs sort last in either direction)."""
+    return [SortKey(k.name, k.descending, k.kind, _expression(res, resource_type, k)) for k in keys]
+
+
+def _expression(res, resource_type, key):
+    if key.name == "_id":
+        return res.c.id
+    if key.name == "_lastUpdated":
+        return res.c.last_updated
+    idx = INDEX_MODELS[get_param(resource_type, key.name).type].__table__.alias()
     # Spec: ascending sorts on the lowest value, descending on the highest.
-    if kind == "string":
+    if key.kind == "string":
         column = idx.c.value
-    elif kind == "token":
+    elif key.kind == "token":
         column = idx.c.code
     else:
-        column = idx.c.high if descending else idx.c.low
-    agg = func.max(column) if descending else func.min(column)
-    low, high = _SENTINELS[kind]
-    value = select(agg).where(idx.c.resource_pk == res.c.pk, idx.c.param == name).scalar_subquery()
-    return SortKey(name, descending, kind, func.coalesce(value, low if descending else high))
+        column = idx.c.high if key.descending else idx.c.low
+    agg = func.max(column) if key.descending else func.min(column)
+    low, high = _SENTINELS[key.kind]
+    value = select(agg).where(idx.c.resource_pk == res.c.pk, idx.c.param == key.name).scalar_subquery()
+    return func.coalesce(value, low if key.descending else high)
 
 
 def order_by(keys, pk, reverse=False):
