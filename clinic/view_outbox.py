@@ -82,14 +82,20 @@ _APPOINTMENTS = _locked(select(_APPTS_T, _DOCTORS_T.c.practitioner_id).join(
 
 
 def _resources(slot_ids, appointment_ids):
-    """The current FHIR views of these rows, the source rows locked in id order (slots, then appointments)."""
+    """The current FHIR views of these rows, the source rows locked in id order (slots, then appointments).
+
+    Each query is read to its end (.all()) before any view is built: a view that fails to build would
+    otherwise leave its query half-read, and on SQLite an unfinished query keeps its connection's read
+    snapshot past the rollback (Python 3.11's sqlite3 no longer resets it), until the garbage collector
+    frees the failure's traceback. Back in the pool, that connection would read the past and fail every
+    write ("database is locked") for whichever transaction took it next."""
     resources = []
     if slot_ids:
-        resources += [fhir_sync.slot_resource(row, row.link_id)
-                      for row in execute(_SLOTS, {"ids": sorted(slot_ids)}) if row.link_id]
+        rows = execute(_SLOTS, {"ids": sorted(slot_ids)}).all()
+        resources += [fhir_sync.slot_resource(row, row.link_id) for row in rows if row.link_id]
     if appointment_ids:
-        resources += [fhir_sync.appointment_resource(row, row.practitioner_id)
-                      for row in execute(_APPOINTMENTS, {"ids": sorted(appointment_ids)})]
+        rows = execute(_APPOINTMENTS, {"ids": sorted(appointment_ids)}).all()
+        resources += [fhir_sync.appointment_resource(row, row.practitioner_id) for row in rows]
     return resources
 
 
