@@ -41,7 +41,8 @@ def generate_slots(horizon_days=None, doctor_id=None, template_ids=None):
     if template_ids:
         stmt = stmt.where(ScheduleTemplate.id.in_(template_ids))
     rows = []
-    for template, tz_name in db.session.execute(stmt):
+    # .all(): a half-read SQLite query keeps its connection's old snapshot after a rollback (clinic.view_outbox)
+    for template, tz_name in db.session.execute(stmt).all():
         today = expansion.local_today(now, tz_name)
         ranges = _exception_ranges(template.doctor_id, template.institution_id)
         for spec in expansion.expand_template(_spec(template), tz_name, today, today + timedelta(days=horizon), ranges):
