@@ -66,8 +66,8 @@ def _load_data(env, clients, per_client):
     """Directory, slots, patients and bearer tokens, written straight through the services."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    from clinic import directory
-    from clinic.models import Slot
+    from clinic.directory import services as directory
+    from clinic.scheduling import Slot
     from core import accounts, auth, clock
     from core.app import create_app
     from core.extensions import db
@@ -105,20 +105,21 @@ def _load_data(env, clients, per_client):
 
 def _sync_fhir_slots(app, lanes):
     """Give every slot its FHIR Slot (as the schedule expansion does), so a booking updates it like in production."""
-    from clinic import fhir_sync
-    from clinic.models import DoctorInstitution, Slot
+    from clinic.fhir_views import services as fhir_views
+    from clinic.directory import DoctorInstitution
+    from clinic.scheduling import Slot
     from core.auth import SYSTEM
     from core.extensions import db
     from records import api as records_api
 
-    if not fhir_sync.enabled():
+    if not fhir_views.enabled():
         return
     db.session.commit()
     links = {(link.doctor_id, link.institution_id): link.id for link in db.session.query(DoctorInstitution)}
     ids = [slot_id for lane in lanes for slot_id in lane]
     for start in range(0, len(ids), 500):
         slots = db.session.query(Slot).filter(Slot.id.in_(ids[start:start + 500])).all()
-        records_api.update_many(SYSTEM, [fhir_sync.slot_resource(s, links[(s.doctor_id, s.institution_id)])
+        records_api.update_many(SYSTEM, [fhir_views.slot_resource(s, links[(s.doctor_id, s.institution_id)])
                                          for s in slots])
         db.session.commit()
 

@@ -64,8 +64,8 @@ def _booking_world(patients):
     """One institution; per patient a doctor with BOOKING_DAYS x BOOKINGS_PER_DAY slots (FHIR Slot views
     written as schedule expansion writes them) and a bearer token: [(token, [slot ids in booking order])]."""
     from bench.booking_bench import _sync_fhir_slots
-    from clinic import directory
-    from clinic.models import Slot
+    from clinic.directory import services as directory
+    from clinic.scheduling import Slot
     from core import accounts, auth, clock
     from core.extensions import db
     from core.identity import make_id_number

@@ -11,7 +11,7 @@ ALL_WEEK = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", 
 
 
 def _slot(doctor_id, institution_id, starts_at, minutes, capacity):
-    from clinic.models import Slot
+    from clinic.scheduling import Slot
 
     return Slot(doctor_id=doctor_id, institution_id=institution_id, kind="in_person", session="morning",
                 local_date=starts_at.date(), starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
@@ -21,7 +21,7 @@ def _slot(doctor_id, institution_id, starts_at, minutes, capacity):
 def seed(app, users, doctors, lane, pharmacies, chat_pairs):
     """Everything the load needs; returns a dict of tokens and ids."""
     from bench.socket_bench import seed as seed_consultations
-    from clinic import directory
+    from clinic.directory import services as directory
     from core import accounts, auth, clock
     from core.auth import SYSTEM
     from core.extensions import db

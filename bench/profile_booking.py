@@ -8,7 +8,7 @@ slots with their FHIR Slots) and books them one after another through `POST /api
 prints the CPU ms per booking without the profiler (best and median of 5 blocks of 20: CPU time still
 moves with the machine's load), the SQL statements sent per booking (psycopg executes, pipelined ones
 included, and the COMMIT), then the same for draining the FHIR view outbox (the Slot and Appointment
-views written after the commit, clinic.view_outbox; in batches of 20 bookings, and one booking at a
+views written after the commit, clinic.fhir_views.outbox; in batches of 20 bookings, and one booking at a
 time), and the top of a CPU-time cProfile of the requests (whose function-call count per booking does
 not depend on the load).
 """
@@ -67,7 +67,7 @@ def main():
     booking_bench._recreate_database(args.admin_url)
     env = booking_bench._environment(database_url, tempfile.mkdtemp(prefix="booking-prof-"))
     env["CLINIC_FHIR_SYNC"] = "false" if args.no_fhir_sync else "true"
-    # The FHIR views follow through the outbox (clinic.view_outbox): the drain is measured on its own below,
+    # The FHIR views follow through the outbox (clinic.fhir_views.outbox): the drain is measured on its own below,
     # not by a thread of this process mixing its CPU and statements into the requests'.
     env["CLINIC_FHIR_VIEW_DRAINER"] = "false"
     subprocess.run([str(booking_bench.BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
@@ -79,7 +79,7 @@ def main():
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens[0]}"}
     slots = iter(lanes[0])
-    from clinic.view_drainer import drain_views
+    from clinic.fhir_views.services import drain_views
 
     for _ in range(20):  # warm up
         _book(client, headers, next(slots))

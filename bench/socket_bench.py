@@ -29,7 +29,7 @@ def seed(app, pairs):
     """Users, tokens, rooms and active consultations; returns [(consultation_id, patient_token, doctor_token)]."""
     from sqlalchemy import text
 
-    from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
+    from clinic.consult import Consultation, ConsultParticipant, ConsultRoom
     from core import clock
     from core.auth import issue_token
     from core.extensions import db

@@ -1,5 +1,5 @@
 """After a booking benchmark: double bookings counted from the tables, and how long the FHIR Appointment
-views took to follow the bookings (clinic.view_outbox writes them after the commit)."""
+views took to follow the bookings (clinic.fhir_views.outbox writes them after the commit)."""
 import time
 
 import psycopg

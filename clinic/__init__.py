@@ -1,5 +1,5 @@
 """Patient-facing workflows: directory, schedules and slots, booking, queue, reminders, waitlist
-(and the pure risk engine in clinic.risk). `init_app` wires the clinic into the app at start-up."""
+(and the pure risk engine in clinic.risk.engine). `init_app` wires the clinic into the app at start-up."""
 from core.config import setting_from_env
 
 DEFAULTS = {
@@ -11,7 +11,7 @@ DEFAULTS = {
     "CLINIC_WAITLIST_HOLD_MINUTES": 15,  # how long a freed place is held for a waitlisted patient
     "CLINIC_REMINDER_MINUTES": (24 * 60, 60),  # reminders this long before the start
     "CLINIC_FHIR_SYNC": True,
-    # Drain the FHIR view outbox in this process right after each booking's response (clinic.view_drainer);
+    # Drain the FHIR view outbox in this process right after each booking's response (clinic.fhir_views.drainer);
     # off, the views follow within a second or so from the scheduler's clinic.drain_fhir_views.
     "CLINIC_FHIR_VIEW_DRAINER": True,
     "CLINIC_FHIR_VIEW_GATHER_MS": 0,  # delay before each in-process drain (a test holds it to kill the server)
@@ -20,24 +20,35 @@ DEFAULTS = {
 
 def init_app(app):
     """Config defaults, care relationships, the /consult namespace, periodic jobs and CLI."""
-    from clinic import (access, cli, consult_link, eligibility, fhir_sync, jobs, metrics, models,  # noqa: F401
-                        pharmacy_link, realtime, view_drainer)
+    from clinic import cli
+    from clinic.appointments import wiring as appointments
+    from clinic.consult import services as consult
+    from clinic.consult import wiring as consult_wiring
+    from clinic.fhir_views import wiring as fhir_views
+    from clinic.realtime import services as realtime
+    from clinic.risk import wiring as risk
+    from clinic.scheduling import jobs  # noqa: F401  (registers the slot horizon job)
 
     for key, value in DEFAULTS.items():
         if key not in app.config:
             app.config[key] = setting_from_env(key, value)
-    access.register()
-    eligibility.register()
-    pharmacy_link.register()
-    consult_link.register()
-    fhir_sync.register_views()
-    realtime.init_app(app)
-    view_drainer.init_app(app)
+    risk.init_app(app)
+    appointments.init_app(app)
+    fhir_views.init_app(app)
+    realtime.init_app(app, namespace_class=consult.ConsultNamespace)
+    consult_wiring.init_app(app)
     cli.init_app(app)
 
 
 def blueprints():
-    """The clinic's API blueprints."""
-    from clinic.views import BLUEPRINTS
+    """The clinic's API blueprints, one per resource."""
+    from clinic.appointments import views as appointments, waitlist_views as waitlist
+    from clinic.consult import views as consult
+    from clinic.directory import views as directory
+    from clinic.notifications import views as notifications
+    from clinic.reports import views as reports
+    from clinic.risk import views as risk
+    from clinic.scheduling import slot_views as slots, views as schedules
 
-    return BLUEPRINTS
+    return [risk.bp, directory.bp, slots.bp, schedules.bp, appointments.bp, waitlist.bp, notifications.bp,
+            reports.bp, consult.bp]

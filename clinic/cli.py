@@ -12,9 +12,9 @@ clinic_cli = AppGroup("clinic", help="Directory, schedules and appointments.")
 @click.option("--days", type=int, default=None, help="Horizon in days (default CLINIC_SLOT_HORIZON_DAYS).")
 def generate_slots_command(days):
     """Extend the generated slots to the horizon (what the daily job does)."""
-    from clinic import slots
+    from clinic.scheduling import services as scheduling
 
-    created = slots.generate_slots(horizon_days=days)
+    created = scheduling.generate_slots(horizon_days=days)
     db.session.commit()
     click.echo(f"{len(created)} new slots")
 
@@ -22,22 +22,24 @@ def generate_slots_command(days):
 @clinic_cli.command("fhir-sync")
 def fhir_sync_command():
     """Rewrite every FHIR view (Organization ... Appointment) from the clinic tables."""
-    from clinic import fhir_sync
-    from clinic.models import Appointment, Doctor, Institution, Slot
+    from clinic.fhir_views import services as fhir_views
+    from clinic.appointments import Appointment
+    from clinic.directory import Doctor, Institution
+    from clinic.scheduling import Slot
 
-    if not fhir_sync.enabled():
+    if not fhir_views.enabled():
         raise click.ClickException("FHIR sync is off (records not installed or CLINIC_FHIR_SYNC=False).")
     with click.progressbar(length=4, label="syncing") as bar:
         for inst in db.session.scalars(select(Institution)):
-            fhir_sync.sync_institution(inst)
+            fhir_views.sync_institution(inst)
         bar.update(1)
         for doctor in db.session.scalars(select(Doctor)):
-            fhir_sync.sync_doctor(doctor)
+            fhir_views.sync_doctor(doctor)
         bar.update(1)
-        fhir_sync.sync_slots_bulk(list(db.session.scalars(select(Slot))))
+        fhir_views.sync_slots_bulk(list(db.session.scalars(select(Slot))))
         bar.update(1)
         for appt in db.session.scalars(select(Appointment)):
-            fhir_sync.sync_appointment(appt)
+            fhir_views.sync_appointment(appt)
         bar.update(1)
     db.session.commit()
 
@@ -45,9 +47,9 @@ def fhir_sync_command():
 @clinic_cli.command("drain-views")
 def drain_views_command():
     """Write the FHIR views waiting in the outbox now (what clinic.drain_fhir_views does every second)."""
-    from clinic import view_drainer
+    from clinic.fhir_views import services as fhir_views
 
-    click.echo(f"{view_drainer.drain_pending()} outbox rows drained")
+    click.echo(f"{fhir_views.drain_pending()} outbox rows drained")
 
 
 def init_app(app):

@@ -92,7 +92,7 @@ def create_staff(role, username, password, name, practitioner_id=None, pharmacy_
 def set_active(admin, user_id, active):
     """Activate or deactivate an account (an admin's act, audited). Deactivating refuses its logins and
     revokes every live token in the same transaction, so its open Socket.IO connections are closed too
-    (clinic.token_watch). An admin cannot deactivate their own account: someone must be left to undo it."""
+    (clinic.realtime.token_watch). An admin cannot deactivate their own account: someone must be left to undo it."""
     user = db.session.get(User, user_id, with_for_update=True)
     if user is None:
         raise ApiError(404, "not_found", "No such user.")

@@ -72,9 +72,13 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def import_models():
     """Import every domain's tables so the metadata (and so migrations) knows them."""
-    from clinic import models as clinic_models  # noqa: F401
-    from clinic.consult import models as consult_models  # noqa: F401
-    from clinic.riskcontrol import models as risk_models  # noqa: F401
+    import clinic.appointments  # noqa: F401
+    import clinic.consult  # noqa: F401
+    import clinic.directory  # noqa: F401
+    import clinic.fhir_views  # noqa: F401
+    import clinic.notifications  # noqa: F401
+    import clinic.risk  # noqa: F401
+    import clinic.scheduling  # noqa: F401
     from core import models  # noqa: F401
     from pharmacy import models as pharmacy_models  # noqa: F401
     from records import models as records_models  # noqa: F401
@@ -112,9 +116,6 @@ def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
     import clinic
     import consoles
-    from clinic import consult
-    from clinic.consult import views as consult_views
-    from clinic.riskcontrol import setup as risk_setup, views as risk_views
     from core import docs
     from core.views import admin, auth
     from pharmacy import services as pharmacy_services
@@ -123,17 +124,13 @@ def register_blueprints(app):
 
     api.register_blueprint(auth.bp)
     api.register_blueprint(admin.bp)
-    api.register_blueprint(risk_views.bp)
-    risk_setup.init_app(app)
     pharmacy_services.init_app(app)
     api.register_blueprint(prescriptions.bp)
     api.register_blueprint(pharmacy_orders.bp)
     api.register_blueprint(pharmacies.bp)
-    clinic.init_app(app)
+    clinic.init_app(app)  # config defaults, care relationships, the /consult namespace, jobs, CLI
     for bp in clinic.blueprints():
         api.register_blueprint(bp)
-    api.register_blueprint(consult_views.bp)
-    consult.init_app(app)  # config defaults, care relationship, sweeps, CLI
     app.register_blueprint(docs.bp)
     records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
     consoles.init_app(app)  # the demo web consoles under /app: clients of the public API only

@@ -6,7 +6,7 @@ the digests of recently revoked tokens and refreshes them from `access_tokens` a
 `TOKEN_REVOCATION_POLL_SECONDS` (default 1), lazily, on the next check after that. The refresh looks
 back `LOOKBACK` before the previous one, so a logout whose transaction committed a little after its
 `revoked_at` timestamp is still seen (the first refresh reads every unexpired revoked token). Expiry needs no query: the caller knows the token's expiry.
-The same watch also drives clinic.token_watch, which closes connections whose token died without
+The same watch also drives clinic.realtime.token_watch, which closes connections whose token died without
 waiting for their next event: `due_in` tells it when the set next goes stale.
 """
 import threading

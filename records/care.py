@@ -8,7 +8,7 @@ These queries go straight to the store (they are part of access control, not an 
 A domain whose own tables are the source of truth of a derived type, and which grants the same
 relationships from those tables itself (clinic: appointments), declares it with `answered_by_source`:
 the FHIR views of that type are then not asked, so access never depends on how fresh a view is
-(clinic writes its Appointment views shortly after the commit, clinic.view_outbox).
+(clinic writes its Appointment views shortly after the commit, clinic.fhir_views.outbox).
 """
 from core import auth
 

@@ -7,7 +7,7 @@ their source. records.api then refuses to create, update or delete such a resour
 which the FHIR REST layer never passes): a FHIR client, an administrator included, cannot make a
 view disagree with its source of truth. Reads and searches are unchanged. A refusal is an
 AccessDenied (403 OperationOutcome, audited as denied) whose message names the app-API path.
-No imports of the domains: they call `register_view` (see clinic.fhir_sync, pharmacy.fhir_sync).
+No imports of the domains: they call `register_view` (see clinic.fhir_views.sync, pharmacy.fhir_sync).
 """
 from dataclasses import dataclass
 from typing import Callable

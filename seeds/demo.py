@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from core import accounts
-from clinic.riskcontrol import rulesets
+from clinic.risk import services as risk
 from seeds import directory, histories, ningbo
 from core.identity import make_id_number
 from core.models import User
@@ -150,16 +150,16 @@ def load():
     created += directory.load_directory(*directory_lists(), horizon_days=14)
     created += _load_rooms()
     created += histories.load_histories()
-    rulesets.ensure_default_published()
+    risk.ensure_default_published()
     return created
 
 
 def _load_rooms():
     """The four cloud consulting rooms of the Ningbo Cloud Hospital (hypertension, diabetes, psychology,
     general medicine)."""
-    from clinic.consult import rooms
-    from clinic.fhir_sync import org_id
-    from clinic.models import Institution
+    from clinic.consult import services as consult
+    from clinic.fhir_views.services import org_id
+    from clinic.directory import Institution
 
     cloud = db.session.scalar(select(Institution).where(Institution.code == "NB-CLOUD"))
-    return rooms.seed_rooms(institution_id=cloud.id, organization_id=org_id(cloud))
+    return consult.seed_rooms(institution_id=cloud.id, organization_id=org_id(cloud))

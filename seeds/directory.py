@@ -1,15 +1,18 @@
 """Load a directory (institutions, doctors, weekly templates) from plain lists, idempotently: rows are
 found by their natural keys (institution code, practitioner id, template session) in one query per
 list, only the missing ones are inserted, and their FHIR views are written through the bulk path
-(`clinic.fhir_sync.sync_directory`), so a second run creates nothing and a first run of hundreds of
+(`clinic.fhir_views.sync.sync_directory`), so a second run creates nothing and a first run of hundreds of
 rows takes a fraction of a second. The city seed passes longer lists to the same functions."""
 from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from clinic import fhir_sync, slots
-from clinic.models import Doctor, DoctorInstitution, DoctorSpecialty, Institution, ScheduleTemplate
+from clinic.fhir_views import services as fhir_views
+
+from clinic.scheduling import services as scheduling
+from clinic.directory import Doctor, DoctorInstitution, DoctorSpecialty, Institution
+from clinic.scheduling import ScheduleTemplate
 from core.extensions import db
 
 INSTITUTION_FIELDS = ("code", "name", "kind", "district", "address", "latitude", "longitude", "timezone", "phone")
@@ -31,7 +34,7 @@ def load_institutions(rows):
            for row in rows if row["code"] not in ids]
     db.session.add_all(new)
     db.session.flush()
-    fhir_sync.sync_directory(institutions=new)
+    fhir_views.sync_directory(institutions=new)
     ids.update((inst.code, inst.id) for inst in new)
     return ids, len(new)
 
@@ -53,7 +56,7 @@ def load_doctors(rows, institution_ids):
     if new:  # one query for the links' ids, not one per doctor
         new = list(db.session.scalars(select(Doctor).where(Doctor.id.in_([d.id for d in new]))
                                       .options(selectinload(Doctor.institution_rows), selectinload(Doctor.specialty_rows))))
-    fhir_sync.sync_directory(doctors=new)
+    fhir_views.sync_directory(doctors=new)
     ids.update((doctor.practitioner_id, doctor.id) for doctor in new)
     return ids, len(new)
 
@@ -83,5 +86,5 @@ def load_directory(institutions, doctors, templates, horizon_days=None):
     institution_ids, new_institutions = load_institutions(institutions)
     doctor_ids, new_doctors = load_doctors(doctors, institution_ids)
     new_templates = load_templates(templates, doctor_ids, institution_ids)
-    new_slots = slots.generate_slots(horizon_days=horizon_days)
+    new_slots = scheduling.generate_slots(horizon_days=horizon_days)
     return new_institutions + new_doctors + new_templates + len(new_slots)

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from clinic import directory
-from clinic.fhir_sync import org_id
-from clinic.models import Doctor, DoctorInstitution, Institution
-from clinic.riskcontrol import consents
+from clinic.directory import services as directory
+from clinic.fhir_views.services import org_id
+from clinic.directory import Doctor, DoctorInstitution, Institution
+from clinic.risk import services as risk
 from core.auth import SYSTEM, actor_for
 from core.extensions import db
 from core.models import User
@@ -88,8 +88,8 @@ def load_histories():
         if user is None or institution is None:
             continue
         created += _history(user.patient_id, institution, practitioner_id, code, display, years_ago)
-        if consents.consent_status(user.patient_id)[0] != "valid":
-            consents.sign_consent(actor_for(user), consents.ensure_protocol().version, practitioner_id)
+        if risk.consent_status(user.patient_id)[0] != "valid":
+            risk.sign_consent(actor_for(user), risk.ensure_protocol().version, practitioner_id)
             created += 1
     return created + _bind_family_doctors()
 

@@ -68,7 +68,7 @@ def app():
         "ARGON2_MEMORY_KIB": 1024,
         "REDIS_URL": None,
         # Deterministic: a test that reads a FHIR Slot/Appointment view after a booking drains the outbox
-        # itself (clinic.view_drainer.drain_views); tests/clinic/test_view_outbox.py turns the thread on.
+        # itself (clinic.fhir_views.drainer.drain_views); tests/clinic/test_view_outbox.py turns the thread on.
         "CLINIC_FHIR_VIEW_DRAINER": False,
     })
     with app.app_context():
@@ -78,7 +78,7 @@ def app():
     gc.collect()
     gc.freeze()
     yield app
-    app.extensions["clinic.token_watch"].stop()  # before its database goes away
+    app.extensions["clinic.realtime.token_watch"].stop()  # before its database goes away
     with app.app_context():
         db.engine.dispose()
     tmp.cleanup()

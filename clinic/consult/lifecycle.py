@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from clinic.consult import closeout, queue_link
 from clinic.consult.patient_view import patient_facts
 from clinic.consult.access import consultation_for, require_doctor
-from clinic.consult.dbutil import conditional_update
+from core.dbutil import conditional_update
 from core.transaction import begin_write
 from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
 from clinic.consult.push import consultation_room, push, user_room
 from clinic.consult.rooms import get_room
-from clinic.riskcontrol import service as risk
+from clinic.risk import services as risk
 from core import clock, transaction
 from core.audit import record_access
 from core.errors import ApiError

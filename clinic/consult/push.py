@@ -1,6 +1,6 @@
 """Socket.IO pushes of the consulting rooms, queued until the transaction commits.
 
-clinic.realtime imports our socket event mixin, so realtime is imported here at call time only.
+clinic.realtime.services imports our socket event mixin, so realtime is imported here at call time only.
 """
 
 
@@ -15,14 +15,14 @@ def participant_room(consultation_id, user_id):
 
 
 def user_room(user_id):
-    """The personal room of every connection of `user_id` (clinic.realtime)."""
-    from clinic import realtime
+    """The personal room of every connection of `user_id` (clinic.realtime.services)."""
+    from clinic.realtime import services as realtime
 
     return realtime.user_room(user_id)
 
 
 def push(event_name, payload, room):
     """Emit `event_name` to `room` on /consult after the commit (never for a rolled-back change)."""
-    from clinic import realtime
+    from clinic.realtime import services as realtime
 
     realtime.emit_after_commit(event_name, payload, room)

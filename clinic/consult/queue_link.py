@@ -1,6 +1,6 @@
 """The consulting rooms' link to the clinic queue: the only way this package touches appointments.
 
-The clinic queue (clinic.queue / clinic.booking) owns appointments. Until it is wired in, nothing is
+The clinic queue (clinic.appointments.queue / clinic.appointments.booking) owns appointments. Until it is wired in, nothing is
 installed and calling the next patient answers 503; tests install a fake with `set_queue_link`.
 The integrator installs an object with these methods at start-up (clinic.init_app):
 

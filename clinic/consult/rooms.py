@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from clinic.consult.dbutil import conditional_update
+from core.dbutil import conditional_update
 from core.transaction import begin_write
 from clinic.consult.models import ConsultRoom
 from core import clock

@@ -1,8 +1,7 @@
 """Marshmallow schemas of the consulting rooms: REST bodies and answers, and Socket.IO event payloads."""
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from clinic.schemas.common import UTCDateTimeField
-from clinic.schemas.directory import FHIR_ID
+from core.fields import FHIR_ID
 from core.pagination import PageQuerySchema
 
 ICD10 = validate.Regexp(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$", error="must be an ICD-10 code such as I10 or E11.9")
@@ -214,19 +213,3 @@ class TypingEvent(Schema):
 
 class ConsultationEvent(Schema):
     consultation_id = ID
-
-
-class UtilisationQuerySchema(PageQuerySchema):
-    from_ = UTCDateTimeField(data_key="from", required=True)
-    to = UTCDateTimeField(required=True)
-
-
-class UtilisationRowSchema(Schema):
-    room_id = fields.Str()
-    room_name = fields.Str()
-    clinic = fields.Str()
-    date = fields.Date(metadata={"description": "local date of the room's institution"})
-    consultations = fields.Int()
-    busy_minutes = fields.Float()
-    average_minutes = fields.Float()
-    busy_share = fields.Float(metadata={"description": "busy time / span from the day's first start to last end"})

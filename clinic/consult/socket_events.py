@@ -1,4 +1,4 @@
-"""Socket.IO events of the consulting rooms on `/consult` (a mixin of clinic.realtime.ConsultNamespace).
+"""Socket.IO events of the consulting rooms on `/consult` (ConsultNamespace: the clinic's namespace plus these).
 
 Client -> server (each answers through its ack; a bad payload or a refusal also gets an `error` event
 {event, code, message}; nothing crashes the connection or touches other clients):
@@ -28,10 +28,11 @@ from flask import current_app, request, session
 from marshmallow import ValidationError
 
 from clinic.consult import lifecycle, messages
-from clinic.consult.dbutil import stripe_lock
+from clinic.consult.stripes import stripe_lock
 from clinic.consult.push import consultation_room, participant_room
 from clinic.consult.schemas import (ConsultationEvent, ConsultationSchema, EndSchema, JoinEvent, MessageEvent,
                                     SignalEvent, TypingEvent)
+from clinic.realtime.services import ClinicNamespace
 from core import payloads
 from core.audit import record_access
 from core.errors import ApiError, database_unavailable
@@ -235,3 +236,7 @@ def _left(sid, consultation_id, user_id, role):
     server.leave_room(sid, participant_room(consultation_id, user_id), namespace=NAMESPACE)
     server.emit("peer_left", {"consultation_id": consultation_id, "user_id": user_id, "role": role},
                 to=consultation_room(consultation_id), namespace=NAMESPACE)
+
+
+class ConsultNamespace(ConsultEventsMixin, ClinicNamespace):
+    """`/consult`: the clinic's authenticated namespace with the consulting rooms' events."""

@@ -1,19 +1,13 @@
-"""Risk control: the pure rule engine that decides whether online treatment may go on.
+"""Risk control: whether online treatment may go on, explained, cited and logged.
 
-No Flask and no database here; callers build the facts (see `facts.FACT_DOCS`) and
-log the returned `Decision`.
+The pure engine is clinic.risk.engine (no Flask, no database); the rest of this package feeds it facts
+from records and the clinic (fact gathering, triage, consents, guardians), keeps the published rule-set
+versions and the decision log, and serves the API.
 
-    from clinic.risk import default_ruleset, evaluate
-    decision = evaluate(default_ruleset(), "prescribe", facts)
+Public surface: this module (the tables) and `clinic.risk.services` (the checkpoints, consents, guardians).
 """
+from clinic.risk.models import (GUARDIAN_LIVE, OnlineTreatmentConsent, PatientGuardian, ProtocolVersion,
+                                RiskDecisionLog, RuleSetVersion)
 
-from clinic.risk.engine import Decision, Reason, evaluate
-from clinic.risk.ruleset import (
-    CHECKPOINTS, OUTCOMES, RuleSet, RuleSetError, default_ruleset, load_ruleset,
-    load_ruleset_file, validate_ruleset,
-)
-
-__all__ = [
-    "CHECKPOINTS", "OUTCOMES", "Decision", "Reason", "RuleSet", "RuleSetError",
-    "default_ruleset", "evaluate", "load_ruleset", "load_ruleset_file", "validate_ruleset",
-]
+__all__ = ["GUARDIAN_LIVE", "OnlineTreatmentConsent", "PatientGuardian", "ProtocolVersion", "RiskDecisionLog",
+           "RuleSetVersion"]

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from clinic import directory
-from clinic.models import Slot
+from clinic.directory import services as directory
+from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db, socketio
 from core.types import new_id

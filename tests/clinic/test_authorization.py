@@ -1,8 +1,8 @@
 """Who sees what: patients their own, doctors theirs, admins all; other ids are 404, never 403."""
 from datetime import timedelta
 
-from clinic.access import cares_for_patient
-from clinic.directory import family_doctor_of
+from clinic.appointments.access import cares_for_patient
+from clinic.directory.services import family_doctor_of
 from core import auth, clock
 from core.extensions import db
 from tests.clinic.conftest import book
@@ -45,7 +45,7 @@ def test_doctors_see_their_own_patients_and_admins_all(client, accounts, world):
 
 
 def test_notifications_are_private(app, client, accounts):
-    from clinic.notify import notify_user
+    from clinic.notifications.services import notify_user
 
     account, a = accounts.patient()
     _, b = accounts.patient()

@@ -3,7 +3,9 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from clinic.models import Appointment, PatientBookingDay, Slot
+from clinic.appointments import Appointment, PatientBookingDay
+
+from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db
 from tests.clinic.conftest import book

@@ -11,7 +11,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from clinic.models import Appointment, Slot
+from clinic.appointments import Appointment
+
+from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db
 

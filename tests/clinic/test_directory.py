@@ -1,5 +1,5 @@
 """The directory API (admins manage it) and the look-ups risk control uses."""
-from clinic.directory import nearest_institutions
+from clinic.directory.services import nearest_institutions
 
 
 def _institution(client, admin, code, lat, lon, **extra):

@@ -2,7 +2,7 @@
 from datetime import date, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from clinic.expansion import TemplateSpec, expand_template, local_to_utc
+from clinic.scheduling.expansion import TemplateSpec, expand_template, local_to_utc
 
 
 def _template(weekday, start=time(9), end=time(10), minutes=30, **extra):

@@ -1,9 +1,9 @@
 """The FHIR views: derived from the clinic tables; the Slot and Appointment views of a booking are written
-just after its commit (clinic.view_outbox), so these tests drain the outbox before they read."""
+just after its commit (clinic.fhir_views.outbox), so these tests drain the outbox before they read."""
 from datetime import timedelta
 
-from clinic.models import Doctor, DoctorInstitution
-from clinic.view_drainer import drain_views
+from clinic.directory import Doctor, DoctorInstitution
+from clinic.fhir_views.drainer import drain_views
 from core import clock
 from core.auth import SYSTEM
 from core.extensions import db

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from clinic.models import Appointment
-from clinic.riskcontrol.models import RiskDecisionLog
+from clinic.appointments import Appointment
+from clinic.risk.models import RiskDecisionLog
 from core import clock
 from core.extensions import db
 from tests.clinic.conftest import book

@@ -1,7 +1,7 @@
 """The appointment state machine over the API, and the queue: numbers, positions, estimates."""
 from datetime import timedelta
 
-from clinic.jobs import mark_noshows
+from clinic.appointments.jobs import mark_noshows
 from core.extensions import db
 from tests.clinic.conftest import at, book
 

@@ -67,7 +67,7 @@ def test_queue_updates_reach_the_waiting_patients(live_server, session_socketio,
 def test_a_notification_whose_data_holds_times_is_pushed_as_json(app, live_server, session_socketio, accounts, client):
     from datetime import datetime, timezone
 
-    from clinic.notify import notify_user
+    from clinic.notifications.services import notify_user
 
     account, headers = accounts.patient()
     sock, inbox = _connect(live_server.url, _token(headers))
@@ -86,7 +86,7 @@ def test_a_notification_whose_data_holds_times_is_pushed_as_json(app, live_serve
 
 
 def test_notifications_are_pushed_after_the_commit(app, live_server, session_socketio, accounts):
-    from clinic.notify import notify_user
+    from clinic.notifications.services import notify_user
 
     account, headers = accounts.patient()
     sock, inbox = _connect(live_server.url, _token(headers))

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from clinic.jobs import mark_noshows, send_reminders
-from clinic.models import Notification, Reminder, Slot
+from clinic.appointments.jobs import mark_noshows, send_reminders
+from clinic.notifications import Notification
+from clinic.appointments import Reminder
+from clinic.scheduling import Slot
 from core import scheduler
 from core.extensions import db
 from tests.clinic.conftest import at, book

@@ -1,7 +1,9 @@
 """`flask seed demo` loads the Ningbo directory: doctor.wang is a hypertension doctor with slots."""
 from sqlalchemy import func, select
 
-from clinic.models import Doctor, ScheduleTemplate, Slot
+from clinic.directory import Doctor
+
+from clinic.scheduling import ScheduleTemplate, Slot
 from core.extensions import db
 
 

@@ -6,8 +6,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from clinic import booking, directory
-from clinic.models import Appointment, FamilyDoctorBinding, PatientBookingDay, Slot
+from clinic.appointments import booking
+
+from clinic.directory import services as directory
+from clinic.appointments import Appointment, PatientBookingDay
+from clinic.directory import FamilyDoctorBinding
+from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db
 from tests.clinic.conftest import book

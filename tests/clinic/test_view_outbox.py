@@ -1,4 +1,4 @@
-"""The FHIR Slot/Appointment views of a booking go through the transactional outbox (clinic.view_outbox):
+"""The FHIR Slot/Appointment views of a booking go through the transactional outbox (clinic.fhir_views.outbox):
 a row in the booking's transaction, the view written after the commit by the process's drainer or the
 scheduler's sweep. The app API and the care relationships never wait for it."""
 import threading
@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic import fhir_sync, view_drainer, view_outbox
-from clinic.models import Appointment, Slot, ViewOutbox
-from clinic.view_drainer import drain_views
+from clinic.fhir_views import sync as fhir_sync, drainer as view_drainer, outbox as view_outbox
+from clinic.appointments import Appointment
+from clinic.scheduling import Slot
+from clinic.fhir_views import ViewOutbox
+from clinic.fhir_views.drainer import drain_views
 from core import clock
 from core.auth import SYSTEM
 from core.extensions import db

@@ -1,6 +1,6 @@
 """Pure wait estimation and the state table."""
-from clinic.transitions import TRANSITIONS, can_transition
-from clinic.waiting import estimate_wait, typical_duration
+from clinic.appointments.transitions import TRANSITIONS, can_transition
+from clinic.appointments.waiting import estimate_wait, typical_duration
 
 
 def test_typical_duration_is_a_robust_median_with_a_fallback():

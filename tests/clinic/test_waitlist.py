@@ -1,8 +1,8 @@
 """The waitlist: a freed place is held for the first in line, expires to the next, is accepted by booking."""
 from datetime import timedelta
 
-from clinic.jobs import expire_waitlist_offers
-from clinic.models import Slot
+from clinic.appointments.jobs import expire_waitlist_offers
+from clinic.scheduling import Slot
 from core.extensions import db
 from tests.clinic.conftest import at, book
 
@@ -57,7 +57,7 @@ def test_new_capacity_and_leaving_the_line(app, client, accounts, world, frozen)
     frozen.advance(seconds=1)
     client.post("/api/v1/waitlist", headers=second, json={"doctor_id": doctor_id, "date": "2026-03-04"})
     # A place appears (new capacity): the first in line is offered it at once.
-    from clinic import waitlist
+    from clinic.appointments import waitlist
     slot_id = world.slot(doctor_id, inst, at(2026, 3, 4, 1, 0), local_date=at(2026, 3, 4).date())
     with app.app_context():
         assert waitlist.offer_open_places(doctor_id, at(2026, 3, 4).date()) == 1

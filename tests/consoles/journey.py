@@ -64,7 +64,8 @@ def ningbo_morning(hour=10):
 def online_slot_soon(app, minutes=20):
     """An online slot of Dr Wang at the cloud hospital starting soon (check-in open) today, whatever the weekday
     (on the morning clock of `ningbo_morning`, "soon" is still today)."""
-    from clinic.models import Doctor, Institution, Slot
+    from clinic.directory import Doctor, Institution
+    from clinic.scheduling import Slot
 
     starts = (clock.now() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
     ends = starts + timedelta(minutes=10)

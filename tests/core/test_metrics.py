@@ -110,7 +110,8 @@ def test_the_scheduler_process_serves_its_job_metrics_without_the_database():
 
 
 COUNT_IN_ONE_WORKER = """
-from clinic.metrics import BOOKINGS, SOCKETIO_CONNECTIONS
+from clinic.appointments.metrics import BOOKINGS
+from clinic.realtime.metrics import SOCKETIO_CONNECTIONS
 BOOKINGS.labels(kind="online", channel="app").inc()
 SOCKETIO_CONNECTIONS.inc()
 """

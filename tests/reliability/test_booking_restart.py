@@ -68,7 +68,8 @@ def test_no_booking_is_lost_or_doubled_across_a_crash(app, servers):
     statuses = {status for _, _, status, _ in answers.values()}
     assert statuses <= {201, 409}, statuses  # booked, or slot full: never an error
     announced = {body["id"] for _, _, status, body in answers.values() if status == 201}
-    from clinic.models import Appointment, Slot
+    from clinic.appointments import Appointment
+    from clinic.scheduling import Slot
     from core.extensions import db
 
     with app.app_context():

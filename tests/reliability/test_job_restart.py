@@ -32,7 +32,8 @@ def _book_all(app, client):
 
 
 def _reminders(app):
-    from clinic.models import Notification, Reminder
+    from clinic.notifications import Notification
+    from clinic.appointments import Reminder
     from core.extensions import db
 
     with app.app_context():
@@ -47,7 +48,7 @@ def test_a_reminder_run_killed_midway_then_raced_sends_each_reminder_once(app, c
     at = first_start - timedelta(minutes=30)  # both reminders (24 h and 1 h before) are due for every appointment
     due = PATIENTS * EACH * 2
 
-    crashed = job_process("clinic.send_reminders", at=at, slow="clinic.reminders:notify_user=0.05")
+    crashed = job_process("clinic.send_reminders", at=at, slow="clinic.appointments.reminders:notify_user=0.05")
     crashed.wait_for_steps(due // 3)
     crashed.kill()
     states, sent = _reminders(app)

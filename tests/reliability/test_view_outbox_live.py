@@ -15,7 +15,7 @@ PATIENTS = 8
 
 
 def _outbox(app):
-    from clinic.models import ViewOutbox
+    from clinic.fhir_views import ViewOutbox
     from core.extensions import db
 
     with app.app_context():

@@ -25,8 +25,8 @@ def patients(app, count):
 
 def slots(app, count, capacity=1, doctors=4, starts_in=timedelta(days=2)):
     """`count` open in-person slots, 15 minutes apart (per doctor), from `starts_in` on: [slot id]."""
-    from clinic import directory
-    from clinic.models import Slot
+    from clinic.directory import services as directory
+    from clinic.scheduling import Slot
 
     start = clock.now().replace(minute=0, second=0, microsecond=0) + starts_in
     with app.app_context():

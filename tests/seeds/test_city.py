@@ -5,7 +5,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from clinic.models import Doctor, Institution
+from clinic.directory import Doctor, Institution
 from core.extensions import db
 from pharmacy.models import Pharmacy, Stock
 from records.models import Resource, ResourceVersion

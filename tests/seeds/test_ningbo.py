@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from clinic.models import Doctor, DoctorInstitution, FamilyDoctorBinding, Institution, Slot
+from clinic.directory import Doctor, DoctorInstitution, FamilyDoctorBinding, Institution
+
+from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db
 from pharmacy import catalogue

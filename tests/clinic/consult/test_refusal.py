@@ -4,8 +4,8 @@ appointment referred in person, both parties told)."""
 from sqlalchemy import func, select
 
 from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
-from clinic.models import Appointment
-from clinic.riskcontrol.models import RiskDecisionLog
+from clinic.appointments import Appointment
+from clinic.risk.models import RiskDecisionLog
 from core.extensions import db
 from core.models import AuditEntry
 from tests.clinic.consult.helpers import NS, Party, checked_in_with_real_queue, socket_for

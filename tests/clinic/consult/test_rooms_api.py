@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from clinic.consult.models import Consultation
-from clinic.riskcontrol.models import RiskDecisionLog
+from clinic.risk.models import RiskDecisionLog
 from core.extensions import db, socketio
 from tests.clinic.consult.helpers import make_doctor, make_patient, make_room, start_consultation
 

@@ -1,7 +1,7 @@
 """An open /consult connection stops acting once its token is revoked (logout) or expires, without a token
 lookup per event: expiry is compared with the clock, revocations come from a watch refreshed once a second.
 Checked at its next event, and, for a connection that sends nothing, by the process's token watch
-(clinic.token_watch), which closes it within about TOKEN_REVOCATION_POLL_SECONDS. The same across server
+(clinic.realtime.token_watch), which closes it within about TOKEN_REVOCATION_POLL_SECONDS. The same across server
 processes: tests/clinic/consult/test_processes.py."""
 import threading
 import time
@@ -28,7 +28,7 @@ def _stored(app, cid):
 @pytest.fixture()
 def watch_paused(app, monkeypatch):
     """The token watch sweeps nothing: the check at the next event is tested alone."""
-    monkeypatch.setattr(app.extensions["clinic.token_watch"], "sweep", lambda: 0)
+    monkeypatch.setattr(app.extensions["clinic.realtime.token_watch"], "sweep", lambda: 0)
 
 
 def test_a_logout_stops_an_open_connection_at_its_next_event(app, accounts, client, queue, monkeypatch, watch_paused):
@@ -158,10 +158,10 @@ def test_a_silent_connection_is_closed_when_its_token_expires(app, accounts, cli
 
 
 def test_one_sweep_of_many_connections_costs_one_query(app, accounts, client, queue, monkeypatch):
-    from clinic.token_watch import TokenWatch
+    from clinic.realtime.token_watch import TokenWatch
 
     _, patient, _, _ = start_consultation(app, accounts, client, queue)
-    watch = app.extensions["clinic.token_watch"]
+    watch = app.extensions["clinic.realtime.token_watch"]
     before = watch.watched()
     clients = [socket_for(app, patient) for _ in range(20)]
     assert all(tc.is_connected(NS) for tc in clients)
@@ -191,7 +191,7 @@ def test_one_sweep_of_many_connections_costs_one_query(app, accounts, client, qu
 
 
 def test_the_watch_task_starts_with_a_connection_and_stops_cleanly(app):
-    from clinic.token_watch import TokenWatch
+    from clinic.realtime.token_watch import TokenWatch
 
     watch = TokenWatch(app, app.extensions["clinic.socketio_server"], NS)
     far = TokenSession(actor=None, token_hash="0" * 64, expires_at=clock.now() + timedelta(hours=1))

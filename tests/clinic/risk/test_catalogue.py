@@ -2,8 +2,8 @@
 
 import pytest
 
-from clinic.risk import catalogue
-from clinic.risk.catalogue import ATC, SNOMED
+from clinic.risk.engine import catalogue
+from clinic.risk.engine.catalogue import ATC, SNOMED
 
 
 @pytest.mark.parametrize(("code", "display", "urgency"), [

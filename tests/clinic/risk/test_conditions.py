@@ -2,10 +2,8 @@
 
 import pytest
 
-from clinic.risk.conditions import (
-    MISSING, FactView, ParamSpec, Predicate, evaluate_condition, validate_condition,
-)
-from clinic.risk.predicates import REGISTRY
+from clinic.risk.engine.conditions import (MISSING, FactView, ParamSpec, Predicate, evaluate_condition, validate_condition)
+from clinic.risk.engine.predicates import REGISTRY
 
 FACTS = {
     "patient": {"age_years": 5, "nickname": None},

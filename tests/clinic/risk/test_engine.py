@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from clinic.risk import catalogue
-from clinic.risk.engine import evaluate
-from clinic.risk.ruleset import OUTCOMES, default_ruleset
+from clinic.risk.engine import catalogue
+from clinic.risk.engine.evaluation import evaluate
+from clinic.risk.engine.ruleset import OUTCOMES, default_ruleset
 
 from tests.clinic.risk.cases import CASES, RED_EMERGENCY, build_facts, med
 

@@ -2,9 +2,9 @@
 
 import typing
 
-from clinic.risk.facts import FACT_DOCS, Facts, enrich_medications, pick_facts
-from clinic.risk.predicates import REGISTRY
-from clinic.risk.ruleset import default_ruleset
+from clinic.risk.engine.facts import FACT_DOCS, Facts, enrich_medications, pick_facts
+from clinic.risk.engine.predicates import REGISTRY
+from clinic.risk.engine.ruleset import default_ruleset
 
 
 def _leaf_paths(typed, prefix=""):

@@ -6,8 +6,8 @@ import random
 import pytest
 import yaml
 
-from clinic.risk.engine import evaluate
-from clinic.risk.ruleset import DEFAULT_RULESET_FILE, default_ruleset, load_ruleset
+from clinic.risk.engine.evaluation import evaluate
+from clinic.risk.engine.ruleset import DEFAULT_RULESET_FILE, default_ruleset, load_ruleset
 
 from tests.clinic.risk.cases import CASES, build_facts
 

@@ -6,11 +6,8 @@ import json
 import pytest
 import yaml
 
-from clinic.risk.engine import evaluate
-from clinic.risk.ruleset import (
-    CHECKPOINTS, DEFAULT_RULESET_FILE, RuleSetError, default_ruleset, load_ruleset,
-    load_ruleset_file, validate_ruleset,
-)
+from clinic.risk.engine.evaluation import evaluate
+from clinic.risk.engine.ruleset import (CHECKPOINTS, DEFAULT_RULESET_FILE, RuleSetError, default_ruleset, load_ruleset, load_ruleset_file, validate_ruleset)
 
 from tests.clinic.risk.cases import build_facts, med
 

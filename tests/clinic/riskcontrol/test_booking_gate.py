@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from clinic.models import Appointment
-from clinic.riskcontrol.models import RiskDecisionLog
+from clinic.appointments import Appointment
+from clinic.risk.models import RiskDecisionLog
 from core import clock
 from core.extensions import db
 from core.models import AuditEntry

@@ -33,7 +33,7 @@ def test_signing_an_unknown_version_is_refused(accounts, client):
 
 
 def test_revocation_and_expiry_change_the_status(app, accounts, client):
-    from clinic.riskcontrol.consents import consent_status
+    from clinic.risk.consents import consent_status
 
     account, headers = accounts.patient()
     version = protocol(client, headers)["version"]
@@ -92,8 +92,8 @@ def test_signing_again_returns_the_consent_in_force(app, accounts, client):
 
 
 def test_a_withdrawal_ends_online_care_until_the_patient_signs_again(app, accounts, client):
-    from clinic.riskcontrol.consents import consent_status
-    from clinic.riskcontrol.models import OnlineTreatmentConsent
+    from clinic.risk.consents import consent_status
+    from clinic.risk.models import OnlineTreatmentConsent
     from core.extensions import db
 
     account, headers = accounts.patient()

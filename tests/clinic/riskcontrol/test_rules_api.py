@@ -1,7 +1,7 @@
 """GET/POST /api/v1/risk/rules: the active rule set, publishing validated new versions."""
 import copy
 
-from clinic.risk.ruleset import default_ruleset_data
+from clinic.risk.engine.ruleset import default_ruleset_data
 
 
 def test_doctors_and_admins_read_the_active_rules_patients_do_not(accounts, client):

@@ -44,7 +44,7 @@ def test_concurrent_transactions_lose_and_double_nothing(app, live_server, cast)
     with app.app_context():
         dialect = db.engine.dialect.name
     if dialect != "postgresql":
-        # FHIR writes do not take SQLite's write lock up front (clinic.dbutil.begin_write does, for bookings):
+        # FHIR writes do not take SQLite's write lock up front (core.transaction.begin_write does, for bookings):
         # a second writer that read first fails "database is locked", on the per-entry path as on this one.
         pytest.skip("needs concurrent writers (PostgreSQL)")
     patients_before = _count(app, Resource, Resource.resource_type == "Patient")

@@ -1,1 +1,0 @@
-"""marshmallow schemas of the clinic API (bodies, queries and responses)."""
