@@ -10,7 +10,7 @@ from core import clock
 from core.extensions import db
 from tests.clinic.conftest import book
 from tests.clinic.consult.helpers import NS, Party, make_room, socket_for
-from tests.clinic.riskcontrol.helpers import STABLE_VITALS, eligible_patient
+from tests.clinic.risk.helpers import STABLE_VITALS, eligible_patient
 
 AMLODIPINE = {"code": "C08CA01", "dose": "5 mg", "frequency": "once daily", "route": "oral",
               "quantity": 28, "days_supply": 28}

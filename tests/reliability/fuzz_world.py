@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from core import clock
 from seeds.demo import DEMO_PHARMACIES
-from tests.clinic.riskcontrol.helpers import STABLE_VITALS
+from tests.clinic.risk.helpers import STABLE_VITALS
 
 # The demo accounts (seeds/demo.py) the fuzzers act as; the other two patients are the "someone else".
 ROLES = {

@@ -5,7 +5,7 @@ from clinic.consult import rooms
 from core.auth import SYSTEM
 from core.extensions import db
 from records import api as records
-from tests.clinic.riskcontrol.helpers import STABLE_VITALS, give_history, sign_protocol
+from tests.clinic.risk.helpers import STABLE_VITALS, give_history, sign_protocol
 
 
 @dataclass
@@ -91,7 +91,7 @@ def checked_in_with_real_queue(app, client, accounts, world):
 
     from core import clock
     from tests.clinic.conftest import book
-    from tests.clinic.riskcontrol.helpers import STABLE_VITALS, eligible_patient
+    from tests.clinic.risk.helpers import STABLE_VITALS, eligible_patient
 
     inst = world.institution()
     doctor_id, doctor = world.doctor([inst], specialties=("hypertension",))

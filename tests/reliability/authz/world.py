@@ -21,7 +21,7 @@ from core.models import AuditEntry
 from records import api as records
 from tests.clinic.conftest import World as ClinicWorld, book
 from tests.clinic.consult.helpers import NS, Party, make_room, socket_for
-from tests.clinic.riskcontrol.helpers import STABLE_VITALS, give_history, sign_protocol
+from tests.clinic.risk.helpers import STABLE_VITALS, give_history, sign_protocol
 from tests.conftest import Accounts
 from tests.pharmacy.conftest import AMLODIPINE, NINGBO, World as PharmacyWorld
 

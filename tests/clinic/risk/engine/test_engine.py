@@ -8,7 +8,7 @@ from clinic.risk.engine import catalogue
 from clinic.risk.engine.evaluation import evaluate
 from clinic.risk.engine.ruleset import OUTCOMES, default_ruleset
 
-from tests.clinic.risk.cases import CASES, RED_EMERGENCY, build_facts, med
+from tests.clinic.risk.engine.cases import CASES, RED_EMERGENCY, build_facts, med
 
 
 @pytest.mark.parametrize(("checkpoint", "changes", "decision", "fired"), CASES)

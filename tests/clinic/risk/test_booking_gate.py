@@ -11,7 +11,7 @@ from core import clock
 from core.extensions import db
 from core.models import AuditEntry
 from tests.clinic.conftest import book
-from tests.clinic.riskcontrol.helpers import eligible_patient
+from tests.clinic.risk.helpers import eligible_patient
 
 
 def _online_slot(world, **doctor):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEntry
-from tests.clinic.riskcontrol.helpers import STABLE_VITALS, give_history, sign_protocol
+from tests.clinic.risk.helpers import STABLE_VITALS, give_history, sign_protocol
 
 
 def check(client, headers, **body):

@@ -9,7 +9,7 @@ from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db
 from tests.clinic.conftest import book
-from tests.clinic.riskcontrol.helpers import eligible_patient
+from tests.clinic.risk.helpers import eligible_patient
 
 
 def _future(hours=48):
