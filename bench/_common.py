@@ -9,7 +9,7 @@ def make_app(database_url):
     """A migrated app bound to `database_url` (PostgreSQL recommended)."""
     from flask_migrate import upgrade
 
-    from core.app import create_app
+    from cloud_hospital.app import create_app
 
     os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="records-bench-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None,

@@ -69,7 +69,7 @@ def _load_data(env, clients, per_client):
     from clinic.directory import services as directory
     from clinic.scheduling import Slot
     from core import accounts, auth, clock
-    from core.app import create_app
+    from cloud_hospital.app import create_app
     from core.extensions import db
     from core.identity import make_id_number
     from core.types import new_id

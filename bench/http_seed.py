@@ -15,7 +15,7 @@ BOOKING_DAYS = 13  # within the default 14-day horizon
 def _app(env):
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    from core.app import create_app
+    from cloud_hospital.app import create_app
 
     # Cheap password hashes for the seeded accounts (they never log in: their tokens are issued here).
     return create_app({"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024})

@@ -220,7 +220,7 @@ def _prepare(args):
     from flask_migrate import upgrade
 
     from bench import load_seed
-    from core.app import create_app
+    from cloud_hospital.app import create_app
 
     _recreate(args.admin_url, args.database)
     database_url = args.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + args.database

@@ -73,7 +73,7 @@ def main():
     subprocess.run([str(booking_bench.BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     tokens, lanes, _ = booking_bench._load_data(env, 1, args.bookings + 150)
-    from core.app import create_app
+    from cloud_hospital.app import create_app
 
     app = create_app()
     client = app.test_client()

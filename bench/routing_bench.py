@@ -85,7 +85,7 @@ def main():
     os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="routing-bench-"))
     from flask_migrate import upgrade
 
-    from core.app import create_app
+    from cloud_hospital.app import create_app
     from core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None,

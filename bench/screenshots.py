@@ -29,7 +29,7 @@ SHOTS = {
 def _app(instance):
     from flask_migrate import upgrade
 
-    from core.app import create_app
+    from cloud_hospital.app import create_app
     from core.extensions import db
     from seeds import demo
 

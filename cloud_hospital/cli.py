@@ -21,7 +21,7 @@ DEFAULT_THREADS = 64
 
 
 def _create_app():
-    from core.app import create_app
+    from cloud_hospital.app import create_app
 
     return create_app()
 
@@ -60,7 +60,7 @@ cli = ServiceGroup(name="cloud-hospital", create_app=_create_app, add_version_op
 def serve(bind, threads, gunicorn_options):
     """Serve HTTP and Socket.IO with gunicorn: one gthread worker, JSON logs on stderr. Further options go
     to gunicorn as they are (e.g. --timeout 60)."""
-    from core.app import create_app
+    from cloud_hospital.app import create_app
     from core.extensions import db
 
     try:  # a configuration error now, in one line, rather than in a worker's traceback

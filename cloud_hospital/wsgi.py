@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn cloud_hospital.wsgi:app` (what `cloud-hospital serve` runs) serves HTTP and Socket.IO."""
-from core.app import create_app
+from cloud_hospital.app import create_app
 from core.extensions import socketio
 
 app = create_app()

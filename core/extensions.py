@@ -1,4 +1,4 @@
-"""Bare extension objects, bound to an app in core.app.create_app; imports nothing of the app
+"""Bare extension objects, bound to an app in cloud_hospital.app.create_app; imports nothing of the app
 (core.openapi only subclasses the OpenAPI layer)."""
 from flask_migrate import Migrate
 from flask_socketio import SocketIO

@@ -3,14 +3,15 @@
 Interactions: https://hl7.org/fhir/R4/http.html. Write path (Medplum's order): check id, validate,
 compare with the stored version, set meta.versionId / lastUpdated, then write the resource row, a
 version row and the search-index rows together. Functions flush, never commit: the request or
-command that calls them commits once.
+command that calls them commits once. Read and vread (records.reads) and search (records.search) live
+below the store and are re-exported here: the search engine reads too, and must not import the store.
 """
 import json
 import re
 from contextlib import nullcontext
 
 import psycopg
-from sqlalchemy import bindparam, func, insert, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,14 +23,13 @@ from records.compartment import compartment_patients  # noqa: F401  (public API)
 from records.errors import FhirError
 from records.bulk import insert_returning_pks, write_batch
 from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
+from records.reads import read_resource, read_version  # noqa: F401  (public API)
 from records.search.definitions import supported_search_params  # noqa: F401  (public API)
 from records.search.engine import SearchResult, everything, search  # noqa: F401  (public API)
 from records.search.extract import extract_rows
 from records.validation import model_class, validate_resource
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-VERSION_PATTERN = re.compile(r"^[0-9]{1,10}$")
-MAX_VERSION = 2**31 - 1  # version_id is a 32-bit integer column
 _INDEX_TABLES = {kind: INDEX_MODELS[kind].__table__ for kind in ("string", "token", "reference", "date", "quantity")}
 
 
@@ -139,46 +139,10 @@ def create_resource(resource, *, resource_id=None):
     return create_resources([resource], resource_ids=[resource_id])[0]
 
 
-# The FHIR read's statement, built once: two columns through the Core connection, not the ORM entity,
-# skip the statement construction, the ORM execution path and the identity map (~0.2 ms of CPU a read).
-_READ = select(Resource.__table__.c.deleted, Resource.__table__.c.content).where(
-    Resource.__table__.c.resource_type == bindparam("type"), Resource.__table__.c.id == bindparam("id"))
-
-
 def _row(resource_type, resource_id, lock=False):
     model_class(resource_type)
     stmt = select(Resource).where(Resource.resource_type == resource_type, Resource.id == resource_id)
     return db.session.scalars(stmt.with_for_update() if lock else stmt).first()
-
-
-def read_resource(resource_type, resource_id):
-    """The current version; FhirError 404 not-found, or 410 deleted."""
-    model_class(resource_type)
-    session = db.session
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # what the ORM's autoflush would have done before the query
-    row = session.connection().execute(_READ, {"type": resource_type, "id": resource_id}).first()
-    if row is None:
-        raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known")
-    if row.deleted:
-        raise FhirError(410, "deleted", f"{resource_type}/{resource_id} has been deleted")
-    return json.loads(row.content)
-
-
-def read_version(resource_type, resource_id, version_id):
-    """One version (vread); 404 when unknown, 410 when that version is a deletion."""
-    model_class(resource_type)
-    digits = str(version_id).strip('W/"')
-    # Version ids are ASCII digits within the column's range; anything else names no version.
-    number = int(digits) if VERSION_PATTERN.match(digits) and int(digits) <= MAX_VERSION else None
-    row = number is not None and db.session.scalars(select(ResourceVersion).where(
-        ResourceVersion.resource_type == resource_type, ResourceVersion.id == resource_id,
-        ResourceVersion.version_id == number)).first()
-    if not row:
-        raise FhirError(404, "not-found", f"{resource_type}/{resource_id}/_history/{version_id} is not known")
-    if row.content is None:
-        raise FhirError(410, "deleted", f"{resource_type}/{resource_id} version {version_id} is a deletion")
-    return json.loads(row.content)
 
 
 def _parse_if_match(if_match):

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from core.extensions import db
 from records.errors import FhirError
+from records.reads import read_resource
 from records.search import includes, statements
 from records.search.binds import analyse
 from records.search.paging import decode_cursor, encode_cursor, parse_sort
 from records.search.parse import parse_criterion
+from records.validation import model_class
 
 DEFAULT_COUNT, MAX_COUNT = 20, 500
 IGNORED = {"_format", "_pretty"}
@@ -44,8 +46,6 @@ def _count_param(values):
 
 def search(resource_type, params, *, patient_ids=None, strict=False):
     """Search `resource_type` with [(name, value)] query params; see SearchResult."""
-    from records.validation import model_class
-
     model_class(resource_type)
     unsupported, control, echo, crits = [], {}, [], []
     for name, value in params:
@@ -147,8 +147,6 @@ def _apply_elements(result, elements):
 
 def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):
     """Patient/$everything: the Patient and every resource in its compartment, paged by pk."""
-    from records.store import read_resource
-
     read_resource("Patient", patient_id)  # 404 / 410 when there is no such Patient
     result = SearchResult([], count=min(max(int(count), 1), MAX_COUNT), params=[("_count", str(count))])
     values = {"patient_id": patient_id}

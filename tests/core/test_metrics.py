@@ -118,7 +118,7 @@ SOCKETIO_CONNECTIONS.inc()
 SCRAPE = """
 import os
 from flask_migrate import upgrade
-from core.app import create_app
+from cloud_hospital.app import create_app
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.environ["INSTANCE_PATH"] + "/m.db"})
 with app.app_context():
     upgrade()

@@ -6,7 +6,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from core.app import create_app
+from cloud_hospital.app import create_app
 from core.extensions import db
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 from openapi_spec_validator import validate
 
-from core.app import create_app
+from cloud_hospital.app import create_app
 from core.logs import JsonFormatter
 
 

@@ -35,7 +35,7 @@ def main(argv=None):
     parser.add_argument("--slow")
     args = parser.parse_args(argv)
     from core import clock, scheduler
-    from core.app import create_app
+    from cloud_hospital.app import create_app
 
     app = create_app()
     if args.at:

@@ -1,4 +1,6 @@
-"""The composition root: configuration, extensions, blueprints, error handlers and CLI commands."""
+"""The composition root: create_app() reads the configuration, binds the extensions, mounts the domains
+(cloud_hospital.domains), then the error handlers and the CLI commands. It sits above every package;
+core, the kernel, knows none of them."""
 import os
 from pathlib import Path
 
@@ -7,6 +9,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cloud_hospital import MIGRATIONS_DIR
+from cloud_hospital.domains import import_models, register_blueprints
 from core import config as config_module
 from core import db_ping
 from core.cookie_session import CachedSerializerSessionInterface
@@ -70,20 +73,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def import_models():
-    """Import every domain's tables so the metadata (and so migrations) knows them."""
-    import clinic.appointments  # noqa: F401
-    import clinic.consult  # noqa: F401
-    import clinic.directory  # noqa: F401
-    import clinic.fhir_views  # noqa: F401
-    import clinic.notifications  # noqa: F401
-    import clinic.risk  # noqa: F401
-    import clinic.scheduling  # noqa: F401
-    from core import models  # noqa: F401
-    from pharmacy import models as pharmacy_models  # noqa: F401
-    from records import models as records_models  # noqa: F401
-
-
 def register_extensions(app):
     """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
     from core import http, jobs, observability, socketqueue, transaction  # noqa: F401  (jobs: registers them)
@@ -110,30 +99,6 @@ def register_extensions(app):
     observability.init_app(app)
     http.init_app(app)
     transaction.init_app(app)
-
-
-def register_blueprints(app):
-    """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
-    import clinic
-    import consoles
-    from core import docs
-    from core.views import admin, auth
-    from pharmacy import services as pharmacy_services
-    from pharmacy.views import orders as pharmacy_orders, pharmacies, prescriptions
-    from records import fhir as records_fhir
-
-    api.register_blueprint(auth.bp)
-    api.register_blueprint(admin.bp)
-    pharmacy_services.init_app(app)
-    api.register_blueprint(prescriptions.bp)
-    api.register_blueprint(pharmacy_orders.bp)
-    api.register_blueprint(pharmacies.bp)
-    clinic.init_app(app)  # config defaults, care relationships, the /consult namespace, jobs, CLI
-    for bp in clinic.blueprints():
-        api.register_blueprint(bp)
-    app.register_blueprint(docs.bp)
-    records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
-    consoles.init_app(app)  # the demo web consoles under /app: clients of the public API only
 
 
 def register_errorhandlers(app):

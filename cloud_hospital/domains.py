@@ -1,0 +1,44 @@
+"""Where the domains plug into the app (cloud_hospital.app.create_app): their tables and their blueprints.
+
+The domains are imported inside the functions, so they load when create_app gets here and in the order
+they always have: periodic jobs, metrics and hooks register as their modules are imported.
+"""
+from core.extensions import api
+
+
+def import_models():
+    """Import every domain's tables so the metadata (and so migrations) knows them."""
+    import clinic.appointments  # noqa: F401
+    import clinic.consult  # noqa: F401
+    import clinic.directory  # noqa: F401
+    import clinic.fhir_views  # noqa: F401
+    import clinic.notifications  # noqa: F401
+    import clinic.risk  # noqa: F401
+    import clinic.scheduling  # noqa: F401
+    from core import models  # noqa: F401
+    from pharmacy import models as pharmacy_models  # noqa: F401
+    from records import models as records_models  # noqa: F401
+
+
+def register_blueprints(app):
+    """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
+    import clinic
+    import consoles
+    from core import docs
+    from core.views import admin, auth
+    from pharmacy import services as pharmacy_services
+    from pharmacy.views import orders as pharmacy_orders, pharmacies, prescriptions
+    from records import fhir as records_fhir
+
+    api.register_blueprint(auth.bp)
+    api.register_blueprint(admin.bp)
+    pharmacy_services.init_app(app)
+    api.register_blueprint(prescriptions.bp)
+    api.register_blueprint(pharmacy_orders.bp)
+    api.register_blueprint(pharmacies.bp)
+    clinic.init_app(app)  # config defaults, care relationships, the /consult namespace, jobs, CLI
+    for bp in clinic.blueprints():
+        api.register_blueprint(bp)
+    app.register_blueprint(docs.bp)
+    records_fhir.init_app(app)  # /fhir, its OperationOutcome errors, `flask records`, the Patient factory
+    consoles.init_app(app)  # the demo web consoles under /app: clients of the public API only
