@@ -39,6 +39,7 @@ HOT_SLOTS = 50
 sys.path.insert(0, str(ROOT))
 
 from bench import view_lag  # noqa: E402
+
 MAX_REQUESTS_PER_CLIENT = 5000  # a hard bound on each phase besides the time limit
 
 
@@ -68,8 +69,8 @@ def _load_data(env, clients, per_client):
     sys.path.insert(0, str(ROOT))
     from clinic.directory import services as directory
     from clinic.scheduling import Slot
-    from core import accounts, auth, clock
     from cloud_hospital.app import create_app
+    from core import accounts, auth, clock
     from core.extensions import db
     from core.identity import make_id_number
     from core.types import new_id
@@ -105,8 +106,8 @@ def _load_data(env, clients, per_client):
 
 def _sync_fhir_slots(app, lanes):
     """Give every slot its FHIR Slot (as the schedule expansion does), so a booking updates it like in production."""
-    from clinic.fhir_views import services as fhir_views
     from clinic.directory import DoctorInstitution
+    from clinic.fhir_views import services as fhir_views
     from clinic.scheduling import Slot
     from core.auth import SYSTEM
     from core.extensions import db

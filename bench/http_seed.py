@@ -63,6 +63,8 @@ def _fhir_histories(patients, batch=500):
 def _booking_world(patients):
     """One institution; per patient a doctor with BOOKING_DAYS x BOOKINGS_PER_DAY slots (FHIR Slot views
     written as schedule expansion writes them) and a bearer token: [(token, [slot ids in booking order])]."""
+    from flask import current_app
+
     from bench.booking_bench import _sync_fhir_slots
     from clinic.directory import services as directory
     from clinic.scheduling import Slot
@@ -70,7 +72,6 @@ def _booking_world(patients):
     from core.extensions import db
     from core.identity import make_id_number
     from core.types import new_id
-    from flask import current_app
 
     inst = directory.save_institution({"code": "HTTPBENCH", "name": "HTTP Bench Clinic", "kind": "primary"})
     first = clock.now().replace(hour=1, minute=0, second=0, microsecond=0) + timedelta(days=1)  # 09:00 Shanghai

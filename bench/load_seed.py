@@ -26,7 +26,8 @@ def seed(app, users, doctors, lane, pharmacies, chat_pairs):
     from core.auth import SYSTEM
     from core.extensions import db
     from core.identity import make_id_number
-    from pharmacy import pharmacies as pharmacy_service, stock
+    from pharmacy import pharmacies as pharmacy_service
+    from pharmacy import stock
     from records import api as records
 
     chats = seed_consultations(app, chat_pairs)  # first: it clears access tokens

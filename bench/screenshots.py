@@ -72,7 +72,7 @@ def main():
     from playwright.sync_api import expect, sync_playwright
 
     from tests.consoles.journey import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, journey_world, ningbo_morning,
-                                       run_journey)
+                                        run_journey)
 
     expect.set_options(timeout=TIMEOUT_MS)
     from tests.live import LiveServer

@@ -1,5 +1,6 @@
-"""Patient-facing workflows: directory, schedules and slots, booking, queue, reminders, waitlist
-(and the pure risk engine in clinic.risk.engine). `init_app` wires the clinic into the app at start-up."""
+"""The clinic: patient-facing workflows as capability packages (directory, scheduling, appointments,
+notifications, realtime, consult, risk, reports, fhir_views). `init_app` wires them into the app at
+start-up and `blueprints` lists their API; docs/ARCHITECTURE.md shows the layout and its rules."""
 from core.config import setting_from_env
 
 DEFAULTS = {
@@ -42,13 +43,15 @@ def init_app(app):
 
 def blueprints():
     """The clinic's API blueprints, one per resource."""
-    from clinic.appointments import views as appointments, waitlist_views as waitlist
+    from clinic.appointments import views as appointments
+    from clinic.appointments import waitlist_views as waitlist
     from clinic.consult import views as consult
     from clinic.directory import views as directory
     from clinic.notifications import views as notifications
     from clinic.reports import views as reports
     from clinic.risk import views as risk
-    from clinic.scheduling import slot_views as slots, views as schedules
+    from clinic.scheduling import slot_views as slots
+    from clinic.scheduling import views as schedules
 
     return [risk.bp, directory.bp, slots.bp, schedules.bp, appointments.bp, waitlist.bp, notifications.bp,
             reports.bp, consult.bp]

@@ -22,9 +22,9 @@ def generate_slots_command(days):
 @clinic_cli.command("fhir-sync")
 def fhir_sync_command():
     """Rewrite every FHIR view (Organization ... Appointment) from the clinic tables."""
-    from clinic.fhir_views import services as fhir_views
     from clinic.appointments import Appointment
     from clinic.directory import Doctor, Institution
+    from clinic.fhir_views import services as fhir_views
     from clinic.scheduling import Slot
 
     if not fhir_views.enabled():

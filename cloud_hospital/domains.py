@@ -27,7 +27,8 @@ def register_blueprints(app):
     from core import docs
     from core.views import admin, auth
     from pharmacy import services as pharmacy_services
-    from pharmacy.views import orders as pharmacy_orders, pharmacies, prescriptions
+    from pharmacy.views import orders as pharmacy_orders
+    from pharmacy.views import pharmacies, prescriptions
     from records import fhir as records_fhir
 
     api.register_blueprint(auth.bp)

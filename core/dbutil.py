@@ -9,8 +9,8 @@ import time
 
 from flask import current_app
 from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from core.extensions import db
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core import clock
 from core.extensions import db
 from core.types import new_id
+from records.bulk import insert_returning_pks, write_batch
 from records.compartment import compartment_patients  # noqa: F401  (public API)
 from records.errors import FhirError
-from records.bulk import insert_returning_pks, write_batch
 from records.models import INDEX_MODELS, CompartmentMember, Resource, ResourceVersion
 from records.reads import read_resource, read_version  # noqa: F401  (public API)
 from records.search.definitions import supported_search_params  # noqa: F401  (public API)

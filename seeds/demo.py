@@ -7,12 +7,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core import accounts
 from clinic.risk import services as risk
-from seeds import directory, histories, ningbo
+from core import accounts
+from core.extensions import db
 from core.identity import make_id_number
 from core.models import User
-from core.extensions import db
+from seeds import directory, histories, ningbo
 
 DEMO_PATIENTS = [
     # name, birth date, sequence (odd = male), phone, password
@@ -158,8 +158,8 @@ def _load_rooms():
     """The four cloud consulting rooms of the Ningbo Cloud Hospital (hypertension, diabetes, psychology,
     general medicine)."""
     from clinic.consult import services as consult
-    from clinic.fhir_views.services import org_id
     from clinic.directory import Institution
+    from clinic.fhir_views.services import org_id
 
     cloud = db.session.scalar(select(Institution).where(Institution.code == "NB-CLOUD"))
     return consult.seed_rooms(institution_id=cloud.id, organization_id=org_id(cloud))

@@ -8,11 +8,10 @@ from datetime import time
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from clinic.fhir_views import services as fhir_views
-
-from clinic.scheduling import services as scheduling
 from clinic.directory import Doctor, DoctorInstitution, DoctorSpecialty, Institution
+from clinic.fhir_views import services as fhir_views
 from clinic.scheduling import ScheduleTemplate
+from clinic.scheduling import services as scheduling
 from core.extensions import db
 
 INSTITUTION_FIELDS = ("code", "name", "kind", "district", "address", "latitude", "longitude", "timezone", "phone")

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from clinic.directory import Doctor, DoctorInstitution, Institution
 from clinic.directory import services as directory
 from clinic.fhir_views.services import org_id
-from clinic.directory import Doctor, DoctorInstitution, Institution
 from clinic.risk import services as risk
 from core.auth import SYSTEM, actor_for
 from core.extensions import db

@@ -14,8 +14,8 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core import clock
 from cloud_hospital.app import create_app
+from core import clock
 from core.config import normalise_database_url
 from core.extensions import db, socketio
 from core.identity import make_id_number

@@ -8,9 +8,9 @@ them as family doctor.
 """
 from sqlalchemy import select
 
-from clinic.directory.services import own_doctor_id
 from clinic.appointments import Appointment
 from clinic.directory import FamilyDoctorBinding
+from clinic.directory.services import own_doctor_id
 from core import auth
 from core.audit import record_access
 from core.errors import ApiError

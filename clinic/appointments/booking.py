@@ -17,24 +17,22 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from clinic.appointments import eligibility, reminders, waitlist
-
-from clinic.fhir_views import services as fhir_views
-from clinic.appointments.metrics import BOOKINGS
+from clinic.appointments import Appointment, PatientBookingDay, eligibility, reminders, waitlist
 from clinic.appointments.access import audit_denied, patient_of
-from clinic.directory.services import own_doctor_id
-from core.dbutil import (conditional_update, conditional_update_returning, execute, insert_ignore, insert_or_increment)
-from clinic.notifications.services import notify_user
-from clinic.appointments import Appointment, PatientBookingDay
-from clinic.directory import Doctor
-from clinic.scheduling import Slot
+from clinic.appointments.metrics import BOOKINGS
 from clinic.appointments.transitions import ACTIVE, can_transition
+from clinic.directory import Doctor
+from clinic.directory.services import own_doctor_id
+from clinic.fhir_views import services as fhir_views
+from clinic.notifications.services import notify_user
+from clinic.scheduling import Slot
 from core import clock, metrics
 from core.audit import record_access
+from core.dbutil import conditional_update, conditional_update_returning, execute, insert_ignore, insert_or_increment
 from core.errors import ApiError
 from core.extensions import db
-from core.types import new_id
 from core.transaction import begin_write
+from core.types import new_id
 
 
 def _conflict(code, detail, **extra):

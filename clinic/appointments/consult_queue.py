@@ -4,16 +4,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from clinic.fhir_views import services as fhir_views
-
-from clinic.appointments import queue
-from clinic.directory.services import own_doctor_id
+from clinic.appointments import Appointment, queue
 from clinic.appointments.booking import transition
-from core.transaction import begin_write
+from clinic.directory.services import own_doctor_id
+from clinic.fhir_views import services as fhir_views
 from clinic.risk import services as risk
-from clinic.appointments import Appointment
 from core import clock
 from core.extensions import db
+from core.transaction import begin_write
 
 
 class ClinicQueueLink:

@@ -5,8 +5,8 @@ import re
 
 from sqlalchemy import select
 
-from clinic.directory import services as directory
 from clinic.directory import Doctor
+from clinic.directory import services as directory
 from clinic.risk import services as service
 from core.extensions import db
 

@@ -9,19 +9,19 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from clinic.fhir_views import services as fhir_views
-from clinic.appointments.access import audit_denied
-from clinic.directory.services import own_doctor_id
-from core.dbutil import conditional_update, insert_ignore
-from core.transaction import begin_write
 from clinic.appointments import Appointment, QueueCounter
-from clinic.realtime.services import emit_after_commit, user_room
+from clinic.appointments.access import audit_denied
 from clinic.appointments.booking import transition
 from clinic.appointments.waiting import RECENT_DURATIONS, estimate_wait, typical_duration
+from clinic.directory.services import own_doctor_id
+from clinic.fhir_views import services as fhir_views
+from clinic.realtime.services import emit_after_commit, user_room
 from core import clock
 from core.audit import record_access
+from core.dbutil import conditional_update, insert_ignore
 from core.errors import ApiError
 from core.extensions import db
+from core.transaction import begin_write
 
 
 def next_queue_number(appt):

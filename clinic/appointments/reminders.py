@@ -10,14 +10,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import insert, select
 
-from clinic.fhir_views import services as fhir_views
-from core.dbutil import conditional_update, execute
-from core.transaction import begin_write
 from clinic.appointments import Appointment, Reminder
 from clinic.directory import Doctor, Institution
+from clinic.fhir_views import services as fhir_views
 from clinic.notifications.services import notify_user
 from core import clock
+from core.dbutil import conditional_update, execute
 from core.extensions import db
+from core.transaction import begin_write
 from core.types import new_id
 
 BATCH = 500

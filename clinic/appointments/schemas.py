@@ -3,8 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from clinic.appointments.models import APPOINTMENT_STATUSES, CHANNELS
-from clinic.scheduling import KINDS
 from clinic.directory.services import DoctorBriefSchema, InstitutionBriefSchema
+from clinic.scheduling import KINDS
 from clinic.scheduling.services import SlotSchema
 from core.pagination import PageQuerySchema
 

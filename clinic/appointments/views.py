@@ -2,16 +2,16 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from clinic.appointments import booking, queue
+from clinic.appointments import Appointment, booking, queue
 from clinic.appointments.access import visible_appointment
+from clinic.appointments.schemas import (AppointmentCreateSchema, AppointmentQuerySchema, AppointmentSchema,
+                                         QueuePositionSchema, RescheduleSchema)
 from clinic.directory.services import own_doctor_id
-from core.dbutil import retry_transient
-from clinic.appointments import Appointment
-from clinic.appointments.schemas import (AppointmentCreateSchema, AppointmentQuerySchema, AppointmentSchema, QueuePositionSchema, RescheduleSchema)
 from core import accounts, clock
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.dbutil import retry_transient
 from core.idempotency import HEADER_DOC, idempotent
 from core.pagination import page_of
 

@@ -9,19 +9,19 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from clinic.fhir_views import services as fhir_views
-from core.dbutil import conditional_update
-from core.transaction import begin_write
-from clinic.directory.services import get_doctor
-from clinic.directory import Doctor
-from clinic.scheduling import Slot
 from clinic.appointments import WaitlistEntry
-from clinic.notifications.services import notify_user
 from clinic.appointments.access import patient_of
+from clinic.directory import Doctor
+from clinic.directory.services import get_doctor
+from clinic.fhir_views import services as fhir_views
+from clinic.notifications.services import notify_user
+from clinic.scheduling import Slot
 from core import clock
 from core.audit import record_access
+from core.dbutil import conditional_update
 from core.errors import ApiError
 from core.extensions import db
+from core.transaction import begin_write
 
 ACTIVE = ("waiting", "offered")
 
@@ -113,6 +113,14 @@ def offer_open_places(doctor_id, day):
                 return offered
             offered += 1
     return offered
+
+
+def offer_new_places(doctor_id, days):
+    """Offer the places newly opened in the doctor's `days` to the patients waiting for them."""
+    waiting = db.session.scalars(select(WaitlistEntry.day).distinct().where(
+        WaitlistEntry.doctor_id == doctor_id, WaitlistEntry.day.in_(days), WaitlistEntry.status == "waiting"))
+    for day in waiting.all():
+        offer_open_places(doctor_id, day)
 
 
 def leave_waitlist(actor, entry_id):

@@ -2,10 +2,10 @@
 from flask.views import MethodView
 
 from clinic.appointments import waitlist, waitlist_offers
-from core.dbutil import retry_transient
-from clinic.appointments.schemas import (AppointmentSchema, WaitlistAcceptSchema, WaitlistCreateSchema, WaitlistSchema)
+from clinic.appointments.schemas import AppointmentSchema, WaitlistAcceptSchema, WaitlistCreateSchema, WaitlistSchema
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
+from core.dbutil import retry_transient
 from core.idempotency import HEADER_DOC, idempotent
 from core.pagination import PageQuerySchema, page_of
 

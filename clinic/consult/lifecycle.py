@@ -13,18 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from clinic.consult import closeout, queue_link
-from clinic.consult.patient_view import patient_facts
 from clinic.consult.access import consultation_for, require_doctor
-from core.dbutil import conditional_update
-from core.transaction import begin_write
 from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
+from clinic.consult.patient_view import patient_facts
 from clinic.consult.push import consultation_room, push, user_room
 from clinic.consult.rooms import get_room
 from clinic.risk import services as risk
 from core import clock, transaction
 from core.audit import record_access
+from core.dbutil import conditional_update
 from core.errors import ApiError
 from core.extensions import db
+from core.transaction import begin_write
 from records import api as records
 
 _ICD10_PREFIX = re.compile(r"^\s*([A-Za-z][0-9]{2}(?:\.[0-9A-Za-z]{1,4})?)(?![0-9A-Za-z.])")

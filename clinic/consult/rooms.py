@@ -2,12 +2,12 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.dbutil import conditional_update
-from core.transaction import begin_write
 from clinic.consult.models import ConsultRoom
 from core import clock
+from core.dbutil import conditional_update
 from core.errors import ApiError
 from core.extensions import db
+from core.transaction import begin_write
 
 # The four cloud clinics Ningbo opened first; `seed_rooms` creates one room for each.
 DEMO_CLINICS = (("hypertension", "Hypertension cloud clinic"), ("diabetes", "Diabetes cloud clinic"),

@@ -1,5 +1,5 @@
 """Marshmallow schemas of the consulting rooms: REST bodies and answers, and Socket.IO event payloads."""
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.fields import FHIR_ID
 from core.pagination import PageQuerySchema

@@ -28,10 +28,10 @@ from flask import current_app, request, session
 from marshmallow import ValidationError
 
 from clinic.consult import lifecycle, messages
-from clinic.consult.stripes import stripe_lock
 from clinic.consult.push import consultation_room, participant_room
 from clinic.consult.schemas import (ConsultationEvent, ConsultationSchema, EndSchema, JoinEvent, MessageEvent,
                                     SignalEvent, TypingEvent)
+from clinic.consult.stripes import stripe_lock
 from clinic.realtime.services import ClinicNamespace
 from core import payloads
 from core.audit import record_access

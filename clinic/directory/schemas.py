@@ -2,9 +2,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from clinic.directory.models import INSTITUTION_KINDS
-from core.fields import check_timezone
 from clinic.directory.specialties import SPECIALTY_CODES
-from core.fields import FHIR_ID
+from core.fields import FHIR_ID, check_timezone
 from core.pagination import PageQuerySchema
 
 SPECIALTY = fields.String(validate=validate.OneOf(SPECIALTY_CODES))

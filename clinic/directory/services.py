@@ -5,11 +5,11 @@ import math
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from clinic.fhir_views import services as fhir_views
-from clinic.directory.schemas import DoctorBriefSchema, InstitutionBriefSchema  # noqa: F401  (shared with appointments)
-from core.dbutil import conditional_update, insert_ignore
 from clinic.directory import Doctor, DoctorInstitution, DoctorSpecialty, FamilyDoctorBinding, Institution
+from clinic.directory.schemas import DoctorBriefSchema, InstitutionBriefSchema  # noqa: F401  (shared with appointments)
+from clinic.fhir_views import services as fhir_views
 from core import clock
+from core.dbutil import conditional_update, insert_ignore
 from core.errors import ApiError
 from core.extensions import db
 from core.types import new_id

@@ -2,7 +2,9 @@
 from flask.views import MethodView
 
 from clinic.directory import services as directory
-from clinic.directory.schemas import (DoctorQuerySchema, DoctorSchema, DoctorUpdateSchema, FamilyDoctorBindSchema, FamilyDoctorQuerySchema, FamilyDoctorSchema, InstitutionQuerySchema, InstitutionSchema, InstitutionUpdateSchema)
+from clinic.directory.schemas import (DoctorQuerySchema, DoctorSchema, DoctorUpdateSchema, FamilyDoctorBindSchema,
+                                      FamilyDoctorQuerySchema, FamilyDoctorSchema, InstitutionQuerySchema,
+                                      InstitutionSchema, InstitutionUpdateSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError

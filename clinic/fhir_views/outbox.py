@@ -17,13 +17,13 @@ SQLite `begin_write()` serialises everything.
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from clinic.fhir_views import sync as fhir_sync
-from core.dbutil import dialect_name, execute
 from clinic.appointments import Appointment
 from clinic.directory import Doctor, DoctorInstitution
-from clinic.scheduling import Slot
 from clinic.fhir_views import ViewOutbox
+from clinic.fhir_views import sync as fhir_sync
+from clinic.scheduling import Slot
 from core import clock
+from core.dbutil import dialect_name, execute
 from core.extensions import db
 from core.transaction import begin_write
 

@@ -5,7 +5,6 @@ from statistics import mean, median
 from sqlalchemy import select
 
 from clinic.appointments import Appointment
-
 from clinic.directory import Doctor, Institution
 from core.extensions import db
 

@@ -5,9 +5,9 @@ follow-up, the latest triage, the guardian, the doctor and the drugs being presc
 """
 from datetime import date
 
+from clinic.risk.consents import consent_status
 from clinic.risk.engine.catalogue import ICD10, icd10_matches
 from clinic.risk.engine.facts import enrich_medications
-from clinic.risk.consents import consent_status
 from clinic.risk.triage import latest_triage, triage_from_response
 from core import clock
 from core.auth import SYSTEM

@@ -4,10 +4,10 @@ rules, log and explain), and what the rest of the clinic reads of consents, guar
 Every evaluation is stored in the decision log and audited; a refusal always carries next steps
 and, for refer_offline, where to go in person (family doctor, nearest primary institutions).
 """
-from clinic.risk.engine import evaluate
-from clinic.risk.engine.ruleset import OUTCOMES
 from clinic.risk import decisions
 from clinic.risk.consents import consent_status, ensure_protocol, sign_consent  # noqa: F401  (public surface)
+from clinic.risk.engine import evaluate
+from clinic.risk.engine.ruleset import OUTCOMES
 from clinic.risk.facts_gathering import gather_facts
 from clinic.risk.guardians import active_guardian_user_ids  # noqa: F401  (public surface)
 from clinic.risk.rulesets import active_ruleset, ensure_default_published  # noqa: F401

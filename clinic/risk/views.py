@@ -1,8 +1,13 @@
 """Risk-control endpoints: rules, decisions, the protocol and consents."""
 from flask.views import MethodView
 
-from clinic.risk import consents, decisions, guardians, rulesets, services as service, triage
-from clinic.risk.schemas import (ConsentQuerySchema, ConsentRequestSchema, ConsentSchema, DecisionQuerySchema, DecisionSchema, EligibilityAnswerSchema, EligibilityRequestSchema, GuardianQuerySchema, GuardianRequestSchema, GuardianSchema, ProtocolSchema, RuleSetDocumentSchema, RuleSetPublishSchema, TriageAnswerSchema, TriageRequestSchema)
+from clinic.risk import consents, decisions, guardians, rulesets
+from clinic.risk import services as service
+from clinic.risk import triage
+from clinic.risk.schemas import (ConsentQuerySchema, ConsentRequestSchema, ConsentSchema, DecisionQuerySchema,
+                                 DecisionSchema, EligibilityAnswerSchema, EligibilityRequestSchema, GuardianQuerySchema,
+                                 GuardianRequestSchema, GuardianSchema, ProtocolSchema, RuleSetDocumentSchema,
+                                 RuleSetPublishSchema, TriageAnswerSchema, TriageRequestSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError

@@ -3,15 +3,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from clinic.fhir_views import services as fhir_views
-
-from clinic.scheduling import slots
-from clinic.directory.services import own_doctor_id
-from core.dbutil import conditional_update
-from clinic.directory.services import get_doctor, get_institution
 from clinic.directory import DoctorInstitution
-from clinic.scheduling import ScheduleException, ScheduleTemplate, Slot
+from clinic.directory.services import get_doctor, get_institution, own_doctor_id
+from clinic.fhir_views import services as fhir_views
+from clinic.scheduling import ScheduleException, ScheduleTemplate, Slot, slots
 from core import clock
+from core.dbutil import conditional_update
 from core.errors import ApiError
 from core.extensions import db
 

@@ -1,9 +1,9 @@
 """Schemas of schedule templates, exceptions and slots."""
 from marshmallow import Schema, fields, validate
 
+from clinic.directory import SPECIALTY_CODES
 from clinic.scheduling.models import KINDS
 from core.fields import UTCDateTimeField
-from clinic.directory import SPECIALTY_CODES
 from core.pagination import PageQuerySchema
 
 SESSIONS = ("morning", "afternoon", "evening", "night")

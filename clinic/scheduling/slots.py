@@ -10,16 +10,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import exists, or_, select
 
-from clinic.scheduling import expansion
-
-from clinic.fhir_views import services as fhir_views
-from core.dbutil import conditional_update, insert_ignore
-from clinic.appointments import Appointment, WaitlistEntry
-from clinic.appointments import services as appointments
-from clinic.notifications.services import notify_user
+from clinic.appointments import ACTIVE, Appointment, WaitlistEntry
 from clinic.directory import DoctorSpecialty, Institution
-from clinic.scheduling import ScheduleException, ScheduleTemplate, Slot
+from clinic.fhir_views import services as fhir_views
+from clinic.notifications.services import notify_user
+from clinic.scheduling import ScheduleException, ScheduleTemplate, Slot, expansion
 from core import clock
+from core.dbutil import conditional_update, insert_ignore
 from core.extensions import db
 
 
@@ -72,8 +69,18 @@ def _new_id():
     return new_id()
 
 
+def on_new_places(listener):
+    """Call `listener(doctor_id, local_dates)` whenever new places open in a doctor's days (appointments
+    offer them to the waitlist); registered once at start-up, in the order given."""
+    if listener not in _new_places_listeners:
+        _new_places_listeners.append(listener)
+
+
+_new_places_listeners = []
+
+
 def _after_new_capacity(slot_ids):
-    """New places: write their FHIR Slots and offer them to anyone waiting for that doctor and day."""
+    """New places: write their FHIR Slots and tell the listeners (the waitlist) which doctors' days gained some."""
     slots = []
     for start in range(0, len(slot_ids), 500):  # bounded IN lists
         slots += db.session.scalars(select(Slot).where(Slot.id.in_(slot_ids[start:start + 500])))
@@ -82,10 +89,8 @@ def _after_new_capacity(slot_ids):
     for slot in slots:
         days[slot.doctor_id].add(slot.local_date)
     for doctor_id, dates in days.items():
-        waiting = db.session.scalars(select(WaitlistEntry.day).distinct().where(
-            WaitlistEntry.doctor_id == doctor_id, WaitlistEntry.day.in_(dates), WaitlistEntry.status == "waiting"))
-        for day in waiting:
-            appointments.offer_open_places(doctor_id, day)
+        for listener in _new_places_listeners:
+            listener(doctor_id, sorted(dates))
 
 
 def _covered_slots(exc):
@@ -115,7 +120,7 @@ def notify_closed_bookings(slot_ids, reason):
     take place as booked (they can reschedule or cancel; the doctor or an administrator can cancel)."""
     rows = db.session.execute(select(Appointment.id, Appointment.user_id, Appointment.slot_id, Appointment.starts_at,
                                      Appointment.local_date).join(Slot, Slot.id == Appointment.slot_id).where(
-        Slot.id.in_(slot_ids), Slot.status == "closed", Appointment.status.in_(appointments.ACTIVE)))
+        Slot.id.in_(slot_ids), Slot.status == "closed", Appointment.status.in_(ACTIVE)))
     for appt_id, user_id, slot_id, starts_at, local_date in rows:
         notify_user(user_id, "slot_closed", "Your appointment cannot take place as booked",
                     f"The doctor is not available on {local_date.isoformat()} ({reason}). "

@@ -1,9 +1,10 @@
 """Schedule management: weekly templates and exceptions (doctors their own, admins all)."""
 from flask.views import MethodView
 
-from clinic.scheduling import schedules, slots
 from clinic.directory.services import own_doctor_id
-from clinic.scheduling.schemas import (ExceptionQuerySchema, ExceptionSchema, FlaggedQuerySchema, SlotSchema, TemplateQuerySchema, TemplateSchema, TemplateUpdateSchema)
+from clinic.scheduling import schedules, slots
+from clinic.scheduling.schemas import (ExceptionQuerySchema, ExceptionSchema, FlaggedQuerySchema, SlotSchema,
+                                       TemplateQuerySchema, TemplateSchema, TemplateUpdateSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.pagination import page_of

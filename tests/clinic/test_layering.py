@@ -11,6 +11,14 @@ CAPABILITIES = {"appointments", "consult", "directory", "fhir_views", "notificat
                 "scheduling"}
 COMPOSITION_ROOT = CLINIC / "__init__.py"
 MOUNTED_BY_THE_ROOT = {"wiring", "views", "slot_views", "waitlist_views", "jobs"}
+SERVICE_ARROWS = {  # whose services each capability may call (docs/ARCHITECTURE.md); tables are open to all
+    "appointments": {"scheduling", "directory", "consult", "risk", "notifications", "realtime", "fhir_views"},
+    "scheduling": {"directory", "notifications", "fhir_views"},
+    "consult": {"risk", "notifications", "realtime"},
+    "directory": {"fhir_views"},
+    "notifications": {"realtime"},
+    "risk": set(), "realtime": set(), "reports": set(), "fhir_views": set(),
+}
 CHECKED = ("clinic", "core", "records", "pharmacy", "seeds", "consoles", "cloud_hospital", "bench")
 
 
@@ -60,6 +68,16 @@ def test_other_packages_use_only_the_public_surface():
                     continue
                 wrong.append(f"{path.relative_to(ROOT)} imports {name}")
     assert wrong == []
+
+
+def test_services_are_called_only_along_the_documented_arrows():
+    calls = {(_capability_of(path), name.split(".")[1])
+             for path in sorted(CLINIC.rglob("*.py")) if _capability_of(path)
+             for name in _imported_names(path)
+             if name.startswith("clinic.") and name.count(".") >= 2 and name.split(".")[2] == "services"}
+    wrong = sorted((caller, callee) for caller, callee in calls
+                   if caller != callee and callee not in SERVICE_ARROWS[caller])
+    assert set(SERVICE_ARROWS) == CAPABILITIES and wrong == []
 
 
 def test_a_capability_package_exports_only_its_own_tables_and_constants():

@@ -3,7 +3,9 @@ the screenshot script (bench/screenshots.py): separate browser contexts, as sepa
 import os
 import re
 import time
-from datetime import datetime, time as time_of_day, timedelta, timezone
+from datetime import datetime
+from datetime import time as time_of_day
+from datetime import timedelta, timezone
 
 from sqlalchemy import select
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core import config
 from cloud_hospital.app import create_app
+from core import config
 from core.config import ConfigError, setting_from_env
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -34,8 +34,8 @@ def main(argv=None):
     parser.add_argument("--at")
     parser.add_argument("--slow")
     args = parser.parse_args(argv)
-    from core import clock, scheduler
     from cloud_hospital.app import create_app
+    from core import clock, scheduler
 
     app = create_app()
     if args.at:

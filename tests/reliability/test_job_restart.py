@@ -32,8 +32,8 @@ def _book_all(app, client):
 
 
 def _reminders(app):
-    from clinic.notifications import Notification
     from clinic.appointments import Reminder
+    from clinic.notifications import Notification
     from core.extensions import db
 
     with app.app_context():

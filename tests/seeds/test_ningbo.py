@@ -6,7 +6,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from clinic.directory import Doctor, DoctorInstitution, FamilyDoctorBinding, Institution
-
 from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db

@@ -8,7 +8,8 @@ log the returned `Decision`.
 """
 
 from clinic.risk.engine.evaluation import Decision, Reason, evaluate
-from clinic.risk.engine.ruleset import (CHECKPOINTS, OUTCOMES, RuleSet, RuleSetError, default_ruleset, load_ruleset, load_ruleset_file, validate_ruleset)
+from clinic.risk.engine.ruleset import (CHECKPOINTS, OUTCOMES, RuleSet, RuleSetError, default_ruleset, load_ruleset,
+                                        load_ruleset_file, validate_ruleset)
 
 __all__ = [
     "CHECKPOINTS", "OUTCOMES", "Decision", "Reason", "RuleSet", "RuleSetError",

@@ -4,7 +4,6 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import func, select
 
 from clinic.appointments import Appointment, PatientBookingDay
-
 from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db

@@ -12,7 +12,6 @@ import requests
 from sqlalchemy import func, select
 
 from clinic.appointments import Appointment
-
 from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from clinic.appointments import Reminder
 from clinic.appointments.jobs import mark_noshows, send_reminders
 from clinic.notifications import Notification
-from clinic.appointments import Reminder
 from clinic.scheduling import Slot
 from core import scheduler
 from core.extensions import db

@@ -6,11 +6,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from clinic.appointments import booking
-
-from clinic.directory import services as directory
-from clinic.appointments import Appointment, PatientBookingDay
+from clinic.appointments import Appointment, PatientBookingDay, booking
 from clinic.directory import FamilyDoctorBinding
+from clinic.directory import services as directory
 from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db

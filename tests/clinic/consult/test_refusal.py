@@ -3,8 +3,8 @@ participants, the room free), and one transaction keeps the audited decision and
 appointment referred in person, both parties told)."""
 from sqlalchemy import func, select
 
-from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
 from clinic.appointments import Appointment
+from clinic.consult.models import Consultation, ConsultParticipant, ConsultRoom
 from clinic.risk.models import RiskDecisionLog
 from core.extensions import db
 from core.models import AuditEntry

@@ -12,8 +12,7 @@ from sqlalchemy import event, func, select
 
 from clinic.consult.models import ConsultMessage
 from core import clock, revocations
-from core.auth import _digest
-from core.auth import TokenSession
+from core.auth import TokenSession, _digest
 from core.extensions import db
 from tests.clinic.consult.helpers import NS, join, say, socket_for, start_consultation
 from tests.clinic.consult.sockets import Recorder

@@ -2,7 +2,6 @@
 from sqlalchemy import func, select
 
 from clinic.directory import Doctor
-
 from clinic.scheduling import ScheduleTemplate, Slot
 from core.extensions import db
 

@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic.fhir_views import sync as fhir_sync, drainer as view_drainer, outbox as view_outbox
 from clinic.appointments import Appointment
-from clinic.scheduling import Slot
 from clinic.fhir_views import ViewOutbox
+from clinic.fhir_views import drainer as view_drainer
+from clinic.fhir_views import outbox as view_outbox
+from clinic.fhir_views import sync as fhir_sync
 from clinic.fhir_views.drainer import drain_views
+from clinic.scheduling import Slot
 from core import clock
 from core.auth import SYSTEM
 from core.extensions import db

@@ -1,8 +1,8 @@
 """A schedule exception that closes a booked slot: the patient is told, and the doctor may cancel it."""
 from datetime import timedelta
 
-from clinic.scheduling import Slot
 from clinic.fhir_views.drainer import drain_views
+from clinic.scheduling import Slot
 from core import clock
 from tests.clinic.conftest import book
 

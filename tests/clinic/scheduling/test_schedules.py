@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from clinic.scheduling.jobs import extend_slots
 from clinic.scheduling import Slot
+from clinic.scheduling.jobs import extend_slots
 from core.extensions import db
 from tests.clinic.conftest import at, book
 

@@ -117,7 +117,7 @@ MATRIX = {
     "POST /api/v1/consents": write("pa pb", {"protocol_version": "{protocol_version}"}),
     "POST /api/v1/consents/{consent_id}/revoke": write("pa admin"),
     # guardians: the world has none (one would relate the two patients); the ids and names are unknown,
-    # so allowed roles get a 404 and the relationship checks live in tests/clinic/riskcontrol/test_guardians.py
+    # so allowed roles get a 404 and the relationship checks live in tests/clinic/risk/test_guardians.py
     "GET /api/v1/guardians": read("pa pb admin"),
     "POST /api/v1/guardians": write("pa pb admin", {"guardian_username": "no-such-user", "relationship": "parent"},
                                     statuses=GONE_OK),

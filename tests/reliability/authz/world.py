@@ -19,11 +19,13 @@ from core.auth import SYSTEM
 from core.extensions import db
 from core.models import AuditEntry
 from records import api as records
-from tests.clinic.conftest import World as ClinicWorld, book
+from tests.clinic.conftest import World as ClinicWorld
+from tests.clinic.conftest import book
 from tests.clinic.consult.helpers import NS, Party, make_room, socket_for
 from tests.clinic.risk.helpers import STABLE_VITALS, give_history, sign_protocol
 from tests.conftest import Accounts
-from tests.pharmacy.conftest import AMLODIPINE, NINGBO, World as PharmacyWorld
+from tests.pharmacy.conftest import AMLODIPINE, NINGBO
+from tests.pharmacy.conftest import World as PharmacyWorld
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 HANGZHOU = (30.2741, 120.1551)  # ~150 km away: never offered an order placed in Ningbo

@@ -2,7 +2,8 @@
 
 import pytest
 
-from clinic.risk.engine.conditions import (MISSING, FactView, ParamSpec, Predicate, evaluate_condition, validate_condition)
+from clinic.risk.engine.conditions import (MISSING, FactView, ParamSpec, Predicate, evaluate_condition,
+                                           validate_condition)
 from clinic.risk.engine.predicates import REGISTRY
 
 FACTS = {

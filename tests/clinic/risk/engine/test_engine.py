@@ -7,7 +7,6 @@ import pytest
 from clinic.risk.engine import catalogue
 from clinic.risk.engine.evaluation import evaluate
 from clinic.risk.engine.ruleset import OUTCOMES, default_ruleset
-
 from tests.clinic.risk.engine.cases import CASES, RED_EMERGENCY, build_facts, med
 
 

@@ -8,7 +8,6 @@ import yaml
 
 from clinic.risk.engine.evaluation import evaluate
 from clinic.risk.engine.ruleset import DEFAULT_RULESET_FILE, default_ruleset, load_ruleset
-
 from tests.clinic.risk.engine.cases import CASES, build_facts
 
 RAW = yaml.safe_load(DEFAULT_RULESET_FILE.read_text(encoding="utf-8"))

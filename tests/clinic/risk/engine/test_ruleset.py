@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from clinic.risk.engine.evaluation import evaluate
-from clinic.risk.engine.ruleset import (CHECKPOINTS, DEFAULT_RULESET_FILE, RuleSetError, default_ruleset, load_ruleset, load_ruleset_file, validate_ruleset)
-
+from clinic.risk.engine.ruleset import (CHECKPOINTS, DEFAULT_RULESET_FILE, RuleSetError, default_ruleset, load_ruleset,
+                                        load_ruleset_file, validate_ruleset)
 from tests.clinic.risk.engine.cases import build_facts, med
 
 RAW = yaml.safe_load(DEFAULT_RULESET_FILE.read_text(encoding="utf-8"))
