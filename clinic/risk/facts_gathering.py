@@ -6,6 +6,7 @@ follow-up, the latest triage, the guardian, the doctor and the drugs being presc
 from datetime import date
 
 from clinic.risk.consents import consent_status
+from clinic.risk.guardians import active_guardian_user_ids
 from clinic.risk.engine.catalogue import ICD10, icd10_matches
 from clinic.risk.engine.facts import enrich_medications
 from clinic.risk.triage import latest_triage, triage_from_response
@@ -83,7 +84,8 @@ def gather_facts(patient_id, *, complaint_code=None, medications=None, guardian_
         "visit": {"complaint_code": complaint_code, "is_follow_up": is_follow_up(patient_id, complaint_code),
                   "condition_changed": bool(condition_changed)},
         "triage": triage_from_response(latest_triage(patient_id), at),
-        "guardian": {"present": guardian_present} if guardian_present is not None else {},
+        "guardian": {"registered": bool(active_guardian_user_ids(patient_id)),
+                     **({"present": guardian_present} if guardian_present is not None else {})},
         "medications": enrich_medications(medications or []),
     }
     if doctor is not None:

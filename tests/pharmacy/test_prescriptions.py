@@ -52,14 +52,14 @@ def test_the_installed_prescribe_check_decides(world):
     def check(actor, patient_id, items, context):
         seen.append((patient_id, [i["code"] for i in items]))
         return {"decision": "refer_offline", "reasons": [{"rule_id": "visit.condition_changed"}],
-                "ruleset_version": "2026.1"}
+                "ruleset_version": "2026.2"}
 
     previous = hooks.installed("prescribe_check")
     services.set_prescribe_check(check)
     try:
         patient_id, _ = world.patient()
         body = world.prescribe(world.doctor(), patient_id, expect=422)
-        assert body["decision"] == "refer_offline" and body["ruleset_version"] == "2026.1"
+        assert body["decision"] == "refer_offline" and body["ruleset_version"] == "2026.2"
         assert seen == [(patient_id, ["C08CA01"])]
     finally:
         services.set_prescribe_check(previous)

@@ -51,6 +51,7 @@ class TriageFacts(TypedDict, total=False):
 
 class GuardianFacts(TypedDict, total=False):
     present: bool
+    registered: bool
 
 
 class DoctorFacts(TypedDict, total=False):
@@ -99,6 +100,7 @@ FACT_DOCS: dict[str, str] = {
     "triage.vitals.spo2": "Oxygen saturation, percent.",
     "triage.vitals.respiratory_rate": "Respiratory rate, breaths per minute.",
     "guardian.present": "True when a guardian is present for the consultation.",
+    "guardian.registered": "True when the patient has a registered guardian who accepted (an active registration).",
     "doctor.specialties": "Specialty codes of the doctor (e.g. 'paediatrics').",
     "doctor.is_paediatric": "True when the doctor is registered as a paediatric physician.",
     "medications": "Prescription items: list of {code, system, control_class, days_supply}.",

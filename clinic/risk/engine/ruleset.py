@@ -42,18 +42,19 @@ CHECKPOINTS = ("book_online", "start_consultation", "prescribe")
 # Most restrictive first: the decision is the first outcome any fired rule has.
 # needs_triage (our addition) asks for a fresh pre-consultation triage.
 OUTCOMES = (
-    "deny", "refer_offline", "needs_guardian", "needs_triage",
+    "deny", "refer_offline", "needs_paediatrician", "needs_guardian", "needs_triage",
     "needs_consent", "needs_pharmacist_review", "allow",
 )
 URGENCIES = ("emergency", "urgent")
 # Ordered by importance to the patient: safety first, then what blocks online care.
 NEXT_STEPS = (
     "call_emergency", "see_in_person", "choose_paediatric_doctor",
-    "remove_restricted_drug", "reduce_days_supply", "bring_guardian",
+    "remove_restricted_drug", "reduce_days_supply", "register_guardian", "bring_guardian",
     "submit_triage", "sign_protocol", "await_pharmacist_review",
 )
 DEFAULT_NEXT_STEP = {
     "refer_offline": "see_in_person",
+    "needs_paediatrician": "choose_paediatric_doctor",
     "needs_guardian": "bring_guardian",
     "needs_triage": "submit_triage",
     "needs_consent": "sign_protocol",

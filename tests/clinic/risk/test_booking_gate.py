@@ -54,15 +54,51 @@ def test_an_eligible_patient_books_online_with_the_complaint_from_the_reason(app
     assert [d["decision"] for d in decisions] == ["allow"]
 
 
-def test_a_child_under_six_needs_a_paediatrician(app, client, accounts, world):
-    from datetime import date
+def _four_years_old():
+    today = clock.now().date()
+    return today.replace(year=today.year - 4, day=min(today.day, 28))
 
+
+def _outcomes(answer):
+    return [(reason["rule_id"], reason["outcome"]) for reason in answer["reasons"]]
+
+
+def test_a_child_under_six_needs_a_paediatrician(app, client, accounts, world):
     slot_id, _ = _online_slot(world, specialties=("hypertension",))
-    born = date.today().replace(year=date.today().year - 4)
-    _, child = eligible_patient(app, client, accounts, born=born)
+    _, child = eligible_patient(app, client, accounts, born=_four_years_old())
     r = book(client, child, slot_id, kind="online", complaint_code="I10")
-    assert r.status_code == 422
-    assert "choose_paediatric_doctor" in r.get_json()["next_steps"]
+    assert r.status_code == 422 and r.get_json()["decision"] == "needs_paediatrician"
+    # Every unmet condition is named with its own outcome, the most restrictive first.
+    assert _outcomes(r.get_json()) == [("child.paediatric_doctor", "needs_paediatrician"),
+                                       ("child.guardian_registered", "needs_guardian")]
+    assert r.get_json()["next_steps"] == ["choose_paediatric_doctor", "register_guardian"]
+
+
+def test_a_child_under_six_books_a_paediatrician_online_only_with_a_registered_guardian(app, client, accounts, world):
+    slot_id, _ = _online_slot(world, specialties=("paediatrics",))
+    _, child = eligible_patient(app, client, accounts, born=_four_years_old(), name="Xiao Ming")
+    mother, mother_headers = accounts.patient(name="Wang Fang")
+    # The pre-check before a doctor is chosen names what is still needed instead of a final no.
+    precheck = client.post("/api/v1/eligibility", headers=child, json={"checkpoint": "book_online",
+                                                                        "complaint_code": "I10"}).get_json()
+    assert precheck["decision"] == "needs_paediatrician"
+    assert _outcomes(precheck) == [("child.paediatric_doctor", "needs_paediatrician"),
+                                   ("child.guardian_registered", "needs_guardian")]
+    refused = book(client, child, slot_id, kind="online", complaint_code="I10")
+    assert refused.status_code == 422 and refused.get_json()["decision"] == "needs_guardian"
+    assert _outcomes(refused.get_json()) == [("child.guardian_registered", "needs_guardian")]
+    assert refused.get_json()["next_steps"] == ["register_guardian"]
+    # A registration the guardian has not accepted yet is not a guardian.
+    guardian_id = client.post("/api/v1/guardians", headers=child, json={
+        "guardian_username": mother["phone"], "relationship": "MTH"}).get_json()["id"]
+    assert book(client, child, slot_id, kind="online", complaint_code="I10").status_code == 422
+    assert client.post(f"/api/v1/guardians/{guardian_id}/accept", headers=mother_headers).status_code == 200
+    booked = book(client, child, slot_id, kind="online", complaint_code="I10")
+    assert booked.status_code == 201, booked.get_json()
+    with app.app_context():
+        decisions = [d.decision for d in db.session.scalars(
+            select(RiskDecisionLog).where(RiskDecisionLog.checkpoint == "book_online").order_by(RiskDecisionLog.at))]
+    assert sorted(decisions) == ["allow", "needs_guardian", "needs_guardian", "needs_paediatrician"]
 
 
 def test_in_person_bookings_are_not_gated(client, accounts, world):

@@ -103,7 +103,7 @@ def test_every_evaluation_is_logged_visible_and_audited(app, accounts, client):
     answer = check(client, headers, checkpoint="book_online", complaint_code="I10")
     log = client.get("/api/v1/risk/decisions", headers=headers).get_json()["items"]
     assert [d["id"] for d in log] == [answer["decision_id"]]
-    assert log[0]["facts"]["visit.is_follow_up"] is False and log[0]["ruleset_version"] == "2026.1"
+    assert log[0]["facts"]["visit.is_follow_up"] is False and log[0]["ruleset_version"] == "2026.2"
     assert client.get(f"/api/v1/risk/decisions?patient_id={account['patient_id']}", headers=other).status_code == 403
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "risk-evaluate")).one()

@@ -9,7 +9,7 @@ def test_doctors_and_admins_read_the_active_rules_patients_do_not(accounts, clie
     _, patient = accounts.patient()
     _, doctor = accounts.staff("doctor", "dr.li", practitioner_id="p-li")
     body = client.get("/api/v1/risk/rules", headers=doctor).get_json()
-    assert body["version"] == "2026.1" and body["source"] == "packaged" and len(body["rules"]) >= 10
+    assert body["version"] == "2026.2" and body["source"] == "packaged" and len(body["rules"]) >= 10
     assert client.get("/api/v1/risk/rules", headers=admin).status_code == 200
     assert client.get("/api/v1/risk/rules", headers=patient).status_code == 403
 
@@ -37,7 +37,7 @@ def test_a_malformed_rule_set_is_refused_and_the_active_version_stays(accounts, 
     assert r.status_code == 422 and r.mimetype == "application/problem+json"
     messages = " ".join(e["message"] for e in r.get_json()["errors"])
     assert "rules[0].condition" in messages and "lte" in messages and "rules[1].outcome" in messages
-    assert client.get("/api/v1/risk/rules", headers=admin).get_json()["version"] == "2026.1"
+    assert client.get("/api/v1/risk/rules", headers=admin).get_json()["version"] == "2026.2"
 
 
 def test_only_admins_publish(accounts, client):

@@ -11,6 +11,7 @@ FOLLOW_UP = "visit.follow_up_only"
 CONSENT = "consent.protocol_signed"
 TRIAGE = "triage.fresh"
 GUARDIAN = "child.guardian_present"
+REGISTERED = "child.guardian_registered"
 PAEDIATRIC = "child.paediatric_doctor"
 CHANGED = "visit.condition_changed"
 RESTRICTED = "prescription.restricted_drug"
@@ -36,7 +37,7 @@ def healthy_adult() -> dict:
             "vitals": {"systolic_bp": 135, "diastolic_bp": 85, "heart_rate": 78,
                        "temperature_c": 36.8, "spo2": 98, "respiratory_rate": 16},
         },
-        "guardian": {"present": False},
+        "guardian": {"present": False, "registered": False},
         "doctor": {"specialties": ["general_practice"], "is_paediatric": False},
         "medications": [{"code": "C08CA01", "system": "http://www.whocc.no/atc",
                          "control_class": None, "days_supply": 28}],
@@ -125,12 +126,18 @@ CASES = [
     case("age-5-guardian-paediatrician-allow", "start_consultation", {"patient.age_years": 5, "guardian.present": True, **PAEDIATRICIAN}, "allow"),
     case("age-5-doctor-flag-only-allow", "start_consultation", {"patient.age_years": 5, "guardian.present": True, "doctor.is_paediatric": True}, "allow"),
     case("age-6-no-guardian-gp-allow", "start_consultation", {"patient.age_years": 6}, "allow"),
-    case("age-5-gp-deny", "start_consultation", {"patient.age_years": 5, "guardian.present": True}, "deny", [PAEDIATRIC]),
-    case("age-5-gp-no-guardian-deny", "prescribe", {"patient.age_years": 5}, "deny", [PAEDIATRIC, GUARDIAN, PHARM]),
+    case("age-5-gp-needs-paediatrician", "start_consultation", {"patient.age_years": 5, "guardian.present": True}, "needs_paediatrician", [PAEDIATRIC]),
+    case("age-5-gp-no-guardian-both-named", "prescribe", {"patient.age_years": 5}, "needs_paediatrician", [PAEDIATRIC, GUARDIAN, PHARM]),
     case("age-0-no-guardian", "start_consultation", {"patient.age_years": 0, "patient.age_months": 4, **PAEDIATRICIAN}, "needs_guardian", [GUARDIAN]),
-    case("age-5-book-gp-deny", "book_online", {"patient.age_years": 5}, "deny", [PAEDIATRIC]),
-    case("age-5-book-no-guardian-allow", "book_online", {"patient.age_years": 5, **PAEDIATRICIAN}, "allow"),
-    case("age-5-doctor-unknown-deny", "start_consultation", {"patient.age_years": 5, "guardian.present": True, "doctor": DROP}, "deny", [PAEDIATRIC]),
+    case("age-5-book-gp-no-guardian-both-named", "book_online", {"patient.age_years": 5}, "needs_paediatrician", [PAEDIATRIC, REGISTERED]),
+    case("age-4-book-paediatrician-no-guardian", "book_online", {"patient.age_years": 4, **PAEDIATRICIAN}, "needs_guardian", [REGISTERED]),
+    case("age-4-book-paediatrician-guardian-allow", "book_online", {"patient.age_years": 4, "guardian.registered": True, **PAEDIATRICIAN}, "allow"),
+    case("age-4-book-guardian-not-present-yet-allow", "book_online", {"patient.age_years": 4, "guardian.registered": True, "guardian.present": False, **PAEDIATRICIAN}, "allow"),
+    case("age-4-precheck-no-doctor-names-both", "book_online", {"patient.age_years": 4, "doctor": DROP}, "needs_paediatrician", [PAEDIATRIC, REGISTERED]),
+    case("age-4-precheck-no-doctor-guardian", "book_online", {"patient.age_years": 4, "guardian.registered": True, "doctor": DROP}, "needs_paediatrician", [PAEDIATRIC]),
+    case("age-6-book-gp-no-guardian-allow", "book_online", {"patient.age_years": 6}, "allow"),
+    case("age-5-guardian-registered-but-absent-at-start", "start_consultation", {"patient.age_years": 5, "guardian.registered": True, **PAEDIATRICIAN}, "needs_guardian", [GUARDIAN]),
+    case("age-5-doctor-unknown-needs-paediatrician", "start_consultation", {"patient.age_years": 5, "guardian.present": True, "doctor": DROP}, "needs_paediatrician", [PAEDIATRIC]),
     # change of condition
     case("condition-changed-start", "start_consultation", {"visit.condition_changed": True}, "refer_offline", [CHANGED]),
     case("condition-changed-prescribe", "prescribe", {"visit.condition_changed": True}, "refer_offline", [CHANGED, PHARM]),

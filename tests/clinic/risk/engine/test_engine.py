@@ -30,7 +30,7 @@ def test_decision_to_dict_shape():
     assert set(data) == {"decision", "checkpoint", "ruleset_version", "urgency",
                          "reasons", "next_steps", "facts_used"}
     assert data["decision"] == "refer_offline"
-    assert data["ruleset_version"] == "2026.1"
+    assert data["ruleset_version"] == "2026.2"
     assert data["urgency"] == "emergency"
     assert [r["rule_id"] for r in data["reasons"]] == [RED_EMERGENCY, "consent.protocol_signed"]
     first = data["reasons"][0]

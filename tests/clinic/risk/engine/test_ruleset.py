@@ -107,7 +107,7 @@ def test_minimal_rule_set_loads():
 def test_default_rule_set_is_valid_and_complete():
     assert validate_ruleset(RAW) == []
     ruleset = default_ruleset()
-    assert ruleset.version == "2026.1" and ruleset.effective_from == "2026-01-01"
+    assert ruleset.version == "2026.2" and ruleset.effective_from == "2026-01-01"
     assert all(rule.citation and rule.message_zh for rule in ruleset.rules)
     assert {c for rule in ruleset.rules for c in rule.checkpoints} == set(CHECKPOINTS)
     assert ruleset.params["max_days_supply"] == 30
