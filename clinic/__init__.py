@@ -25,6 +25,7 @@ def init_app(app):
     from clinic.appointments import wiring as appointments
     from clinic.consult import services as consult
     from clinic.consult import wiring as consult_wiring
+    from clinic.directory import wiring as directory
     from clinic.fhir_views import wiring as fhir_views
     from clinic.realtime import services as realtime
     from clinic.risk import wiring as risk
@@ -34,6 +35,7 @@ def init_app(app):
         if key not in app.config:
             app.config[key] = setting_from_env(key, value)
     risk.init_app(app)
+    directory.init_app(app)
     appointments.init_app(app)
     fhir_views.init_app(app)
     realtime.init_app(app, namespace_class=consult.ConsultNamespace)

@@ -9,9 +9,15 @@ from core.extensions import db
 from core.identity import IdentityError, age_on, normalise_phone, parse_id_number
 from core.models import User
 from core.passwords import WeakPassword, check_policy, hash_password, verify_password
+from core.transaction import serialise_on
 from core.types import new_id
 
 STAFF_LINKS = {"doctor": "practitioner_id", "pharmacist": "pharmacy_id", "admin": None}
+# What each link names, for the 422 of a link to nothing; the domains register the existence checks.
+LINK_KINDS = {"practitioner_id": "practitioner", "pharmacy_id": "pharmacy"}
+# A practitioner is one person: one active account. A pharmacy has several pharmacists (not exclusive).
+EXCLUSIVE_LINKS = ("practitioner_id",)
+_link_targets = {}  # link field -> fn(id) -> bool
 
 # Called with the new User inside the registration transaction; returns the FHIR Patient id.
 # records registers the function that writes the Patient resource.
@@ -22,6 +28,31 @@ def set_patient_record_factory(factory):
     """Install `factory(user) -> patient_id`, which writes the patient's FHIR Patient resource."""
     global _patient_record_factory
     _patient_record_factory = factory
+
+
+def register_link_target(kind, exists):
+    """Install `exists(id) -> bool` for staff links of `kind` ("practitioner" or "pharmacy"): clinic's
+    directory and pharmacy register theirs at start-up (core knows no domain)."""
+    field = next(field for field, name in LINK_KINDS.items() if name == kind)
+    _link_targets[field] = exists
+
+
+def _check_link(field, value, user_id=None, verify_target=True):
+    """422 `unknown_<kind>` when the link names nothing a domain knows; 409 `link_taken` when another active
+    account holds an exclusive link (checked under a lock on the link, so two admins cannot both pass)."""
+    kind = LINK_KINDS[field]
+    exists = _link_targets.get(field)
+    if verify_target and exists is not None and not exists(value):
+        raise ApiError(422, f"unknown_{kind}", f"No {kind} with this id exists.", title="Unknown link target",
+                       errors=[{"field": field, "message": f"no {kind} with this id"}])
+    if field not in EXCLUSIVE_LINKS:
+        return
+    serialise_on(f"staff-link:{field}:{value}")
+    holder = db.session.scalar(select(User.id).where(
+        getattr(User, field) == value, User.is_active.is_(True), User.id != (user_id or "")).limit(1))
+    if holder:
+        raise ApiError(409, "link_taken", f"Another active account is already linked to this {kind}.",
+                       field=field, user_id=holder)
 
 
 def _field_error(field, message):
@@ -64,8 +95,11 @@ def register_patient(name, id_number, phone, password, gender=None):
     return user
 
 
-def create_staff(role, username, password, name, practitioner_id=None, pharmacy_id=None, phone=None):
-    """Create a doctor, pharmacist or admin account; 409 when the username is taken."""
+def create_staff(role, username, password, name, practitioner_id=None, pharmacy_id=None, phone=None,
+                 check_links=False):
+    """Create a doctor, pharmacist or admin account; 409 when the username is taken. With `check_links` (the
+    admin API), the link must name a practitioner or pharmacy that exists (422) and, for a practitioner, one
+    no other active account holds (409 `link_taken`); loaders (seeds, fixtures, bench) skip the checks."""
     if role not in STAFF_LINKS:
         raise _field_error("role", "must be one of doctor, pharmacist, admin")
     link = STAFF_LINKS[role]
@@ -78,6 +112,8 @@ def create_staff(role, username, password, name, practitioner_id=None, pharmacy_
         except IdentityError as exc:
             raise _field_error("phone", str(exc)) from None
     _checked_password(password)
+    if link and check_links:
+        _check_link(link, links[link])
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise ApiError(409, "account_exists", "That username is taken.")
     user = User(id=new_id(), role=role, username=username, password_hash=hash_password(password),
@@ -98,6 +134,10 @@ def set_active(admin, user_id, active):
         raise ApiError(404, "not_found", "No such user.")
     if not active and user.id == admin.user_id:
         raise ApiError(409, "own_account", "You cannot deactivate your own account.")
+    if active and not user.is_active:
+        for field in EXCLUSIVE_LINKS:
+            if getattr(user, field):
+                _check_link(field, getattr(user, field), user.id, verify_target=False)
     if user.is_active != active:
         user.is_active = active
         revoked = 0 if active else auth.revoke_user_tokens(user.id)

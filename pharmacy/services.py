@@ -8,8 +8,11 @@ Hooks clinic installs at start-up (see pharmacy.hooks for the contracts and the 
 
 Service functions take the acting core.auth.Actor first, flush and never commit.
 """
+from core import accounts
 from core.config import setting_from_env
+from core.extensions import db
 from pharmacy import access, hooks
+from pharmacy.models import Pharmacy
 from pharmacy.orders import cancel_order, read_order, request_fulfilment, retry_order  # noqa: F401
 from pharmacy.prescriptions import issue_prescription, read_prescription, verify_prescription  # noqa: F401
 from pharmacy.review import review_prescription  # noqa: F401
@@ -36,6 +39,11 @@ def set_notifier(fn):
     hooks.install("notifier", fn)
 
 
+def pharmacy_exists(pharmacy_id):
+    """True when a pharmacy (cooperating or the platform's review desk) has this id: staff links check it."""
+    return db.session.get(Pharmacy, pharmacy_id) is not None
+
+
 def init_app(app):
     """Settings, relationship providers and the periodic sweep (called by create_app)."""
     from pharmacy import cli, fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
@@ -43,5 +51,6 @@ def init_app(app):
     for name, default in SETTINGS.items():
         app.config.setdefault(name, setting_from_env(name, default))
     access.register()
+    accounts.register_link_target("pharmacy", pharmacy_exists)
     fhir_sync.register_views()
     cli.init_app(app)

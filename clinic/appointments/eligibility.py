@@ -8,6 +8,7 @@ from sqlalchemy import select
 from clinic.directory import Doctor
 from clinic.directory import services as directory
 from clinic.risk import services as service
+from core.auth import SYSTEM
 from core.extensions import db
 
 ICD10_AT_START = re.compile(r"^\s*([A-Za-z][0-9]{2}(?:\.[0-9A-Za-z]{1,4})?)\b")
@@ -21,13 +22,13 @@ def complaint_of(complaint_code, reason):
     return match.group(1).upper() if match else None
 
 
-def check_booking(actor, patient_id, slot, body):
+def check_booking(actor, patient_id, slot, body, context=None):
     """Evaluate `book_online` for `patient_id` and this slot; the decision is logged and audited."""
     doctor = slot.doctor
     institution = directory.get_institution(slot.institution_id)
     near = (institution.latitude, institution.longitude) if institution.latitude is not None else None
     return service.check(actor, "book_online", patient_id, complaint_code=body.get("complaint_code"),
-                         doctor={"specialties": doctor.specialties}, context=f"slot:{slot.id}",
+                         doctor={"specialties": doctor.specialties}, context=context or f"slot:{slot.id}",
                          specialty=(doctor.specialties or [None])[0], near=near)
 
 
@@ -36,6 +37,13 @@ def ensure_eligible(actor, patient_id, slot, body):
     answer = check_booking(actor, patient_id, slot, body)
     service.require_allowed(answer, "booking")
     return answer
+
+
+def may_book_online(patient_id, slot, complaint_code, context):
+    """Whether booking would let `patient_id` book this online slot: the same `book_online` check, made by
+    the system (the waitlist asks it before offering an online place; accepting books, which checks again).
+    The decision is logged with `context` and audited as the system's; it refuses nothing by itself."""
+    return check_booking(SYSTEM, patient_id, slot, {"complaint_code": complaint_code}, context)["allowed_online"]
 
 
 def find_referral(patient_id, specialty, near):

@@ -119,3 +119,5 @@ class WaitlistEntry(db.Model):
     offered_slot_id: Mapped[str | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     appointment_id: Mapped[str | None] = mapped_column(String(32))
+    # The complaint the patient waits about (ICD-10): risk control judges an online place with it.
+    complaint_code: Mapped[str | None] = mapped_column(String(10))

@@ -9,13 +9,14 @@ from clinic.scheduling.services import SlotSchema
 from core.pagination import PageQuerySchema
 
 SHORT_ID = validate.Length(min=1, max=64)
+ICD10_CODE = r"^[A-Za-z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$"
 
 
 class AppointmentCreateSchema(Schema):
     slot_id = fields.String(required=True, validate=SHORT_ID)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
-    complaint_code = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Za-z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$"),
+    complaint_code = fields.String(allow_none=True, validate=validate.Regexp(ICD10_CODE),
                                    metadata={"description": "ICD-10 code of the complaint (online care is for "
                                                             "follow-ups of a diagnosed condition); read from the "
                                                             "start of `reason` when omitted"})
@@ -75,6 +76,11 @@ class QueuePositionSchema(Schema):
 class WaitlistCreateSchema(Schema):
     doctor_id = fields.String(required=True, validate=SHORT_ID)
     date = fields.Date(required=True, metadata={"description": "Local date wanted"})
+    complaint_code = fields.String(allow_none=True, validate=validate.Regexp(ICD10_CODE), metadata={
+        "description": "ICD-10 code of the complaint; online places are offered only when risk control "
+                       "would let you book them online with it"})
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500),
+                           metadata={"description": "Free text; may start with the ICD-10 code (\"I10 follow-up\")"})
 
 
 class WaitlistSchema(Schema):
@@ -86,6 +92,7 @@ class WaitlistSchema(Schema):
     offered_slot_id = fields.String(allow_none=True)
     offer_expires_at = fields.DateTime(allow_none=True)
     appointment_id = fields.String(allow_none=True)
+    complaint_code = fields.String(allow_none=True)
 
 
 class WaitlistAcceptSchema(Schema):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from clinic.appointments import WaitlistEntry
+from clinic.appointments import WaitlistEntry, eligibility
 from clinic.appointments.access import patient_of
 from clinic.directory import Doctor
 from clinic.directory.services import get_doctor
@@ -26,8 +26,9 @@ from core.transaction import begin_write
 ACTIVE = ("waiting", "offered")
 
 
-def join_waitlist(actor, doctor_id, day):
-    """Put the calling patient in line for `doctor_id` on local date `day` (once; rejoining goes to the back)."""
+def join_waitlist(actor, doctor_id, day, complaint_code=None, reason=None):
+    """Put the calling patient in line for `doctor_id` on local date `day` (once; rejoining goes to the back).
+    The complaint (given, or read from the start of `reason`) is what online places are judged by."""
     patient_id, user_id = patient_of(actor)
     get_doctor(doctor_id)
     begin_write()
@@ -40,7 +41,7 @@ def join_waitlist(actor, doctor_id, day):
         entry = WaitlistEntry(patient_id=patient_id, user_id=user_id, doctor_id=doctor_id, day=day)
         db.session.add(entry)
     entry.status, entry.joined_at, entry.offered_slot_id, entry.offer_expires_at = "waiting", clock.now(), None, None
-    entry.appointment_id = None
+    entry.appointment_id, entry.complaint_code = None, eligibility.complaint_of(complaint_code, reason)
     db.session.flush()
     offer_open_places(doctor_id, day)
     db.session.refresh(entry)
@@ -65,10 +66,22 @@ def own_entry(actor, entry_id, view):
     return entry
 
 
-def _first_waiting(doctor_id, day):
-    return db.session.scalar(select(WaitlistEntry).where(
-        WaitlistEntry.doctor_id == doctor_id, WaitlistEntry.day == day, WaitlistEntry.status == "waiting")
-        .order_by(WaitlistEntry.joined_at, WaitlistEntry.id).limit(1))
+def _first_waiting(slot, judged):
+    """The first in line for the slot's doctor and day who may take it: for an online place, one whom the
+    `book_online` check lets book it (the others stay waiting, for in-person places or a later change).
+    `judged` keeps the answers of one offer pass (entry id -> allowed), so each patient is judged once."""
+    line = select(WaitlistEntry).where(
+        WaitlistEntry.doctor_id == slot.doctor_id, WaitlistEntry.day == slot.local_date,
+        WaitlistEntry.status == "waiting").order_by(WaitlistEntry.joined_at, WaitlistEntry.id)
+    if slot.kind != "online":
+        return db.session.scalar(line.limit(1))
+    for entry in db.session.scalars(line).all():
+        if entry.id not in judged:
+            judged[entry.id] = eligibility.may_book_online(entry.patient_id, slot, entry.complaint_code,
+                                                           f"waitlist:{entry.id} slot:{slot.id}")
+        if judged[entry.id]:
+            return entry
+    return None
 
 
 def _hold_for(slot, entry):
@@ -90,11 +103,11 @@ def _hold_for(slot, entry):
     return True
 
 
-def offer_freed_place(slot):
-    """Offer a place that just came free in `slot` to the first in line (no-op if nobody waits)."""
+def offer_freed_place(slot, judged=None):
+    """Offer a place that just came free in `slot` to the first in line who may take it (no-op if nobody)."""
     if slot is None or slot.status != "open" or slot.starts_at <= clock.now():
         return False
-    entry = _first_waiting(slot.doctor_id, slot.local_date)
+    entry = _first_waiting(slot, {} if judged is None else judged)
     if entry is None or not _hold_for(slot, entry):
         return False
     fhir_views.sync_slots([db.session.get(Slot, slot.id, populate_existing=True)])
@@ -103,14 +116,14 @@ def offer_freed_place(slot):
 
 def offer_open_places(doctor_id, day):
     """Offer every free place of the doctor's day to the patients waiting for it, in line order."""
-    offered = 0
+    offered, judged = 0, {}
     free = db.session.scalars(select(Slot).where(
         Slot.doctor_id == doctor_id, Slot.local_date == day, Slot.status == "open", Slot.starts_at > clock.now(),
         Slot.booked + Slot.held < Slot.capacity).order_by(Slot.starts_at)).all()
     for slot in free:
         for _ in range(slot.capacity - slot.booked - slot.held):
-            if not offer_freed_place(slot):
-                return offered
+            if not offer_freed_place(slot, judged):
+                break  # nobody (who may take this one) waits: a place of the other kind may still go
             offered += 1
     return offered
 

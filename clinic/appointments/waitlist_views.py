@@ -29,8 +29,10 @@ class Waitlist(MethodView):
     @bp.arguments(WaitlistCreateSchema, example={"doctor_id": "3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f", "date": "2026-03-02"})
     @bp.response(201, WaitlistSchema)
     def post(self, body):
-        """Join the line for a doctor on a local date; a freed place is held for you and notified."""
-        return waitlist.join_waitlist(current_actor(), body["doctor_id"], body["date"])
+        """Join the line for a doctor on a local date; a freed place is held for you and notified (an online
+        place only when risk control would let you book it online with your complaint)."""
+        return waitlist.join_waitlist(current_actor(), body["doctor_id"], body["date"], body.get("complaint_code"),
+                                      body.get("reason"))
 
 
 @bp.route("/<string:entry_id>/accept")

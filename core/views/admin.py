@@ -30,12 +30,13 @@ class Users(MethodView):
 
     @require_role("admin")
     @bp.doc(operationId="createStaffAccount")
-    @bp.errors({409: "That username is taken."})
+    @bp.errors({409: "That username is taken, or another active account holds the practitioner link.",
+                422: "The practitioner or pharmacy linked does not exist."})
     @bp.arguments(StaffCreateSchema)
     @bp.response(201, UserSchema)
     def post(self, body):
         """Create a staff account: doctor (linked to a practitioner), pharmacist (to a pharmacy) or admin."""
-        return accounts.create_staff(**body)
+        return accounts.create_staff(**body, check_links=True)
 
 
 @bp.route("/users/<string:user_id>")
@@ -50,7 +51,8 @@ class UserById(MethodView):
 
     @require_role("admin")
     @bp.doc(operationId="updateUser")
-    @bp.errors({404: "No such user.", 409: "You cannot deactivate your own account."})
+    @bp.errors({404: "No such user.", 409: "You cannot deactivate your own account, or (reactivating) another "
+                                        "active account now holds its practitioner link."})
     @bp.arguments(UserUpdateSchema)
     @bp.response(200, UserSchema)
     def patch(self, body, user_id):

@@ -88,7 +88,13 @@ def test_patients_may_log_in_with_a_prefixed_phone(accounts, client):
     accounts.login("+86 " + account["phone"], "secret123")
 
 
-def test_admin_creates_staff_and_other_roles_are_refused(accounts, client):
+def test_admin_creates_staff_and_other_roles_are_refused(app, accounts, client):
+    from clinic.directory import services as directory
+    from core.extensions import db
+
+    with app.app_context():  # the practitioner linked must exist (tests/core/test_staff_links.py)
+        directory.save_doctor({"practitioner_id": "prac-1", "name": "Zhang San", "institution_ids": []})
+        db.session.commit()
     _, admin = accounts.admin()
     _, patient = accounts.patient()
     body = {"role": "doctor", "username": "dr.zhang", "password": "doctor123", "name": "Zhang San",
@@ -101,7 +107,8 @@ def test_admin_creates_staff_and_other_roles_are_refused(accounts, client):
     doctor = accounts.login("dr.zhang", "doctor123")
     me = client.get("/api/v1/me", headers=doctor).get_json()
     assert me["role"] == "doctor" and me["practitioner_id"] == "prac-1"
-    assert client.post("/api/v1/admin/users", json=body, headers=admin).status_code == 409
+    assert client.post("/api/v1/admin/users", json=body, headers=admin).get_json()["code"] == "link_taken"
+    assert client.post("/api/v1/admin/users", json={**body, "role": "admin"}, headers=admin).status_code == 409
 
 
 def test_staff_links_are_required(accounts, client):
