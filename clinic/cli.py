@@ -1,4 +1,5 @@
-"""`flask clinic ...`: generate slots now, rewrite the FHIR views, drain the view outbox."""
+"""`flask clinic ...`: generate slots now, rewrite the FHIR views, drain the view outbox, publish the
+packaged risk rules."""
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -50,6 +51,21 @@ def drain_views_command():
     from clinic.fhir_views import services as fhir_views
 
     click.echo(f"{fhir_views.drain_pending()} outbox rows drained")
+
+
+@clinic_cli.command("publish-packaged-rules")
+def publish_packaged_rules_command():
+    """Publish the risk rules shipped with this release if their version was never published (after an upgrade)."""
+    from clinic.risk import services as risk
+
+    before = risk.active_version_row()
+    row = risk.publish_packaged()
+    db.session.commit()
+    if row is None:
+        click.echo(f"rule set {risk.active_version_row().version} stays active; the packaged version was published before")
+    else:
+        click.echo(f"published rule set {row.version} (was {before.version if before else 'the packaged default'};"
+                   " earlier versions stay in the history)")
 
 
 def init_app(app):

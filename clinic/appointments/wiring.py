@@ -1,5 +1,6 @@
 """What appointments plug into the app at start-up: the care relationships they grant, the booking gate
-of risk control, the queue the consulting rooms call patients from, the waitlist offered new places, and the periodic sweeps."""
+of risk control, the queue the consulting rooms call patients from, the waitlist offered new places,
+and the periodic sweeps."""
 
 
 def init_app(app):

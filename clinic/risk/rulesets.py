@@ -58,3 +58,12 @@ def ensure_default_published(actor=None):
     if active_version_row() is None:
         return publish_ruleset(actor, default_ruleset_data())
     return None
+
+
+def publish_packaged(actor=None):
+    """Publish the rule set shipped in the package when its version was never published (after an upgrade
+    that ships new rules); returns the new row, or None when that version is already in the history."""
+    data = default_ruleset_data()
+    if db.session.scalar(select(RuleSetVersion.id).where(RuleSetVersion.version == str(data["version"]))):
+        return None
+    return publish_ruleset(actor, data)

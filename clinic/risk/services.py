@@ -10,7 +10,8 @@ from clinic.risk.engine import evaluate
 from clinic.risk.engine.ruleset import OUTCOMES
 from clinic.risk.facts_gathering import gather_facts
 from clinic.risk.guardians import active_guardian_user_ids  # noqa: F401  (public surface)
-from clinic.risk.rulesets import active_ruleset, ensure_default_published  # noqa: F401
+from clinic.risk.rulesets import (active_ruleset, active_version_row, ensure_default_published,  # noqa: F401
+                                  publish_packaged)
 from core.audit import record_access
 from core.errors import ApiError
 

@@ -43,3 +43,23 @@ def test_a_malformed_rule_set_is_refused_and_the_active_version_stays(accounts, 
 def test_only_admins_publish(accounts, client):
     _, doctor = accounts.staff("doctor", "dr.li", practitioner_id="p-li")
     assert client.post("/api/v1/risk/rules", json=default_ruleset_data(), headers=doctor).status_code == 403
+
+
+def test_an_upgrade_publishes_the_packaged_rules_once_from_the_command_line(app):
+    from clinic.risk.models import RuleSetVersion
+    from clinic.risk.rulesets import active_ruleset, publish_ruleset
+    from core.extensions import db
+
+    with app.app_context():
+        older = copy.deepcopy(default_ruleset_data())
+        older["version"] = "2026.1"
+        publish_ruleset(None, older)  # what a database seeded by the previous release holds
+        db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["clinic", "publish-packaged-rules"])
+    assert first.exit_code == 0 and "published rule set 2026.2 (was 2026.1" in first.output, first.output
+    again = runner.invoke(args=["clinic", "publish-packaged-rules"])
+    assert again.exit_code == 0 and "2026.2 stays active" in again.output, again.output
+    with app.app_context():
+        assert active_ruleset().version == "2026.2"
+        assert [r.version for r in db.session.query(RuleSetVersion).order_by(RuleSetVersion.id)] == ["2026.1", "2026.2"]
