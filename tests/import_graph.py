@@ -22,12 +22,12 @@ def import_graph(root, packages):
     graph = {}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        targets = (_known(modules, t) for t in _imported_names(ast.parse(path.read_text(encoding="utf-8")), package))
+        targets = (_known(modules, t) for t in imported_names(ast.parse(path.read_text(encoding="utf-8")), package))
         graph[name] = {t for t in targets if t and t != name}
     return graph
 
 
-def _imported_names(tree, package):
+def imported_names(tree, package):
     """The dotted names each import statement of the module reaches (`from a import b` gives a.b)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

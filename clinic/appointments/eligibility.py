@@ -3,13 +3,9 @@ the complaint and, on refusal, where to go in person instead (family doctor, nea
 institutions with the specialty)."""
 import re
 
-from sqlalchemy import select
-
-from clinic.directory import Doctor
 from clinic.directory import services as directory
 from clinic.risk import services as service
 from core.auth import SYSTEM
-from core.extensions import db
 
 ICD10_AT_START = re.compile(r"^\s*([A-Za-z][0-9]{2}(?:\.[0-9A-Za-z]{1,4})?)\b")
 
@@ -71,7 +67,7 @@ def _jsonable(binding):
 
 def doctor_specialties(practitioner_id):
     """The rules' doctor facts for a practitioner, from the directory (None when unknown)."""
-    doctor = db.session.scalar(select(Doctor).where(Doctor.practitioner_id == practitioner_id))
+    doctor = directory.doctor_by_practitioner(practitioner_id)
     return {"specialties": doctor.specialties} if doctor else None
 
 

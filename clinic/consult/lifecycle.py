@@ -36,6 +36,14 @@ def complaint_from_reason(reason):
     return match.group(1).upper() if match else None
 
 
+def guardian_present(consultation_id):
+    """True when a registered guardian takes part in the consultation (invited with the child by the queue),
+    else None: the fact stays missing and the young-child rule fails safe."""
+    return db.session.scalar(select(ConsultParticipant.user_id).where(
+        ConsultParticipant.consultation_id == consultation_id, ConsultParticipant.role == "guardian").limit(1)) \
+        is not None or None
+
+
 def participants_of(consultation):
     """[{user_id, role}] of the consultation."""
     rows = db.session.execute(select(ConsultParticipant.user_id, ConsultParticipant.role).where(
@@ -131,11 +139,9 @@ def call_next(actor, room_id, complaint_code=None):
 def _check_start(actor, consultation, appointment_id):
     # The decision is logged against the appointment: a refused consultation is never stored.
     try:
-        # A registered guardian invited with the patient is the guardian the rules ask for (children).
-        guardian = any(p["role"] == "guardian" for p in participants_of(consultation)) or None
         return risk.check(actor, "start_consultation", consultation.patient_id,
                           complaint_code=consultation.complaint_code, doctor=risk.doctor_facts(actor.practitioner_id),
-                          guardian_present=guardian, context=f"Appointment/{appointment_id}")
+                          guardian_present=guardian_present(consultation.id), context=f"Appointment/{appointment_id}")
     except records.FhirError as exc:  # records' error type, re-exported by its service API
         raise ApiError(422, "unknown_patient", f"The patient's record cannot be read: {exc.diagnostics}") from None
 

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from clinic.consult.models import Consultation, ConsultParticipant
+from clinic.consult import lifecycle
+from clinic.consult.models import Consultation
 from clinic.notifications.services import notify_user
 from clinic.risk import services as risk
 from core import clock
@@ -75,21 +76,12 @@ def check_prescription(actor, patient_id, items, context=None):
                    for i in items]
     answer = risk.check(actor, "prescribe", patient_id, complaint_code=context.get("complaint_code"),
                         medications=medications, doctor=risk.doctor_facts(actor.practitioner_id),
-                        guardian_present=_guardian_in(context.get("consultation_id")),
+                        guardian_present=lifecycle.guardian_present(context.get("consultation_id")),
                         condition_changed=context.get("condition_changed", False),
                         context=f"Consultation/{context['consultation_id']}" if context.get("consultation_id")
                         else None)
     return {"decision": answer["decision"], "reasons": answer["reasons"], "next_steps": answer["next_steps"],
             "ruleset_version": answer["ruleset_version"], "decision_id": answer["decision_id"]}
-
-
-def _guardian_in(consultation_id):
-    """True when a registered guardian takes part in the consultation (the young-child rule asks for one);
-    None without a consultation (the fact stays missing: the rule fails safe)."""
-    if not consultation_id:
-        return None
-    return db.session.scalar(select(ConsultParticipant.user_id).where(
-        ConsultParticipant.consultation_id == consultation_id, ConsultParticipant.role == "guardian").limit(1)) is not None
 
 
 def register():

@@ -41,11 +41,16 @@ def get_doctor(doctor_id):
     return row
 
 
+def doctor_by_practitioner(practitioner_id):
+    """The Doctor carrying this FHIR Practitioner id, or None."""
+    return db.session.scalar(select(Doctor).where(Doctor.practitioner_id == practitioner_id))
+
+
 def doctor_for_actor(actor):
     """The Doctor a doctor account is linked to (None for other roles or an unlinked account)."""
     if actor is None or actor.role != "doctor" or not actor.practitioner_id:
         return None
-    return db.session.scalar(select(Doctor).where(Doctor.practitioner_id == actor.practitioner_id))
+    return doctor_by_practitioner(actor.practitioner_id)
 
 
 def own_doctor_id(actor):

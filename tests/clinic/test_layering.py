@@ -5,6 +5,8 @@ mounted by the clinic's composition root alone."""
 import ast
 from pathlib import Path
 
+from tests.import_graph import imported_names
+
 ROOT = Path(__file__).resolve().parents[2]
 CLINIC = ROOT / "clinic"
 CAPABILITIES = {"appointments", "consult", "directory", "fhir_views", "notifications", "realtime", "reports", "risk",
@@ -23,12 +25,9 @@ CHECKED = ("clinic", "core", "records", "pharmacy", "seeds", "consoles", "cloud_
 
 
 def _imported_names(path):
-    """Every `a.b.c` an import statement of `path` names (function-local imports too)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+    """Every `a.b.c` an import statement of `path` names (function-local and relative imports too)."""
+    package = ".".join(path.relative_to(ROOT).parent.parts)
+    return imported_names(ast.parse(path.read_text(encoding="utf-8")), package)
 
 
 def _exported(capability):
