@@ -217,6 +217,10 @@ def make_app(app):
         return other
 
     yield build
+    # create_app replaced the one Socket.IO server (Flask-SocketIO keeps one per SocketIO object): give it
+    # back to the session app now, not at the next test's start, which is too late for a module-scoped
+    # fixture set up first (tests/reliability/authz builds its world with the in-process socket client).
+    socketio.server = app.extensions["clinic.socketio_server"]
     for other in made:
         with other.app_context():
             db.engine.dispose()

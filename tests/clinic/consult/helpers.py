@@ -68,6 +68,9 @@ def socket_for(app, party):
     """An in-process Socket.IO test client connected to /consult as `party`."""
     from core.extensions import socketio
 
+    # Another create_app in this process (a make_app, a migration test) may have taken the one SocketIO
+    # object's server, maybe with a Redis queue the test client refuses: use `app`'s own.
+    socketio.server = app.extensions["clinic.socketio_server"]
     return socketio.test_client(app, namespace=NS, auth={"token": party.token})
 
 
