@@ -29,6 +29,7 @@ from records import api as records
 
 PRESCRIPTION_SYSTEM = "urn:cloud-hospital:prescription"
 PHARMACY_SYSTEM = "urn:cloud-hospital:pharmacy"
+DISPENSE_SYSTEM = "urn:cloud-hospital:dispense"
 REQUEST_STATUS = {"pending_review": "on-hold", "approved": "active", "rejected": "cancelled", "replaced": "cancelled",
                   "dispensed": "completed"}
 DAYS = {"unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
@@ -139,7 +140,7 @@ def _medication_dispense(order, dispense, item, pharmacy, status):
     moment = canonical.utc_text(dispense.dispensed_at)
     resource = {
         "resourceType": "MedicationDispense",
-        "identifier": [{"system": "urn:cloud-hospital:dispense", "value": f"{dispense.id}#{item.position}"}],
+        "identifier": [{"system": DISPENSE_SYSTEM, "value": f"{dispense.id}#{item.position}"}],
         "status": status,
         "medicationCodeableConcept": _medication(item),
         "subject": {"reference": f"Patient/{order.patient_id}"},
@@ -188,10 +189,14 @@ def _is_signature(resource_id, resource):
 
 
 def register_views():
-    """Declare the pharmacy's FHIR views to records.derived (idempotent). MedicationRequest and
-    MedicationDispense are whole types: a prescription exists only as signed, reviewed pharmacy rows."""
+    """Declare the pharmacy's FHIR views to records.derived (idempotent), recognised by the identifier systems
+    written above: our prescriptions exist only as signed, reviewed pharmacy rows. MedicationRequests and
+    MedicationDispenses from outside (without those systems) are ordinary records: history, never orders
+    this pharmacy fulfils (nothing here reads them back into pharmacy rows)."""
     prescribe = "POST /api/v1/prescriptions (signed by the doctor), POST /api/v1/prescriptions/{prescription_id}/review"
-    records.register_view("MedicationRequest", maintainer="pharmacy", path=prescribe)
+    records.register_view("MedicationRequest", maintainer="pharmacy", path=prescribe,
+                          match=records.identifier_system(PRESCRIPTION_SYSTEM))
     records.register_view("Provenance", maintainer="pharmacy", path=prescribe, match=_is_signature)
     records.register_view("MedicationDispense", maintainer="pharmacy",
-                          path="POST /api/v1/pharmacy/orders/{order_id}/picked-up (or /out-for-delivery, /delivered)")
+                          path="POST /api/v1/pharmacy/orders/{order_id}/picked-up (or /out-for-delivery, /delivered)",
+                          match=records.identifier_system(DISPENSE_SYSTEM))

@@ -9,8 +9,9 @@ never disagrees with what was committed. Nothing ever writes these resources the
     Slot                -> Slot/slot-<id>
     Appointment         -> Appointment/appt-<id>
 
-`register_views` (called by clinic.init_app) declares them to records.derived, so the FHIR API refuses
-to write them for anyone but the system: they change through the app API only.
+`register_views` (called by clinic.init_app) declares them to records.derived by their id prefixes, so
+the FHIR API refuses to write them for anyone but the system: they change through the app API only.
+Appointments, Slots and Schedules from outside (other ids) are ordinary records.
 
 Until the records domain is installed (`records.api` importable) the writes are skipped; set
 CLINIC_FHIR_SYNC=False to skip them on purpose (e.g. a bulk load followed by `flask clinic fhir-sync`).
@@ -255,9 +256,9 @@ def _is_doctor(resource_id, resource):
 
 
 def register_views():
-    """Declare the FHIR views written here to records.derived (idempotent). Appointment, Slot and Schedule
-    are the clinic's whole types (an Appointment also makes a care relationship, records.care); the
-    directory types only where derived: the ids written above, or a Practitioner a Doctor links to."""
+    """Declare the FHIR views written here to records.derived (idempotent): the ids written above (their
+    prefixes are reserved: nobody else may take one), or a Practitioner a Doctor links to. Resources of
+    the same types from outside (another hospital's Appointment, a partner's Slot) are ordinary records."""
     try:
         from records import api as records_api
     except ImportError:  # the records domain is not installed yet
@@ -267,9 +268,11 @@ def register_views():
     register("Location", maintainer="clinic", path=INSTITUTIONS_PATH, match=id_prefix("loc-"))
     register("Practitioner", maintainer="clinic", path=DOCTORS_PATH, match=_is_doctor)
     register("PractitionerRole", maintainer="clinic", path=DOCTORS_PATH, match=id_prefix("role-"))
-    register("Schedule", maintainer="clinic", path=SCHEDULES_PATH)
-    register("Slot", maintainer="clinic", path=SCHEDULES_PATH + " (booking changes its status)")
-    register("Appointment", maintainer="clinic", path=APPOINTMENTS_PATH)
-    # Every Appointment is derived from an appointment row, and clinic.appointments.access grants the care relationship
-    # from those rows (at least as widely): records.care need not read the views, which lag the commit.
+    register("Schedule", maintainer="clinic", path=SCHEDULES_PATH, match=id_prefix("schedule-"))
+    register("Slot", maintainer="clinic", path=SCHEDULES_PATH + " (booking changes its status)",
+             match=id_prefix("slot-"))
+    register("Appointment", maintainer="clinic", path=APPOINTMENTS_PATH, match=id_prefix("appt-"))
+    # Every Appointment view is derived from an appointment row, and clinic.appointments.access grants the care
+    # relationship from those rows (at least as widely): records.care need not read the views, which lag the
+    # commit. Appointments from outside grant none either: another system's booking is history, not care here.
     records_api.answered_by_source("Appointment")

@@ -180,6 +180,13 @@ ROUTES = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, han
 )]
 
 
+def check_supported(resource_type, where=None):
+    """FhirError 404 unless /fhir serves `resource_type` (a type it cannot search or read is never stored)."""
+    if resource_type not in capability.supported_types():
+        raise fhir_error(404, "not-supported", f"Resource type {resource_type!r} is not supported here.",
+                         [where] if where else None)
+
+
 def route(ops, req):
     """Dispatch `req` to its handler; FhirError for unknown types (404) and methods (405)."""
     path = req.path.strip("/")
@@ -189,8 +196,8 @@ def route(ops, req):
         if not match:
             continue
         resource_type = match.groupdict().get("type")
-        if resource_type and resource_type not in capability.supported_types():
-            raise fhir_error(404, "not-supported", f"Resource type {resource_type!r} is not supported here.")
+        if resource_type:
+            check_supported(resource_type)
         if method == req.method or (method == "GET" and req.method == "HEAD"):
             return handler(ops, req, **match.groupdict())
         allowed.append(method)

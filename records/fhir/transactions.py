@@ -153,6 +153,10 @@ def _assign_ids(entries, ops):
         if request["method"] != "POST" or not isinstance(resource.get("resourceType"), str):
             continue  # a body that is no resource fails in the router with the entry's index
         rtype = resource["resourceType"]
+        try:  # the planned write below skips the router, which checks this
+            router.check_supported(rtype)
+        except FhirError as exc:
+            raise _at_entry(exc, index) from None
         existing = None
         if request.get("ifNoneExist"):
             query = parse_qsl(request["ifNoneExist"].split("?")[-1])

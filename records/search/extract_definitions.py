@@ -24,6 +24,10 @@ SUPPORTED_TYPES = (
     "Condition", "AllergyIntolerance", "MedicationRequest", "MedicationDispense", "Appointment", "Schedule",
     "Slot", "Consent", "Communication", "DocumentReference", "DiagnosticReport", "QuestionnaireResponse",
     "AuditEvent", "Provenance",
+    # What other hospitals' histories hold (a Synthea patient Bundle, a regional platform's export).
+    "Procedure", "Immunization", "MedicationStatement", "MedicationAdministration", "Medication", "CarePlan",
+    "CareTeam", "Goal", "ServiceRequest", "Specimen", "ImagingStudy", "FamilyMemberHistory", "RelatedPerson",
+    "Device", "SupplyDelivery", "Questionnaire", "HealthcareService", "Coverage", "Claim", "ExplanationOfBenefit",
 )
 KEEP_KEYS = ("id", "url", "code", "base", "type", "expression", "target", "description")
 

@@ -42,6 +42,20 @@ def test_transaction_is_atomic(client, cast):
     assert client.get("/fhir/Observation", headers=cast.admin).get_json()["total"] == 0
 
 
+def test_a_transaction_entry_of_a_type_not_served_stores_nothing(client, cast):
+    """A resource /fhir could never read or search is refused, not stored out of reach."""
+    basic = {"resourceType": "Basic", "code": {"text": "note"}, "subject": {"reference": f"Patient/{cast.p1}"}}
+    for kind in ("transaction", "batch"):
+        r = client.post("/fhir", json=transaction(post(observation(cast.p1)), post(basic, URN), kind=kind),
+                        headers=auth(cast.admin))
+        if kind == "transaction":
+            assert r.status_code == 404, r.get_json()
+            assert r.get_json()["issue"][0]["diagnostics"].startswith("Bundle.entry[1]: Resource type 'Basic'")
+            assert client.get("/fhir/Observation", headers=cast.admin).get_json()["total"] == 0
+        else:
+            assert [e["response"]["status"][:3] for e in r.get_json()["entry"]] == ["201", "404"]
+
+
 def test_transaction_order_delete_post_put_get(client, cast):
     first = client.post("/fhir/Observation", json=observation(cast.p1), headers=auth(cast.doc_a)).get_json()
     put_body = {**observation(cast.p1, value=99), "id": "put-1"}

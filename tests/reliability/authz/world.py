@@ -65,7 +65,8 @@ def _fhir(app, resource):
 
 
 def _clinical_records(app, patient_id):
-    """An Observation, a MedicationDispense and a self-reported Observation of the patient."""
+    """An Observation, a MedicationDispense (the pharmacy's view: its identifier system) and a self-reported
+    Observation of the patient."""
     subject = {"reference": f"Patient/{patient_id}"}
     code = {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]}
     return {
@@ -76,6 +77,7 @@ def _clinical_records(app, patient_id):
                                        "valueQuantity": {"value": 70, "unit": "/min"}}),
         "MedicationDispense": _fhir(app, {
             "resourceType": "MedicationDispense", "status": "completed", "subject": subject,
+            "identifier": [{"system": "urn:cloud-hospital:dispense", "value": "world-dispense#1"}],
             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "C08CA01"}]}}),
     }
 
