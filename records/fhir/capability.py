@@ -32,6 +32,31 @@ def _search_params(resource_type):
     return [{k: p[k] for k in ("name", "type", "documentation") if p.get(k)} for p in _store_params()[resource_type]]
 
 
+def _reference_params(resource_type):
+    return sorted(p["name"] for p in _store_params().get(resource_type, ()) if p["type"] == "reference")
+
+
+@lru_cache(maxsize=None)
+def search_includes(resource_type):
+    """The `_include` values a search of `resource_type` serves (records.search.includes: one level)."""
+    return [f"{resource_type}:*"] + [f"{resource_type}:{name}" for name in _reference_params(resource_type)]
+
+
+@lru_cache(maxsize=None)
+def search_revincludes(resource_type):
+    """The `_revinclude` values a search of `resource_type` serves: every reference parameter of a stored
+    type that may point at `resource_type`."""
+    from records.search.definitions import get_param
+
+    found = []
+    for other in sorted(set(_store_params()) - READ_ONLY):  # AuditEvents are built on reading, never stored
+        for name in _reference_params(other):
+            targets = get_param(other, name).targets
+            if not targets or resource_type in targets:
+                found.append(f"{other}:{name}")
+    return found
+
+
 def _resource(resource_type):
     interactions = ("read", "search-type") if resource_type in READ_ONLY else WRITE_INTERACTIONS
     entry = {
@@ -40,6 +65,9 @@ def _resource(resource_type):
         "interaction": [{"code": code} for code in interactions],
         "searchParam": _search_params(resource_type),
     }
+    if resource_type not in READ_ONLY:
+        entry.update({"searchInclude": search_includes(resource_type),
+                      "searchRevInclude": search_revincludes(resource_type)})
     if resource_type in READ_ONLY:
         entry["documentation"] = "Read-only view of the audit trail; administrators only."
         return entry

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from core.extensions import db
 from records.errors import FhirError
 from records.reads import read_resource
-from records.search import includes, statements
+from records.search import includes, limits, statements
 from records.search.binds import analyse
 from records.search.paging import decode_cursor, encode_cursor, parse_sort
 from records.search.parse import parse_criterion
 from records.validation import model_class
 
-DEFAULT_COUNT, MAX_COUNT = 20, 500
+DEFAULT_COUNT = 20
 IGNORED = {"_format", "_pretty"}
 CONTROL = {"_count", "_sort", "_total", "_summary", "_include", "_revinclude", "_cursor", "_elements"}
 
@@ -34,14 +34,14 @@ class SearchResult:
     params: list = field(default_factory=list)
 
 
-def _count_param(values):
+def _count_param(values, unsupported):
     try:
         count = int(values[-1])
     except ValueError:
         raise FhirError(400, "invalid", "_count must be a whole number", ["_count"]) from None
     if count < 0:
         raise FhirError(400, "invalid", "_count must not be negative", ["_count"])
-    return min(count, MAX_COUNT)
+    return limits.capped_count(count, unsupported)
 
 
 def search(resource_type, params, *, patient_ids=None, strict=False):
@@ -60,10 +60,11 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
         if crit is not None:
             crits.append(crit)
             echo.append((name, value))
+    limits.check_criteria(crits, ignored=len(unsupported))
     keys = parse_sort(resource_type, control.get("_sort", []), unsupported)
+    count = _count_param(control["_count"], unsupported) if "_count" in control else DEFAULT_COUNT
     if strict and unsupported:
         raise FhirError(400, "not-supported", "; ".join(msg for _, msg in unsupported), [n for n, _ in unsupported])
-    count = _count_param(control["_count"]) if "_count" in control else DEFAULT_COUNT
     total_mode = (control.get("_total") or ["default"])[-1]
     summary_count = (control.get("_summary") or [""])[-1] == "count" or count == 0
     result = SearchResult([], count=count, unsupported=unsupported, params=echo, summary_count_only=summary_count)
@@ -148,7 +149,7 @@ def _apply_elements(result, elements):
 def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):
     """Patient/$everything: the Patient and every resource in its compartment, paged by pk."""
     read_resource("Patient", patient_id)  # 404 / 410 when there is no such Patient
-    result = SearchResult([], count=min(max(int(count), 1), MAX_COUNT), params=[("_count", str(count))])
+    result = SearchResult([], count=min(max(int(count), 1), limits.MAX_COUNT), params=[("_count", str(count))])
     values = {"patient_id": patient_id}
     direction = _bind_cursor(cursor, [], values)
     _page(result, statements.for_everything(direction), [], values, direction, "bounded")

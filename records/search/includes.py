@@ -44,18 +44,16 @@ def _restricted(res, scope):
 
 def resolve(resource_type, page, control, patient_ids, unsupported):
     """The resources that _include / _revinclude add to `page` (deduplicated, page members excluded)."""
+    # Parsed even for an empty page, so an include that is not served is reported (refused when strict) alike.
+    asked = [("_include", _parse(spec, unsupported, "_include")) for spec in control.get("_include", [])]
+    asked += [("_revinclude", _parse(spec, unsupported, "_revinclude")) for spec in control.get("_revinclude", [])]
     if not page:
         return []
     seen = {(r["resourceType"], r["id"]) for r in page}
     found = []
-    for spec in control.get("_include", []):
-        parsed = _parse(spec, unsupported, "_include")
-        if parsed and parsed[0] == resource_type:
-            found += _fetch("_include", resource_type, [r["id"] for r in page], parsed, patient_ids)
-    for spec in control.get("_revinclude", []):
-        parsed = _parse(spec, unsupported, "_revinclude")
-        if parsed and parsed[2] in (None, resource_type):
-            found += _fetch("_revinclude", resource_type, [r["id"] for r in page], parsed, patient_ids)
+    for kind, parsed in asked:
+        if parsed and (parsed[0] == resource_type if kind == "_include" else parsed[2] in (None, resource_type)):
+            found += _fetch(kind, resource_type, [r["id"] for r in page], parsed, patient_ids)
     out = []
     for resource in found:
         key = (resource["resourceType"], resource["id"])

@@ -1,0 +1,70 @@
+"""/fhir/metadata tells the truth: everything it declares is served. Every search parameter, `_include` and
+`_revinclude` of every type is asked for under `Prefer: handling=strict` (which refuses anything not served
+with 400); the declared interactions and operations are exercised."""
+from urllib.parse import quote
+
+from tests.records.fhir.conftest import auth, observation
+
+STRICT = {"Prefer": "handling=strict"}
+SAMPLE = {"token": "http://loinc.org|8867-4", "string": "wei", "reference": "Patient/nobody", "date": "ge2020-01-01",
+          "quantity": "gt5", "number": "5", "uri": "http://example.org/fhir/x", "composite": None, "special": None}
+
+
+def _statement(client):
+    response = client.get("/fhir/metadata")
+    assert response.status_code == 200
+    return {res["type"]: res for res in response.get_json()["rest"][0]["resource"]}
+
+
+def test_every_declared_search_parameter_include_and_revinclude_is_served(client, cast):
+    for resource_type, declared in _statement(client).items():
+        for param in declared["searchParam"]:
+            value = SAMPLE[param["type"]] if param["name"] != "_id" else "nobody"
+            if value is None:
+                continue
+            url = f"/fhir/{resource_type}?{param['name']}={quote(value)}"
+            response = client.get(url, headers={**cast.admin, **STRICT})
+            assert response.status_code == 200, (url, response.get_json())
+        for kind in ("searchInclude", "searchRevInclude"):
+            for spec in declared.get(kind, ()):
+                name = "_include" if kind == "searchInclude" else "_revinclude"
+                url = f"/fhir/{resource_type}?{name}={spec}"
+                response = client.get(url, headers={**cast.admin, **STRICT})
+                assert response.status_code == 200, (url, response.get_json())
+
+
+def test_includes_are_declared_and_strict_refuses_what_is_not(client, cast):
+    refused = client.get("/fhir/Observation?_include=Observation:colour", headers={**cast.admin, **STRICT})
+    assert refused.status_code == 400  # so the 200s above mean "served"
+    resources = _statement(client)
+    assert "Observation:subject" in resources["Observation"]["searchInclude"]
+    assert "Observation:subject" in resources["Patient"]["searchRevInclude"]
+    assert "Appointment:slot" in resources["Slot"]["searchRevInclude"]
+    assert "searchInclude" not in resources["AuditEvent"]
+
+
+def test_the_declared_interactions_and_operations_answer(client, cast):
+    resources = _statement(client)
+    declared = {i["code"] for i in resources["Observation"]["interaction"]}
+    assert declared >= {"create", "read", "vread", "update", "delete", "history-instance", "history-type",
+                        "search-type"}
+    created = client.post("/fhir/Observation", json=observation(cast.p1), headers=auth(cast.doc_a))
+    assert created.status_code == 201
+    obs = created.get_json()
+    url = f"/fhir/Observation/{obs['id']}"
+    assert client.get(url, headers=cast.admin).status_code == 200
+    assert client.get(f"{url}/_history/1", headers=cast.admin).status_code == 200
+    assert client.put(url, json={**obs, "status": "amended"}, headers=auth(cast.admin)).status_code == 200
+    assert client.get(f"{url}/_history", headers=cast.admin).get_json()["total"] == 2
+    assert client.get("/fhir/Observation/_history", headers=cast.admin).status_code == 200
+    assert client.get("/fhir/Observation", headers=cast.admin).get_json()["total"] == 1
+    assert client.delete(url, headers=cast.admin).status_code == 204
+    if resources["Observation"].get("conditionalCreate"):
+        body = observation(cast.p1, identifier=[{"system": "urn:lab", "value": "1"}])
+        first = client.post("/fhir/Observation", json=body, headers=auth(cast.admin, **{"If-None-Exist": "identifier=urn:lab|1"}))
+        again = client.post("/fhir/Observation", json=body, headers=auth(cast.admin, **{"If-None-Exist": "identifier=urn:lab|1"}))
+        assert (first.status_code, again.status_code) == (201, 200)
+    for operation in resources["Patient"].get("operation", ()):
+        assert client.get(f"/fhir/Patient/{cast.p1}/${operation['name']}", headers=cast.admin).status_code == 200
+    assert [i["code"] for i in resources["AuditEvent"]["interaction"]] == ["read", "search-type"]
+    assert client.post("/fhir/AuditEvent", json={"resourceType": "AuditEvent"}, headers=auth(cast.admin)).status_code == 405
