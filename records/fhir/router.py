@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
+from records import validation
 from records.fhir import bundles, capability
 from records.fhir.outcome import fhir_error
 
@@ -63,7 +64,10 @@ def _checked_id(resource_id):
 
 
 def _body_of_type(req, resource_type):
-    body = req.body
+    return _resource_of_type(req.body, resource_type)
+
+
+def _resource_of_type(body, resource_type):
     if not isinstance(body, dict) or "resourceType" not in body:
         raise fhir_error(400, "structure", "The body must be a FHIR resource (a JSON object with resourceType).")
     if body["resourceType"] != resource_type:
@@ -162,11 +166,37 @@ def everything(ops, req, id):
     return Reply(200, bundles.searchset(result, req.base_url, f"Patient/{id}/$everything", cursor))
 
 
+def _validate_arguments(req, type):
+    """The resource and mode of a $validate call: the body itself, or a Parameters with `resource` (and `mode`)."""
+    body = req.body
+    if isinstance(body, dict) and body.get("resourceType") == "Parameters" and type != "Parameters":
+        given = {p.get("name"): p for p in body.get("parameter") or () if isinstance(p, dict)}
+        unknown = sorted(set(given) - {"resource", "mode"}, key=str)
+        if unknown:
+            raise fhir_error(400, "not-supported", f"$validate takes resource and mode, not {unknown}.", ["Parameters"])
+        mode = (given.get("mode") or {}).get("valueCode")
+        if mode not in (None, "create", "update"):
+            raise fhir_error(400, "not-supported", "$validate checks content: mode may be create or update.",
+                             ["Parameters.parameter.mode"])
+        body = (given.get("resource") or {}).get("resource")
+    return _resource_of_type(body, type)
+
+
+def validate(ops, req, type):
+    """POST [type]/$validate: the checks a create or update makes of the content (the R4B model, required
+    bindings), nothing stored (http://hl7.org/fhir/R4/operation-resource-validate.html). 200 with an
+    informational OperationOutcome when valid, 400 with the problems otherwise (as Medplum answers)."""
+    validation.validate_resource(_validate_arguments(req, type), type)
+    return Reply(200, {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "information", "code": "informational", "diagnostics": f"The {type} is valid."}]})
+
+
 T, I = r"(?P<type>[A-Z][A-Za-z]+)", r"(?P<id>[^/]+)"
 ROUTES = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, handler in (
     ("GET", r"_history", system_history),
     ("GET", rf"Patient/{I}/\$everything", everything),
     ("POST", rf"Patient/{I}/\$everything", everything),
+    ("POST", rf"{T}/\$validate", validate),
     ("GET", rf"{T}/_history", type_history),
     ("GET", rf"{T}/_search", search),
     ("POST", rf"{T}/_search", search),

@@ -68,3 +68,23 @@ def test_the_declared_interactions_and_operations_answer(client, cast):
         assert client.get(f"/fhir/Patient/{cast.p1}/${operation['name']}", headers=cast.admin).status_code == 200
     assert [i["code"] for i in resources["AuditEvent"]["interaction"]] == ["read", "search-type"]
     assert client.post("/fhir/AuditEvent", json={"resourceType": "AuditEvent"}, headers=auth(cast.admin)).status_code == 405
+
+
+def test_validate_checks_content_and_stores_nothing(client, cast):
+    valid = observation(cast.p1)
+    ok = client.post("/fhir/Observation/$validate", json=valid, headers=auth(cast.p1_headers))
+    assert ok.status_code == 200 and ok.get_json()["issue"][0]["severity"] == "information"
+    wrapped = {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": valid},
+                                                          {"name": "mode", "valueCode": "create"}]}
+    assert client.post("/fhir/Observation/$validate", json=wrapped, headers=auth(cast.doc_a)).status_code == 200
+    bad = {**valid, "status": "maybe"}
+    refused = client.post("/fhir/Observation/$validate", json=bad, headers=auth(cast.doc_a))
+    assert refused.status_code == 400 and "status" in refused.get_json()["issue"][0]["diagnostics"]
+    other = client.post("/fhir/Patient/$validate", json=valid, headers=auth(cast.doc_a))
+    assert other.status_code == 400
+    delete_mode = {"resourceType": "Parameters", "parameter": [{"name": "mode", "valueCode": "delete"}]}
+    assert client.post("/fhir/Observation/$validate", json=delete_mode, headers=auth(cast.doc_a)).status_code == 400
+    assert client.post("/fhir/Observation/$validate", json=valid).status_code == 401
+    assert client.get("/fhir/Observation?_summary=count", headers=cast.admin).get_json()["total"] == 0
+    statement = client.get("/fhir/metadata").get_json()
+    assert statement["rest"][0]["operation"][0]["name"] == "validate"

@@ -33,7 +33,7 @@ INTERACTIONS = {
     "GET search": "{type}?{search}", "POST search": "{type}/_search", "GET type_history": "{type}/_history",
     "GET system_history": "_history", "GET everything": "Patient/{patient}/$everything",
     "POST everything": "Patient/{patient}/$everything", "POST create": "{type}", "PUT update": "{type}/{id}",
-    "DELETE delete": "{type}/{id}",
+    "DELETE delete": "{type}/{id}", "POST validate": "{type}/$validate",
 }
 # AuditEvent is derived from the audit trail: no versions, no history, no writes, for anyone.
 NOT_SERVED = {**{(i, "AuditEvent"): 404 for i in ("GET vread", "GET instance_history", "GET type_history")},
@@ -49,6 +49,8 @@ def test_every_router_interaction_is_in_the_matrix():
 def _allowed(interaction, label, role):
     if interaction in ADMIN_ONLY:
         return role == "admin"
+    if interaction == "POST validate":  # checks the content sent, reads and stores nothing
+        return True
     if interaction in ("GET everything", "POST everything"):
         return role in DEFAULT_READERS.split()
     if interaction == "POST create" and label in CREATORS:
@@ -88,7 +90,7 @@ def _request(world, originals, interaction, label, role):
     kwargs = {"headers": world.headers[role]}
     if interaction == "POST search":
         kwargs["data"] = dict([search.split("=", 1)])
-    elif interaction == "PUT update":
+    elif interaction in ("PUT update", "POST validate"):
         kwargs["json"] = originals[label]
     elif interaction == "POST create":
         kwargs["json"] = {k: v for k, v in originals[label].items() if k not in ("id", "meta")}
