@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from core.audit import audited, record_access
 from core.payloads import has_nul
+from core.transaction import serialise_on
 from records import access, auditevents, derived, scoped_search, store, summary
 from records.api_audit import (HISTORY_CHECK_LIMIT, READ_ONLY_TYPES, _audit, _compartment,  # noqa: F401
                                _last_content, _writable_type)
@@ -84,6 +85,8 @@ def create(actor, resource, *, maintainer=None):
 def conditional_create(actor, resource, query, *, maintainer=None):
     """Create unless `query` matches (http://hl7.org/fhir/R4/http.html#ccreate); return (resource, created)."""
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    # One "create if absent" at a time per criteria (as records.fhir.conditional does for conditional updates).
+    serialise_on(f"fhir-match:{resource_type}?{urlencode(sorted(query))}")
     # Strict: an unknown parameter must not be dropped, or the rest would match (and return) anything.
     matches = search(actor, resource_type, router.conditional_criteria(query), strict=True).resources
     if len(matches) > 1:

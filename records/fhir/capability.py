@@ -8,7 +8,7 @@ from functools import lru_cache
 from records import auditevents
 
 READ_ONLY = {"AuditEvent"}  # derived from core.models.AuditEntry (records.auditevents)
-WRITE_INTERACTIONS = ("read", "vread", "update", "delete", "history-instance", "history-type", "create",
+WRITE_INTERACTIONS = ("read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create",
                       "search-type")
 COMMON_SEARCH = ("_id", "_lastUpdated")
 
@@ -72,7 +72,7 @@ def _resource(resource_type):
         entry["documentation"] = "Read-only view of the audit trail; administrators only."
         return entry
     entry.update({"versioning": "versioned", "readHistory": True, "updateCreate": True,
-                  "conditionalCreate": True, "conditionalUpdate": False, "conditionalDelete": "not-supported"})
+                  "conditionalCreate": True, "conditionalUpdate": True, "conditionalDelete": "single"})
     if resource_type == "Patient":
         entry["operation"] = [{"name": "everything",
                                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
 from records import validation
-from records.fhir import bundles, capability
+from records.fhir import bundles, capability, conditional
 from records.fhir.outcome import fhir_error
 
 ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -110,6 +110,39 @@ def update(ops, req, type, id):
     return Reply(201 if created else 200, saved, location_of(saved))
 
 
+def _writable(resource_type):
+    if resource_type in capability.READ_ONLY:
+        raise fhir_error(405, "not-supported", f"{resource_type} is read-only.")
+    return resource_type
+
+
+def conditional_update(ops, req, type):
+    """PUT [type]?criteria (http://hl7.org/fhir/R4/http.html#cond-update)."""
+    _writable(type)
+    criteria = conditional_criteria(req.query, "The conditional update")
+    saved, created = conditional.conditional_update(ops, type, criteria, _body_of_type(req, type), if_match=req.if_match)
+    return Reply(201 if created else 200, saved, location_of(saved))
+
+
+def conditional_delete(ops, req, type):
+    """DELETE [type]?criteria, one match at most (http://hl7.org/fhir/R4/http.html#3.1.0.7.1)."""
+    conditional.conditional_delete(ops, _writable(type), conditional_criteria(req.query, "The conditional delete"))
+    return Reply(204)
+
+
+def patch(ops, req, type, id):
+    """PATCH [type]/[id] with JSON Patch or JSON Merge Patch (http://hl7.org/fhir/R4/http.html#patch)."""
+    saved, _ = conditional.patch(ops, _writable(type), _checked_id(id), req.body, if_match=req.if_match)
+    return Reply(200, saved, location_of(saved))
+
+
+def conditional_patch(ops, req, type):
+    """PATCH [type]?criteria, one match (http://hl7.org/fhir/R4/http.html#patch)."""
+    criteria = conditional_criteria(req.query, "The conditional patch")
+    saved, _ = conditional.conditional_patch(ops, _writable(type), criteria, req.body, if_match=req.if_match)
+    return Reply(200, saved, location_of(saved))
+
+
 def delete(ops, req, type, id):
     """DELETE [type]/[id] (http://hl7.org/fhir/R4/http.html#delete)."""
     ops.delete(type, _checked_id(id))
@@ -205,8 +238,12 @@ ROUTES = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, han
     ("GET", rf"{T}/{I}", read),
     ("PUT", rf"{T}/{I}", update),
     ("DELETE", rf"{T}/{I}", delete),
+    ("PATCH", rf"{T}/{I}", patch),
     ("GET", T, search),
     ("POST", T, create),
+    ("PUT", T, conditional_update),
+    ("DELETE", T, conditional_delete),
+    ("PATCH", T, conditional_patch),
 )]
 
 

@@ -24,6 +24,25 @@ def test_fhirpy_create_read_and_page_through_search(live_server, cast):
     assert fhir.resources("Observation").search(code="8867-4").count() == 5
 
 
+def test_fhirpy_patch_and_conditional_update(live_server, cast):
+    fhir = SyncFHIRClient(f"{live_server.url}/fhir", authorization=cast.doc_a["Authorization"])
+    resource = fhir.resource("Observation", **observation(cast.p1, value=70))
+    resource.save()
+    resource.patch(status="amended")  # fhirpy sends the fields as a JSON merge patch
+    assert fhir.reference("Observation", resource.id).to_resource()["status"] == "amended"
+    fhir.patch("Observation", resource.id, note=[{"text": "after exercise"}])
+    stored = fhir.reference("Observation", resource.id).to_resource()
+    assert stored["note"][0]["text"] == "after exercise" and stored["meta"]["versionId"] == "3"
+    lab = {**observation(cast.p1, value=5), "identifier": [{"system": "urn:lab", "value": "42"}]}
+    matching = fhir.resources("Observation").search(identifier="urn:lab|42")
+    first, created = matching.update(fhir.resource("Observation", **lab))  # PUT Observation?identifier=...
+    again, created_again = matching.update(fhir.resource("Observation", **{**lab, "status": "corrected"}))
+    assert (created, created_again) == (True, False) and again.id == first.id and matching.count() == 1
+    assert matching.patch(status="amended").status == "amended"  # PATCH Observation?identifier=...
+    matching.delete()  # DELETE Observation?identifier=...
+    assert matching.count() == 0
+
+
 def test_fhirpy_errors_surface_as_exceptions(live_server, cast):
     from fhirpy.base.exceptions import ResourceNotFound
 

@@ -33,11 +33,15 @@ INTERACTIONS = {
     "GET search": "{type}?{search}", "POST search": "{type}/_search", "GET type_history": "{type}/_history",
     "GET system_history": "_history", "GET everything": "Patient/{patient}/$everything",
     "POST everything": "Patient/{patient}/$everything", "POST create": "{type}", "PUT update": "{type}/{id}",
-    "DELETE delete": "{type}/{id}", "POST validate": "{type}/$validate",
+    "DELETE delete": "{type}/{id}", "POST validate": "{type}/$validate", "PATCH patch": "{type}/{id}",
+    "PUT conditional_update": "{type}?_id={id}", "DELETE conditional_delete": "{type}?_id={id}",
+    "PATCH conditional_patch": "{type}?_id={id}",
 }
+WRITES = ("POST create", "PUT update", "DELETE delete", "PATCH patch", "PUT conditional_update",
+          "DELETE conditional_delete", "PATCH conditional_patch")
 # AuditEvent is derived from the audit trail: no versions, no history, no writes, for anyone.
 NOT_SERVED = {**{(i, "AuditEvent"): 404 for i in ("GET vread", "GET instance_history", "GET type_history")},
-              **{(i, "AuditEvent"): 405 for i in ("POST create", "PUT update", "DELETE delete")}}
+              **{(i, "AuditEvent"): 405 for i in WRITES}}
 READS = ("GET read", "GET vread", "GET instance_history", "GET search", "POST search")
 ADMIN_ONLY = ("GET type_history", "GET system_history")
 
@@ -55,7 +59,7 @@ def _allowed(interaction, label, role):
         return role in DEFAULT_READERS.split()
     if interaction == "POST create" and label in CREATORS:
         return role in CREATORS[label].split()
-    if interaction in ("POST create", "PUT update", "DELETE delete"):
+    if interaction in WRITES:
         return role in WRITERS.get(label, DEFAULT_WRITERS).split()
     return role in READERS.get(label, DEFAULT_READERS).split()
 
@@ -66,7 +70,9 @@ def _cases():
     cases += [(i, "Patient", role) for i in ("GET system_history", "GET everything", "POST everything")
               for role in ROLES]
     # Reads, then refused writes, then allowed writes (deletes last): the world stays intact for the reads.
-    order = {"POST create": 1, "PUT update": 1, "DELETE delete": 2}
+    order = {"POST create": 1, "PUT update": 1, "PATCH patch": 1, "PUT conditional_update": 1, "DELETE delete": 2,
+             "PATCH conditional_patch": 1,
+             "DELETE conditional_delete": 2}
     return sorted(cases, key=lambda c: 0 if c[0] not in order else order[c[0]] + (_allowed(*c) and 2))
 
 
@@ -90,8 +96,10 @@ def _request(world, originals, interaction, label, role):
     kwargs = {"headers": world.headers[role]}
     if interaction == "POST search":
         kwargs["data"] = dict([search.split("=", 1)])
-    elif interaction in ("PUT update", "POST validate"):
+    elif interaction in ("PUT update", "POST validate", "PUT conditional_update"):
         kwargs["json"] = originals[label]
+    elif interaction in ("PATCH patch", "PATCH conditional_patch"):
+        kwargs["json"] = {"status": originals[label].get("status")}  # a merge patch
     elif interaction == "POST create":
         kwargs["json"] = {k: v for k, v in originals[label].items() if k not in ("id", "meta")}
     sent = url + json.dumps(kwargs.get("json") or kwargs.get("data"))
@@ -164,10 +172,14 @@ def test_fhir_matrix(app, world, originals, interaction, label, role):
     elif interaction in ("GET search", "POST search") and response.status_code == 200:
         assert response.get_json()["total"] == 0, f"{role} found A's {label} by searching"
         assert_audited(app, response)
+    elif interaction == "DELETE conditional_delete" and response.status_code == 204:
+        # Nothing the caller may see matched: nothing deleted (http://hl7.org/fhir/R4/http.html#3.1.0.7.1).
+        resource_type, key = TARGETS[label]
+        kept = world.client.get(f"/fhir/{resource_type}/{world.ids[key]}", headers=world.headers["admin"])
+        assert kept.status_code == 200, f"{role} deleted A's {label} by criteria"
     else:
         assert response.status_code in DENIED, (response.status_code, body[:500])
-        if label in DERIVED and role in ("d1", "admin") and interaction in ("POST create", "PUT update",
-                                                                            "DELETE delete"):
+        if label in DERIVED and role in ("d1", "admin") and interaction in WRITES:
             assert response.status_code == 403 and "app API" in response.get_json()["issue"][0]["diagnostics"]
     if role == "p1" and label == "Patient" and response.status_code == 200:
         assert world.markers["pa"][2] not in body, "a pharmacist sees the minimum of a Patient, not the id number"
