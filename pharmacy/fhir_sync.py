@@ -19,6 +19,8 @@ second resource.
 `register_views` (called by pharmacy.services.init_app) declares them to records.derived (through records.api): the FHIR API
 refuses to write them for anyone but the system; they change through the app API only.
 """
+import re
+
 from sqlalchemy import select
 
 from core.auth import SYSTEM
@@ -181,10 +183,12 @@ def order_delivered(actor, order, dispense, items, pharmacy):
 
 
 SIGNATURE_POLICY = "urn:cloud-hospital:prescription-signature:"
+SIGNATURE_ID = re.compile(r"[0-9a-f]{32}-signature")
 
 
 def _is_signature(resource_id, resource):
-    return str(resource_id or "").endswith("-signature") or any(
+    # Our ids are "<prescription id: 32 hex>-signature"; another system's "consent-signature" is not ours.
+    return bool(SIGNATURE_ID.fullmatch(str(resource_id or ""))) or any(
         isinstance(p, str) and p.startswith(SIGNATURE_POLICY) for p in (resource or {}).get("policy") or ())
 
 
