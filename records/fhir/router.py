@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
-from records import validation
+from records import subsetting, validation
 from records.fhir import bundles, capability, conditional
 from records.fhir.outcome import fhir_error
 
@@ -83,12 +83,12 @@ def location_of(resource):
 
 def read(ops, req, type, id):
     """GET [type]/[id] (http://hl7.org/fhir/R4/http.html#read)."""
-    return Reply(200, ops.read(type, _checked_id(id)))
+    return Reply(200, subsetting.subset(ops.read(type, _checked_id(id)), *subsetting.requested(req.query)))
 
 
 def vread(ops, req, type, id, vid):
     """GET [type]/[id]/_history/[vid] (http://hl7.org/fhir/R4/http.html#vread)."""
-    return Reply(200, ops.read_version(type, _checked_id(id), vid))
+    return Reply(200, subsetting.subset(ops.read_version(type, _checked_id(id), vid), *subsetting.requested(req.query)))
 
 
 def create(ops, req, type):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from core.extensions import db
 from records.errors import FhirError
+from records import subsetting
 from records.reads import read_resource
 from records.search import includes, limits, statements
 from records.search.binds import analyse
@@ -61,6 +62,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
             crits.append(crit)
             echo.append((name, value))
     limits.check_criteria(crits, ignored=len(unsupported))
+    subset = subsetting.requested(params)  # a bad _summary is the client's 400 before any SQL
     keys = parse_sort(resource_type, control.get("_sort", []), unsupported)
     count = _count_param(control["_count"], unsupported) if "_count" in control else DEFAULT_COUNT
     if strict and unsupported:
@@ -81,7 +83,7 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
     stmts = statements.for_shape(statements.SearchShape(resource_type, shapes, tuple(keys), scope, direction, kind))
     _page(result, stmts, keys, values, direction, kind)
     result.included = includes.resolve(resource_type, result.resources, control, patient_ids, unsupported)
-    _apply_elements(result, control.get("_elements"))
+    _subset(result, *subset)
     return result
 
 
@@ -132,18 +134,11 @@ def _position(row, keys):
     return [row[2 + i] for i in range(len(keys))], row.pk
 
 
-def _apply_elements(result, elements):
-    """_elements: keep only the listed top-level elements (plus mandatory ones), tagged SUBSETTED."""
-    if not elements:
-        return
-    keep = {"resourceType", "id", "meta"} | {e.strip() for v in elements for e in v.split(",") if e.strip()}
-    for i, resource in enumerate(result.resources):
-        trimmed = {k: v for k, v in resource.items() if k in keep}
-        meta = dict(trimmed.get("meta") or {})
-        meta["tag"] = [*meta.get("tag", []), {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
-                                             "code": "SUBSETTED"}]
-        trimmed["meta"] = meta
-        result.resources[i] = trimmed
+def _subset(result, summary, elements):
+    """_summary (true, text, data) and _elements on the matches and the included (records.subsetting)."""
+    if summary or elements:
+        result.resources = [subsetting.subset(r, summary, elements) for r in result.resources]
+        result.included = [subsetting.subset(r, summary, elements) for r in result.included]
 
 
 def everything(patient_id, *, count=DEFAULT_COUNT, cursor=None):

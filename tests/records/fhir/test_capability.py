@@ -88,3 +88,26 @@ def test_validate_checks_content_and_stores_nothing(client, cast):
     assert client.get("/fhir/Observation?_summary=count", headers=cast.admin).get_json()["total"] == 0
     statement = client.get("/fhir/metadata").get_json()
     assert statement["rest"][0]["operation"][0]["name"] == "validate"
+
+
+def test_summary_and_elements_subset_reads_and_searches(client, cast):
+    obs = client.post("/fhir/Observation", json=observation(cast.p1, note=[{"text": "after a walk"}],
+                                                            text={"status": "generated", "div": "<div>72</div>"}),
+                      headers=auth(cast.doc_a)).get_json()
+    url = f"/fhir/Observation/{obs['id']}"
+    tag = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+    summary = client.get(f"{url}?_summary=true", headers=cast.doc_a).get_json()
+    assert {"status", "code", "subject", "valueQuantity"} <= set(summary) and not {"note", "text"} & set(summary)
+    assert tag in summary["meta"]["tag"]
+    text = client.get(f"{url}?_summary=text", headers=cast.doc_a).get_json()
+    assert set(text) == {"resourceType", "id", "meta", "text", "status", "code"}  # status and code are 1..1
+    data = client.get(f"{url}?_summary=data", headers=cast.doc_a).get_json()
+    assert "text" not in data and "note" in data
+    assert client.get(f"{url}?_summary=false", headers=cast.doc_a).get_json() == obs
+    elements = client.get(f"{url}?_elements=note", headers=cast.doc_a).get_json()
+    assert set(elements) == {"resourceType", "id", "meta", "note", "status", "code"}
+    found = client.get("/fhir/Observation?_summary=true&_include=Observation:subject", headers=cast.doc_a).get_json()
+    assert all(tag in e["resource"]["meta"]["tag"] for e in found["entry"] if e["search"]["mode"] != "outcome")
+    assert {e["resource"]["resourceType"] for e in found["entry"]} == {"Observation", "Patient"}
+    assert client.get(f"{url}?_summary=short", headers=cast.doc_a).status_code == 400
+    assert client.get("/fhir/Observation?_summary=short", headers=cast.doc_a).status_code == 400
