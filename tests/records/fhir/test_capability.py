@@ -46,7 +46,7 @@ def test_includes_are_declared_and_strict_refuses_what_is_not(client, cast):
 def test_the_declared_interactions_and_operations_answer(client, cast):
     resources = _statement(client)
     declared = {i["code"] for i in resources["Observation"]["interaction"]}
-    assert declared >= {"create", "read", "vread", "update", "delete", "history-instance", "history-type",
+    assert declared >= {"create", "read", "vread", "update", "patch", "delete", "history-instance", "history-type",
                         "search-type"}
     created = client.post("/fhir/Observation", json=observation(cast.p1), headers=auth(cast.doc_a))
     assert created.status_code == 201
@@ -58,7 +58,16 @@ def test_the_declared_interactions_and_operations_answer(client, cast):
     assert client.get(f"{url}/_history", headers=cast.admin).get_json()["total"] == 2
     assert client.get("/fhir/Observation/_history", headers=cast.admin).status_code == 200
     assert client.get("/fhir/Observation", headers=cast.admin).get_json()["total"] == 1
+    if "patch" in declared:
+        patched = client.patch(url, json={"status": "corrected"}, headers=cast.admin)
+        assert patched.status_code == 200 and patched.get_json()["meta"]["versionId"] == "3"
     assert client.delete(url, headers=cast.admin).status_code == 204
+    if resources["Observation"].get("conditionalUpdate"):
+        lab = observation(cast.p1, identifier=[{"system": "urn:lab", "value": "2"}])
+        assert client.put("/fhir/Observation?identifier=urn:lab|2", json=lab, headers=auth(cast.admin)).status_code == 201
+    if resources["Observation"].get("conditionalDelete") == "single":
+        assert client.delete("/fhir/Observation?identifier=urn:lab|2", headers=cast.admin).status_code == 204
+        assert client.get("/fhir/Observation?identifier=urn:lab|2", headers=cast.admin).get_json()["total"] == 0
     if resources["Observation"].get("conditionalCreate"):
         body = observation(cast.p1, identifier=[{"system": "urn:lab", "value": "1"}])
         first = client.post("/fhir/Observation", json=body, headers=auth(cast.admin, **{"If-None-Exist": "identifier=urn:lab|1"}))
