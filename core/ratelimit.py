@@ -104,8 +104,10 @@ def record_login_success(username, address):
 
 def purge_old_attempts():
     """Delete failures older than the window and known addresses older than their retention (the scheduler
-    runs it); return how many failures went."""
+    runs it); return how many failures went. The registration limits (core.registration_limits) count in the
+    same table over a window of their own: rows go once older than the longer of the two."""
     now = clock.now()
+    window = max(_window(), timedelta(seconds=current_app.config["REGISTRATION_LIMIT_WINDOW_SECONDS"]))
     known_since = now - timedelta(days=current_app.config["LOGIN_KNOWN_ADDRESS_DAYS"])
     db.session.execute(delete(KnownLoginAddress).where(KnownLoginAddress.last_success_at <= known_since))
-    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - _window())).rowcount
+    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - window)).rowcount
