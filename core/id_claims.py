@@ -18,9 +18,8 @@ from core.models import IdNumberClaim, User
 from core.transaction import begin_write, serialise_on
 
 STATUSES = ("pending", "approved", "rejected")
-HOLDER_CLAIMED = ("Cloud Hospital: someone registering with this phone's account's identity number says it is "
-                  "theirs. An administrator will review the claim; if you registered with your own number, "
-                  "you need do nothing now.")
+HOLDER_CLAIMED = ("Cloud Hospital: a new account has claimed the identity number registered on your account. An "
+                  "administrator will review the claim; if the number is yours, you need do nothing now.")
 CLAIM_FILED = ("Cloud Hospital: your account is created. The identity number you gave is already registered to "
                "another account, so it is not on yours yet: an administrator will review your claim ({ref}).")
 CLAIM_APPROVED = "Cloud Hospital: your identity number claim ({ref}) was approved; the number is now on your account."

@@ -1,7 +1,7 @@
 """The kernel's periodic sweeps (run by the scheduler leader; tests call these functions directly)."""
 from flask import current_app
 
-from core import idempotency, phone_codes, ratelimit
+from core import idempotency, phone_codes, ratelimit, registration_limits
 from core.scheduler import register_periodic
 
 
@@ -19,5 +19,5 @@ def purge_login_attempts():
 
 @register_periodic("core.purge_phone_codes", seconds=600)
 def purge_phone_codes():
-    """Delete one-time registration codes past their expiry."""
-    return phone_codes.purge_expired()
+    """Delete one-time registration codes past their expiry and registration counts past their window."""
+    return phone_codes.purge_expired() + registration_limits.purge_old_counts()

@@ -11,7 +11,7 @@ import math
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 
 from core import clock
 from core.errors import ApiError
@@ -74,3 +74,12 @@ def allow_registration_attempt(address):
     serialise_on(f"register-address:{address}")
     _check_quota(f"register-address:{address}", current_app.config["REGISTRATIONS_PER_ADDRESS"],
                  "Too many registration attempts from this address; try again later.")
+
+
+KEY_PREFIXES = ("code-phone:", "code-address:", "register-address:")  # the keys this module counts under
+
+
+def purge_old_counts():
+    """Delete counts older than the window (the scheduler runs it); return how many went."""
+    mine = or_(*(LoginAttempt.key.startswith(prefix) for prefix in KEY_PREFIXES))
+    return db.session.execute(delete(LoginAttempt).where(mine, LoginAttempt.at <= clock.now() - _window())).rowcount

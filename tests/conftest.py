@@ -182,10 +182,12 @@ class Accounts:
         """The code of the last text message sent to `phone` (the test gateway keeps them)."""
         return last_code(self.app, phone)
 
-    def register_patient(self, name="Li Wei", password="secret123", born=date(1980, 5, 17)):
+    def register_patient(self, name="Li Wei", password="secret123", born=date(1980, 5, 17), id_number=None):
         """Register as an app does: ask for a code, read it off the phone, register with it. Each patient comes
-        from an address of their own (their own device), as the per-address registration limits expect."""
-        id_number, phone = self.next_identity(born)
+        from an address of their own (their own device), as the per-address registration limits expect.
+        `id_number`: give one (e.g. another account's, which files an identity claim) instead of a fresh one."""
+        fresh_id_number, phone = self.next_identity(born)
+        id_number = id_number or fresh_id_number
         device = {"REMOTE_ADDR": f"10.{200 + self._seq // 65536 % 50}.{self._seq // 256 % 256}.{self._seq % 256}"}
         asked = self.client.post("/api/v1/auth/phone-codes", json={"phone": phone}, environ_base=device)
         assert asked.status_code == 202, asked.get_json()
