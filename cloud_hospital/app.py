@@ -30,6 +30,7 @@ def create_app(config=None):
         app.config.from_mapping(config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     config_module.check_production_safety(app.config)
+    config_module.check_registration_settings(app.config)
     config_module.check_metrics_directory()
     if app.config["TRUST_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUST_PROXY_HOPS"],
@@ -75,7 +76,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def register_extensions(app):
     """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
-    from core import http, jobs, observability, socketqueue, transaction  # noqa: F401  (jobs: registers them)
+    from core import http, jobs, observability, sms, socketqueue, transaction  # noqa: F401  (jobs: registers them)
 
     import_models()
     db.init_app(app)
@@ -99,6 +100,7 @@ def register_extensions(app):
     observability.init_app(app)
     http.init_app(app)
     transaction.init_app(app)
+    sms.init_app(app)
 
 
 def register_errorhandlers(app):

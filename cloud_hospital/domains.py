@@ -25,13 +25,15 @@ def register_blueprints(app):
     import clinic
     import consoles
     from core import docs
-    from core.views import admin, auth
+    from core.views import admin, auth, id_claims, registration
     from pharmacy import services as pharmacy_services
     from pharmacy.views import orders as pharmacy_orders
     from pharmacy.views import pharmacies, prescriptions
     from records import fhir as records_fhir
 
+    api.register_blueprint(registration.bp)
     api.register_blueprint(auth.bp)
+    api.register_blueprint(id_claims.bp)
     api.register_blueprint(admin.bp)
     pharmacy_services.init_app(app)
     api.register_blueprint(prescriptions.bp)

@@ -22,12 +22,19 @@ _link_targets = {}  # link field -> fn(id) -> bool
 # Called with the new User inside the registration transaction; returns the FHIR Patient id.
 # records registers the function that writes the Patient resource.
 _patient_record_factory = None
+_patient_identifier_sync = None
 
 
 def set_patient_record_factory(factory):
     """Install `factory(user) -> patient_id`, which writes the patient's FHIR Patient resource."""
     global _patient_record_factory
     _patient_record_factory = factory
+
+
+def set_patient_identifier_sync(sync):
+    """Install `sync(user, actor)`, which rewrites the identity number on the user's FHIR Patient."""
+    global _patient_identifier_sync
+    _patient_identifier_sync = sync
 
 
 def register_link_target(kind, exists):
@@ -68,31 +75,68 @@ def _checked_password(password):
     return password
 
 
-def register_patient(name, id_number, phone, password, gender=None):
-    """Create a patient account (and its FHIR Patient); 422 on invalid data, 409 on a duplicate."""
+def checked_phone(phone):
+    """The phone's 11 digits, or 422 on the `phone` field."""
+    try:
+        return normalise_phone(phone)
+    except IdentityError as exc:
+        raise _field_error("phone", str(exc)) from None
+
+
+def patient_fields(name, id_number, phone, password, gender=None):
+    """A patient's registration data checked and normalised (422 naming the field that is wrong)."""
     try:
         id_number, birth_date, derived_gender = parse_id_number(id_number)
     except IdentityError as exc:
         raise _field_error("id_number", str(exc)) from None
-    try:
-        phone = normalise_phone(phone)
-    except IdentityError as exc:
-        raise _field_error("phone", str(exc)) from None
+    phone = checked_phone(phone)
     if gender is not None and gender != derived_gender:
         raise _field_error("gender", "does not agree with the identity number")
     _checked_password(password)
-    clash = db.session.scalar(select(User.id).where(
-        or_(User.id_number == id_number, User.phone == phone, User.username == phone)))
-    if clash:
-        raise ApiError(409, "account_exists", "An account with this identity number or phone already exists.")
-    user = User(id=new_id(), role="patient", username=phone, password_hash=hash_password(password),
-                name=name.strip(), id_number=id_number, phone=phone, gender=derived_gender,
-                birth_date=birth_date)
+    return {"name": name.strip(), "id_number": id_number, "phone": phone, "password": password,
+            "gender": derived_gender, "birth_date": birth_date}
+
+
+def phone_taken(phone):
+    """True when an account has this phone (as its phone or, for a patient, its login name)."""
+    return db.session.scalar(select(User.id).where(or_(User.phone == phone, User.username == phone)).limit(1)) is not None
+
+
+def holder_of_id_number(id_number):
+    """The account holding `id_number`, or None."""
+    return db.session.scalar(select(User).where(User.id_number == id_number))
+
+
+def create_patient(fields, with_id_number=True):
+    """Insert the patient account of `patient_fields` and its FHIR Patient; without `with_id_number`, the
+    account carries the birth date and gender the number gives but not the number (an identity claim)."""
+    user = User(id=new_id(), role="patient", username=fields["phone"], password_hash=hash_password(fields["password"]),
+                name=fields["name"], id_number=fields["id_number"] if with_id_number else None,
+                phone=fields["phone"], gender=fields["gender"], birth_date=fields["birth_date"])
     db.session.add(user)
     _flush_or_conflict()
     user.patient_id = _patient_record_factory(user) if _patient_record_factory else new_id()
     db.session.flush()
     return user
+
+
+def register_patient(name, id_number, phone, password, gender=None):
+    """Create a patient account directly (seeds, benchmarks, fixtures: trusted loaders; the public API goes
+    through core.registration); 422 on invalid data, 409 on a duplicate."""
+    fields = patient_fields(name, id_number, phone, password, gender)
+    clash = db.session.scalar(select(User.id).where(
+        or_(User.id_number == fields["id_number"], User.phone == fields["phone"], User.username == fields["phone"])))
+    if clash:
+        raise ApiError(409, "account_exists", "An account with this identity number or phone already exists.")
+    return create_patient(fields)
+
+
+def move_id_number(user, id_number, actor):
+    """Set (or, with None, take away) the account's identity number and rewrite its FHIR Patient's identifier."""
+    user.id_number = id_number
+    db.session.flush()
+    if _patient_identifier_sync and user.patient_id:
+        _patient_identifier_sync(user, actor)
 
 
 def create_staff(role, username, password, name, practitioner_id=None, pharmacy_id=None, phone=None,
@@ -107,10 +151,7 @@ def create_staff(role, username, password, name, practitioner_id=None, pharmacy_
     if link and not links[link]:
         raise _field_error(link, f"is required for a {role}")
     if phone is not None:
-        try:
-            phone = normalise_phone(phone)
-        except IdentityError as exc:
-            raise _field_error("phone", str(exc)) from None
+        phone = checked_phone(phone)
     _checked_password(password)
     if link and check_links:
         _check_link(link, links[link])

@@ -94,6 +94,16 @@ def config_from_env(instance_path):
         "LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES": setting_from_env("LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES", 50),
         "LOGIN_KNOWN_ADDRESS_DAYS": setting_from_env("LOGIN_KNOWN_ADDRESS_DAYS", 90),
         "LOGIN_FAILURE_WINDOW_SECONDS": setting_from_env("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        # Registration (core.registration): the text-message gateway, then the one-time codes and the limits.
+        "SMS_GATEWAY": (os.environ.get("SMS_GATEWAY") or "console").strip(),
+        "SMS_CONSOLE_OUTBOX": os.environ.get("SMS_CONSOLE_OUTBOX") or str(Path(instance_path) / "sms-outbox.jsonl"),
+        "PHONE_CODE_TTL_SECONDS": setting_from_env("PHONE_CODE_TTL_SECONDS", 10 * 60),
+        "PHONE_CODE_MAX_ATTEMPTS": setting_from_env("PHONE_CODE_MAX_ATTEMPTS", 5),
+        "PHONE_CODE_RESEND_SECONDS": setting_from_env("PHONE_CODE_RESEND_SECONDS", 60),
+        "PHONE_CODES_PER_PHONE": setting_from_env("PHONE_CODES_PER_PHONE", 5),
+        "PHONE_CODES_PER_ADDRESS": setting_from_env("PHONE_CODES_PER_ADDRESS", 20),
+        "REGISTRATIONS_PER_ADDRESS": setting_from_env("REGISTRATIONS_PER_ADDRESS", 20),
+        "REGISTRATION_LIMIT_WINDOW_SECONDS": setting_from_env("REGISTRATION_LIMIT_WINDOW_SECONDS", 3600),
         # How long an Idempotency-Key's first answer is replayed (CLINIC_IDEMPOTENCY_TTL_HOURS: its former name).
         "IDEMPOTENCY_TTL_HOURS": setting_from_env("IDEMPOTENCY_TTL_HOURS",
                                                   setting_from_env("CLINIC_IDEMPOTENCY_TTL_HOURS", 24)),
@@ -131,6 +141,28 @@ def check_production_safety(config):
         raise ConfigError("Production refuses a default or short SECRET_KEY: set SECRET_KEY (32+ characters).")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         raise ConfigError("Production requires PostgreSQL: set DATABASE_URL.")
+
+
+REGISTRATION_COUNTS = ("PHONE_CODE_TTL_SECONDS", "PHONE_CODE_MAX_ATTEMPTS", "PHONE_CODES_PER_PHONE",
+                       "PHONE_CODES_PER_ADDRESS", "REGISTRATIONS_PER_ADDRESS", "REGISTRATION_LIMIT_WINDOW_SECONDS")
+
+
+def check_registration_settings(config):
+    """The SMS gateway must be importable, and in production one that reaches phones; limits positive."""
+    from core import sms
+
+    try:
+        sms.check_gateway_setting(config["SMS_GATEWAY"])
+    except ValueError as exc:
+        raise ConfigError(f"SMS_GATEWAY {exc}.") from None
+    if config["ENV"] == "production" and config["SMS_GATEWAY"] in sms.DEVELOPMENT_GATEWAYS:
+        raise ConfigError(f"Production refuses SMS_GATEWAY={config['SMS_GATEWAY']}, which reaches no phone: "
+                          "set it to a provider's gateway (docs/SMS.md).")
+    for name in REGISTRATION_COUNTS:
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1, not {config[name]}.")
+    if config["PHONE_CODE_RESEND_SECONDS"] < 0:
+        raise ConfigError("PHONE_CODE_RESEND_SECONDS must not be negative.")
 
 
 def check_metrics_directory():

@@ -1,7 +1,7 @@
 """The kernel's periodic sweeps (run by the scheduler leader; tests call these functions directly)."""
 from flask import current_app
 
-from core import idempotency, ratelimit
+from core import idempotency, phone_codes, ratelimit, registration_limits
 from core.scheduler import register_periodic
 
 
@@ -15,3 +15,9 @@ def purge_idempotency_keys():
 def purge_login_attempts():
     """Delete failed-login records older than the throttling window (they no longer count)."""
     return ratelimit.purge_old_attempts()
+
+
+@register_periodic("core.purge_phone_codes", seconds=600)
+def purge_phone_codes():
+    """Delete one-time registration codes past their expiry and registration counts past their window."""
+    return phone_codes.purge_expired() + registration_limits.purge_old_counts()

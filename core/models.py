@@ -110,3 +110,36 @@ class IdempotencyKey(db.Model):
     mimetype: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+
+class PhoneCode(db.Model):
+    """A one-time registration code sent to a phone: only its keyed digest is stored; a newer code for the
+    same phone supersedes it (core.phone_codes)."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (Index("ix_phone_codes_phone_created_at", "phone", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # consumed or superseded
+
+
+class IdNumberClaim(db.Model):
+    """A phone-verified account's claim to an identity number another account holds, for an admin to decide
+    (core.id_claims)."""
+
+    __tablename__ = "id_number_claims"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    claimant_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    holder_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|approved|rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)

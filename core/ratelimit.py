@@ -18,7 +18,7 @@ import math
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
@@ -27,6 +27,10 @@ from core.extensions import db
 from core.identity import IdentityError, normalise_phone
 from core.models import KnownLoginAddress, LoginAttempt
 from core.transaction import keep_on_error
+
+# The keys of login failures; the table also holds the registration limits' counts (core.registration_limits),
+# which keep their own, longer window and purge.
+LOGIN_KEY_PREFIXES = ("pair:", "addr:", "acct:")
 
 
 def account_key(username):
@@ -108,4 +112,5 @@ def purge_old_attempts():
     now = clock.now()
     known_since = now - timedelta(days=current_app.config["LOGIN_KNOWN_ADDRESS_DAYS"])
     db.session.execute(delete(KnownLoginAddress).where(KnownLoginAddress.last_success_at <= known_since))
-    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - _window())).rowcount
+    login_keys = or_(*(LoginAttempt.key.startswith(prefix) for prefix in LOGIN_KEY_PREFIXES))
+    return db.session.execute(delete(LoginAttempt).where(login_keys, LoginAttempt.at <= now - _window())).rowcount

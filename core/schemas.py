@@ -8,11 +8,25 @@ GENDERS = ("male", "female")
 
 class RegisterSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    id_number = fields.String(required=True, metadata={"description": "18-digit PRC resident identity number"})
+    id_number = fields.String(required=True, validate=validate.Length(max=32),
+                              metadata={"description": "18-digit PRC resident identity number"})
     phone = fields.String(required=True, metadata={"description": "Mainland mobile number"})
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
     gender = fields.String(validate=validate.OneOf(GENDERS),
                            metadata={"description": "Optional; must agree with the identity number"})
+    code = fields.String(required=True, load_only=True, validate=validate.Length(max=16),
+                         metadata={"description": "The one-time code sent to the phone (POST /auth/phone-codes)"})
+
+
+class PhoneCodeRequestSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32),
+                          metadata={"description": "Mainland mobile number (+86 and spaces allowed)"})
+
+
+class PhoneCodeAcceptedSchema(Schema):
+    status = fields.String(required=True, metadata={"description": "Always `accepted`"})
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds a code stays valid"})
+    resend_after = fields.Integer(required=True, metadata={"description": "Seconds before another code may be asked"})
 
 
 class RegisteredSchema(Schema):
@@ -66,3 +80,37 @@ class UserUpdateSchema(Schema):
 
 class UserQuerySchema(PageQuerySchema):
     role = fields.String(validate=validate.OneOf(("patient", "doctor", "pharmacist", "admin")))
+
+
+CLAIM_STATUSES = ("pending", "approved", "rejected")
+
+
+class OwnIdClaimSchema(Schema):
+    """A claimant's view of their claim: nothing about the other account."""
+    id = fields.String(required=True)
+    id_number = fields.Function(lambda claim: claim.id_number[:4] + "*" * 10 + claim.id_number[-4:],
+                                metadata={"description": "Masked: the first and last four characters"})
+    status = fields.String(required=True, validate=validate.OneOf(CLAIM_STATUSES))
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class IdClaimSchema(OwnIdClaimSchema):
+    id_number = fields.String(required=True)
+    claimant_id = fields.String(required=True)
+    holder_id = fields.String(allow_none=True, metadata={"description": "The account that held the number when claimed"})
+    decided_by = fields.String(allow_none=True)
+
+
+class IdClaimQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(CLAIM_STATUSES))
+
+
+class IdClaimDecisionSchema(Schema):
+    note = fields.String(validate=validate.Length(max=500), metadata={"description": "Why; sent to the claimant"})
+
+
+class IdClaimApprovalSchema(IdClaimDecisionSchema):
+    deactivate_holder = fields.Boolean(load_default=True, metadata={
+        "description": "Deactivate the account that held the number and revoke its tokens (default true)"})

@@ -29,6 +29,19 @@ def split_han_name(name):
     return None
 
 
+def _resident_ids(user):
+    if not user.id_number:
+        return []
+    return [{
+        "use": "official",
+        "type": {"coding": [{"system": IDENTIFIER_TYPE_SYSTEM, "code": "NI",
+                             "display": "National unique individual identifier"}],
+                 "text": "National identifier"},
+        "system": RESIDENT_ID_SYSTEM,
+        "value": user.id_number,
+    }]
+
+
 def build_patient(user):
     """The FHIR Patient for a registered account (http://hl7.org/fhir/R4/patient.html)."""
     name = {"use": "official", "text": user.name}
@@ -36,19 +49,9 @@ def build_patient(user):
     if parts:
         name["family"], given = parts
         name["given"] = [given]
-    patient = {
-        "resourceType": "Patient",
-        "active": True,
-        "identifier": [{
-            "use": "official",
-            "type": {"coding": [{"system": IDENTIFIER_TYPE_SYSTEM, "code": "NI",
-                                 "display": "National unique individual identifier"}],
-                     "text": "National identifier"},
-            "system": RESIDENT_ID_SYSTEM,
-            "value": user.id_number,
-        }],
-        "name": [name],
-    }
+    patient = {"resourceType": "Patient", "active": True, "identifier": _resident_ids(user), "name": [name]}
+    if not patient["identifier"]:
+        del patient["identifier"]  # an account whose identity number is under review (core.id_claims)
     if user.phone:
         patient["telecom"] = [{"system": "phone", "value": user.phone, "use": "mobile"}]
     if user.gender:
@@ -67,3 +70,21 @@ def create_patient_record(user):
     record_access(actor, "create", entity=f"Patient/{saved['id']}", patient_ref=f"Patient/{saved['id']}",
                   detail={"reason": "patient registration"})
     return saved["id"]
+
+
+def sync_patient_identifier(user, actor):
+    """Rewrite the resident identity number on the user's Patient after an admin moved it (core.id_claims),
+    keeping any other identifier; audited as `actor`'s update."""
+    from records import store
+
+    row = store.locked_row("Patient", user.patient_id)
+    patient = store.row_content(row)
+    if patient is None:
+        return
+    kept = [i for i in patient.get("identifier", []) if i.get("system") != RESIDENT_ID_SYSTEM]
+    patient["identifier"] = kept + _resident_ids(user)
+    if not patient["identifier"]:
+        del patient["identifier"]
+    store.update_resource("Patient", user.patient_id, patient, row=row)
+    record_access(actor, "update", entity=f"Patient/{user.patient_id}", patient_ref=f"Patient/{user.patient_id}",
+                  detail={"reason": "identity number claim decided"})

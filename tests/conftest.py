@@ -5,6 +5,7 @@ Under pytest-xdist each worker is a session of its own: its own SQLite file, its
 (TEST_DATABASE_URL's name plus the worker id) and its own Socket.IO channel on the shared Redis."""
 import gc
 import os
+import re
 import tempfile
 import warnings
 from datetime import date
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cloud_hospital.app import create_app
-from core import clock
+from core import clock, sms
 from core.config import normalise_database_url
 from core.extensions import db, socketio
 from core.identity import make_id_number
@@ -70,6 +71,8 @@ def app():
         # Deterministic: a test that reads a FHIR Slot/Appointment view after a booking drains the outbox
         # itself (clinic.fhir_views.drainer.drain_views); tests/clinic/test_view_outbox.py turns the thread on.
         "CLINIC_FHIR_VIEW_DRAINER": False,
+        # Text messages stay in memory (core.sms.RecordGateway): tests read the registration codes there.
+        "SMS_GATEWAY": "record",
     })
     with app.app_context():
         upgrade()
@@ -99,11 +102,18 @@ def _truncate_all(app):
 
 @pytest.fixture(autouse=True)
 def _isolate(request):
-    """Every test starts from empty tables and the real clock."""
+    """Every test starts from empty tables, no text messages and the real clock."""
     yield
     clock.set_clock(None)
     if "app" in request.fixturenames:
         _truncate_all(request.getfixturevalue("app"))
+        _forget_messages(request.getfixturevalue("app"))
+
+
+def _forget_messages(app):
+    gateway = app.extensions[sms.EXTENSION]
+    gateway.sent.clear()
+    gateway.fail_with = None
 
 
 @pytest.fixture(autouse=True)
@@ -148,6 +158,14 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def last_code(app, phone):
+    """The six-digit code in the last text message the test gateway sent to `phone` (None if it had none)."""
+
+    messages = app.extensions[sms.EXTENSION].messages_to(phone)
+    found = re.search(r"\b(\d{6})\b", messages[-1]) if messages else None
+    return found.group(1) if found else None
+
+
 class Accounts:
     """Create accounts and get bearer headers, the way an app would, through the API."""
 
@@ -160,10 +178,22 @@ class Accounts:
         self._seq += 1
         return make_id_number("330203", born, self._seq), f"139{self._seq:08d}"
 
-    def register_patient(self, name="Li Wei", password="secret123", born=date(1980, 5, 17)):
-        id_number, phone = self.next_identity(born)
-        r = self.client.post("/api/v1/auth/register",
-                             json={"name": name, "id_number": id_number, "phone": phone, "password": password})
+    def sent_code(self, phone):
+        """The code of the last text message sent to `phone` (the test gateway keeps them)."""
+        return last_code(self.app, phone)
+
+    def register_patient(self, name="Li Wei", password="secret123", born=date(1980, 5, 17), id_number=None):
+        """Register as an app does: ask for a code, read it off the phone, register with it. Each patient comes
+        from an address of their own (their own device), as the per-address registration limits expect.
+        `id_number`: give one (e.g. another account's, which files an identity claim) instead of a fresh one."""
+        fresh_id_number, phone = self.next_identity(born)
+        id_number = id_number or fresh_id_number
+        device = {"REMOTE_ADDR": f"10.{200 + self._seq // 65536 % 50}.{self._seq // 256 % 256}.{self._seq % 256}"}
+        asked = self.client.post("/api/v1/auth/phone-codes", json={"phone": phone}, environ_base=device)
+        assert asked.status_code == 202, asked.get_json()
+        r = self.client.post("/api/v1/auth/register", environ_base=device, json={
+            "name": name, "id_number": id_number, "phone": phone, "password": password,
+            "code": self.sent_code(phone)})
         assert r.status_code == 201, r.get_json()
         return {**r.get_json(), "phone": phone, "password": password, "id_number": id_number}
 

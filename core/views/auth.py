@@ -1,4 +1,4 @@
-"""Authentication endpoints: register, token, logout, me."""
+"""Authentication endpoints: token, logout, me (registration: core/views/registration.py)."""
 from flask import request
 from flask.views import MethodView
 
@@ -6,22 +6,9 @@ from core import accounts, auth
 from core.blueprint import Blueprint
 from core.extensions import db
 from core.models import User
-from core.schemas import MeSchema, RegisteredSchema, RegisterSchema, TokenRequestSchema, TokenSchema
+from core.schemas import MeSchema, TokenRequestSchema, TokenSchema
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and bearer tokens")
-
-
-@bp.route("/auth/register")
-class Register(MethodView):
-    @bp.doc(operationId="registerPatient")
-    @bp.errors({409: "An account with this phone number or identity number already exists."})
-    @bp.arguments(RegisterSchema, example={"name": "Chen Jing", "id_number": "33020319850314021X",
-                                           "phone": "13912345678", "password": "a long passphrase"})
-    @bp.response(201, RegisteredSchema)
-    def post(self, body):
-        """Register a patient account with real-name data."""
-        user = accounts.register_patient(**body)
-        return {"id": user.id, "role": user.role, "patient_id": user.patient_id}
 
 
 @bp.route("/auth/token")

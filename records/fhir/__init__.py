@@ -20,14 +20,15 @@ def render_records_error(error):
 
 def init_app(app):
     """Mount the /fhir blueprint, its OperationOutcome error rendering, the CLI and the records hooks."""
-    from core.accounts import set_patient_record_factory
+    from core.accounts import set_patient_identifier_sync, set_patient_record_factory
     from records import care, cli
     from records.fhir import views
-    from records.patients import create_patient_record
+    from records.patients import create_patient_record, sync_patient_identifier
 
     app.register_blueprint(views.bp)
     views.register_error_rendering(app)
     app.register_error_handler(FhirError, render_records_error)
     app.cli.add_command(cli.records_cli)
     set_patient_record_factory(create_patient_record)
+    set_patient_identifier_sync(sync_patient_identifier)
     care.register()

@@ -10,6 +10,7 @@ from core.identity import make_id_number
 from seeds.scenario.client import StepFailed
 from seeds.scenario.journey import COMPLAINT, DOCTOR, STABLE_VITALS
 from seeds.scenario.sessions import slot_within_check_in
+from seeds.scenario.sms_outbox import last_code_sent_to, outbox_path
 
 HAISHU = "330203"
 PASSWORD = "scenario123"
@@ -23,19 +24,25 @@ def _local(iso, institution):
 
 
 def register(story):
-    """A fresh identity each run: a valid GB 11643 number and an unused mobile (retry on the rare clash)."""
+    """A fresh identity each run: a valid GB 11643 number and an unused mobile, which proves itself with the
+    code the service texts it (read from the development gateway's outbox: seeds/scenario/sms_outbox.py).
+    A phone that already has an account gets a warning instead of a code: try another identity."""
     rng = random.SystemRandom()
     for _ in range(5):
         born = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 35))
         id_number = make_id_number(HAISHU, born, rng.randrange(1000))
         phone = f"13{rng.randrange(5, 10)}{rng.randrange(10**8):08d}"
-        answer = story.api.request("POST", "/api/v1/auth/register", expect=(201, 409), json={
-            "name": "孙明 Sun Ming", "id_number": id_number, "phone": phone, "password": PASSWORD})
-        if "patient_id" in answer:
-            story.account = {**answer, "phone": phone, "id_number": id_number, "born": born}
-            return (f"a new patient registered: 孙明 Sun Ming, ID {id_number[:6]}********{id_number[14:]}, "
-                    f"mobile {phone}, born {born} (patient {answer['patient_id']})")
-    raise StepFailed("five fresh identities in a row were already registered", problem=answer)
+        story.api.request("POST", "/api/v1/auth/phone-codes", expect=(202,), json={"phone": phone})
+        code = last_code_sent_to(phone)
+        if code is None:
+            continue
+        answer = story.api.request("POST", "/api/v1/auth/register", expect=(201,), json={
+            "name": "孙明 Sun Ming", "id_number": id_number, "phone": phone, "password": PASSWORD, "code": code})
+        story.account = {**answer, "phone": phone, "id_number": id_number, "born": born}
+        return (f"a new patient registered with the code texted to their phone: 孙明 Sun Ming, ID "
+                f"{id_number[:6]}********{id_number[14:]}, mobile {phone}, born {born} (patient {answer['patient_id']})")
+    raise StepFailed(f"no registration code reached five fresh phones (looked in {outbox_path()}): is the service "
+                     "using the development SMS gateway (SMS_GATEWAY=console) with the same instance folder?")
 
 
 def log_in(story):

@@ -181,7 +181,16 @@ def postgresql_schema():
 
 def test_in_production_on_postgresql(installed, tmp_path, postgresql_schema):
     url, _ = postgresql_schema
-    env = _environment(CLOUD_HOSPITAL_ENV="production", SECRET_KEY="p" * 48, DATABASE_URL=url)
+    # Production refuses the development SMS gateways: plug in a provider's adapter as an operator would
+    # (docs/SMS.md), a module of its own beside the installed package.
+    provider = tmp_path / "provider"
+    provider.mkdir()
+    (provider / "acme_sms.py").write_text(
+        "from core.sms import SmsGateway\n\n\nclass AcmeGateway(SmsGateway):\n"
+        "    def __init__(self, config):\n        self.config = config\n\n"
+        "    def send(self, phone, text):\n        pass\n")
+    env = _environment(CLOUD_HOSPITAL_ENV="production", SECRET_KEY="p" * 48, DATABASE_URL=url,
+                       SMS_GATEWAY="acme_sms:AcmeGateway", PYTHONPATH=str(provider))
     upgraded = installed.run(tmp_path, env, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     refused = installed.run(tmp_path, env, "seed", "demo")

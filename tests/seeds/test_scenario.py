@@ -2,6 +2,7 @@
 the demo data): the whole journey passes, passes again on the same server with a fresh patient (and an
 order routed to a pharmacy without a demo pharmacist), and a step that cannot succeed makes it exit
 non-zero with the problem details."""
+import os
 import re
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from tests.ports import free_port
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 KEY_LINES = [
-    r"^1\. a new patient registered: .*ID 330203",
+    r"^1\. a new patient registered with the code texted to their phone: .*ID 330203",
     r"^\d+\. online booking refused \(not_eligible, decision refer_offline\)",
     r"^   referred offline to \S.* \(\d+(\.\d+)? km",
     r"diagnoses essential hypertension \(I10\), written to the record in one FHIR transaction",
@@ -41,9 +42,11 @@ KEY_LINES = [
 ]
 
 
-def run_scenario(url):
+def run_scenario(url, instance=None):
+    """Run the scenario; `instance`: the server's instance folder, where it reads the texted code."""
+    env = {**os.environ, **({"INSTANCE_PATH": instance} if instance else {})}
     return subprocess.run([sys.executable, "-m", "seeds.scenario", "--base-url", url], cwd=ROOT, capture_output=True,
-                          text=True, timeout=180)
+                          text=True, timeout=180, env=env)
 
 
 @pytest.fixture()
@@ -56,7 +59,7 @@ def demo_server(app, runner):
 
 
 def test_the_journey_passes_again_with_a_fresh_patient_and_a_broken_credential_fails_it(app, demo_server):
-    first = run_scenario(demo_server.url)
+    first = run_scenario(demo_server.url, demo_server.instance)
     assert first.returncode == 0, first.stdout + first.stderr + demo_server.output()
     for pattern in KEY_LINES:
         assert re.search(pattern, first.stdout, re.MULTILINE), (pattern, first.stdout)
@@ -65,7 +68,7 @@ def test_the_journey_passes_again_with_a_fresh_patient_and_a_broken_credential_f
         db.session.execute(update(Pharmacy).where(Pharmacy.id.in_(["demo-pharmacy-1", "ningbo-jiangbei-1"]))
                            .values(routable=False))
         db.session.commit()
-    again = run_scenario(demo_server.url)
+    again = run_scenario(demo_server.url, demo_server.instance)
     assert again.returncode == 0, again.stdout + again.stderr + demo_server.output()
     assert re.search(r"accepts the order \(as duty\.\w+, an on-duty pharmacist the administrator onboarded\)",
                      again.stdout), again.stdout
@@ -75,7 +78,7 @@ def test_the_journey_passes_again_with_a_fresh_patient_and_a_broken_credential_f
     with app.app_context():  # the demo doctor's password no longer works
         db.session.scalar(select(User).where(User.username == "doctor.wang")).password_hash = hash_password("changed-0")
         db.session.commit()
-    broken = run_scenario(demo_server.url)
+    broken = run_scenario(demo_server.url, demo_server.instance)
     assert broken.returncode == 1, broken.stdout
     assert re.search(r"^5\. FAILED: the patient finds an online slot", broken.stdout, re.MULTILINE), broken.stdout
     assert "POST /api/v1/auth/token as doctor.wang answered 401" in broken.stdout

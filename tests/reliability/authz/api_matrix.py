@@ -47,6 +47,7 @@ NOT_HERE = "FHIR: tests/reliability/authz/test_fhir_matrix.py"
 
 MATRIX = {
     # accounts
+    "POST /api/v1/auth/phone-codes": write("public", statuses=frozenset({422})),  # body {}: no phone
     "POST /api/v1/auth/register": write("public"),
     "POST /api/v1/auth/token": write("public", statuses=frozenset({422})),
     "POST /api/v1/auth/logout": write("*", skip={r: "revokes the caller's token: tests/core/test_tokens.py"
@@ -56,6 +57,11 @@ MATRIX = {
     "POST /api/v1/admin/users": write("admin"),
     "GET /api/v1/admin/users/{user_id}": read("admin"),
     "PATCH /api/v1/admin/users/{user_id}": write("admin"),  # body {}: no change (deactivation: test_tokens.py)
+    # identity-number claims (the world's claim is a stranger's against another stranger: tests/core/test_id_claims.py)
+    "GET /api/v1/id-claims": read("pa pb"),
+    "GET /api/v1/admin/id-claims": read("admin"),
+    "POST /api/v1/admin/id-claims/{claim_id}/approve": write("admin", statuses=frozenset({200, 409})),
+    "POST /api/v1/admin/id-claims/{claim_id}/reject": write("admin", statuses=frozenset({200, 409})),
     # directory and scheduling
     "GET /api/v1/institutions": read("*"),
     "POST /api/v1/institutions": write("admin"),

@@ -139,6 +139,15 @@ def _fhir_ids(app, client, admin, patient_id):
     return ids
 
 
+def _id_claim(accounts, admin):
+    """A claim to an identity number, by a stranger against another stranger (neither is A or B)."""
+    holder = accounts.register_patient(name="Hugo Holder")
+    accounts.register_patient(name="Cleo Claimant", id_number=holder["id_number"])
+    claims = _ok(accounts.client.get("/api/v1/admin/id-claims?status=pending", headers=admin))["items"]
+    assert len(claims) == 1, claims
+    return claims[0]["id"]
+
+
 def build_world(app):
     """Build the world (committed); the caller empties the tables afterwards."""
     client = app.test_client()
@@ -188,7 +197,7 @@ def build_world(app):
         "order_id": order["id"], "pharmacy_id": "ph-near", "room_id": room_id, "doctor_id": doctor1,
         "institution_id": inst, "consent_id": consent["id"], "protocol_version": protocol,
         "user_id": pa_account["id"], "patient_id": pa_account["patient_id"],
-        "fhir_Provenance": f"{prescription_id}-signature",
+        "fhir_Provenance": f"{prescription_id}-signature", "claim_id": _id_claim(accounts, w.headers["admin"]),
         **_fhir_ids(app, client, w.headers["admin"], pa_account["patient_id"]),
     })
     w.client = client
