@@ -9,9 +9,9 @@ Hooks clinic installs at start-up (see pharmacy.hooks for the contracts and the 
 Service functions take the acting core.auth.Actor first, flush and never commit.
 """
 from core import accounts
-from core.config import setting_from_env
+from core.config import ConfigError, setting_from_env
 from core.extensions import db
-from pharmacy import access, hooks
+from pharmacy import access, catalogue, hooks
 from pharmacy.models import Pharmacy
 from pharmacy.orders import cancel_order, read_order, request_fulfilment, retry_order  # noqa: F401
 from pharmacy.prescriptions import issue_prescription, read_prescription, verify_prescription  # noqa: F401
@@ -45,9 +45,13 @@ def pharmacy_exists(pharmacy_id):
 
 
 def init_app(app):
-    """Settings, relationship providers and the periodic sweep (called by create_app)."""
+    """The catalogue check, settings, relationship providers and the periodic sweep (called by create_app)."""
     from pharmacy import cli, fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
 
+    try:
+        catalogue.check()  # a bad catalogue stops the start, naming the file and the entry
+    except catalogue.CatalogueError as exc:
+        raise ConfigError(str(exc)) from None
     for name, default in SETTINGS.items():
         app.config.setdefault(name, setting_from_env(name, default))
     access.register()
