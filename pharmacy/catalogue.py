@@ -60,7 +60,7 @@ def _allergy_classes(raw):
 
 
 def _medication(raw, system, restricted, allergy_classes):
-    where = f"medication {raw.get('code', '?') if isinstance(raw, dict) else raw!r}"
+    where = f"medication {raw.get('code', '?')}" if isinstance(raw, dict) else f"medication {raw!r}"
     if not isinstance(raw, dict):
         raise CatalogueError(f"{where}: not a mapping")
     missing = [f for f in REQUIRED if raw.get(f) in (None, "")]
