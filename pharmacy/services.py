@@ -44,14 +44,19 @@ def pharmacy_exists(pharmacy_id):
     return db.session.get(Pharmacy, pharmacy_id) is not None
 
 
-def init_app(app):
-    """The catalogue check, settings, relationship providers and the periodic sweep (called by create_app)."""
-    from pharmacy import cli, fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
-
+def check_catalogue():
+    """Load and check the shipped catalogue (create_app, first): a bad one is a ConfigError naming the file,
+    the entry and the field, so the service does not start with a review that would skip a check."""
     try:
-        catalogue.check()  # a bad catalogue stops the start, naming the file and the entry
+        catalogue.check()
     except catalogue.CatalogueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def init_app(app):
+    """Settings, relationship providers and the periodic sweep (called by create_app)."""
+    from pharmacy import cli, fhir_sync, metrics, sweeps  # noqa: F401  (the periodic job, the scrape-time gauges)
+
     for name, default in SETTINGS.items():
         app.config.setdefault(name, setting_from_env(name, default))
     access.register()
