@@ -9,7 +9,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cloud_hospital import MIGRATIONS_DIR
-from cloud_hospital.domains import import_models, register_blueprints
+from cloud_hospital.domains import check_data, import_models, register_blueprints
 from core import config as config_module
 from core import db_ping
 from core.cookie_session import CachedSerializerSessionInterface
@@ -32,6 +32,7 @@ def create_app(config=None):
     config_module.check_production_safety(app.config)
     config_module.check_registration_settings(app.config)
     config_module.check_metrics_directory()
+    check_data()
     if app.config["TRUST_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUST_PROXY_HOPS"],
                                 x_proto=app.config["TRUST_PROXY_HOPS"], x_host=app.config["TRUST_PROXY_HOPS"])

@@ -20,6 +20,14 @@ def import_models():
     from records import models as records_models  # noqa: F401
 
 
+def check_data():
+    """Check the data files the domains ship (the pharmacy catalogue) before anything is bound: a bad file is a
+    ConfigError and no extension is left half set up."""
+    from pharmacy import services as pharmacy_services
+
+    pharmacy_services.check_catalogue()
+
+
 def register_blueprints(app):
     """Mount each feature's blueprint (the domains are imported here, never the reverse)."""
     import clinic

@@ -236,3 +236,39 @@ class Dispense(db.Model):
     dispensed_by: Mapped[str | None] = mapped_column(String(32))
     dispensed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     medication_dispense_ids: Mapped[str | None] = mapped_column(Text)  # FHIR ids, JSON list (fhir_sync)
+
+
+class ReviewFacts(db.Model):
+    """What the record said about the patient when the prescription went to review (a snapshot, JSON):
+    the pharmacist judges what was gathered then, not what the record says later."""
+
+    __tablename__ = "prescription_review_facts"
+
+    prescription_id: Mapped[str] = mapped_column(ForeignKey("prescriptions.id", ondelete="CASCADE"), primary_key=True)
+    gathered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    facts: Mapped[str] = mapped_column(Text)
+
+
+class ReviewFlag(db.Model):
+    """One pre-review flag (pharmacy.review_flags) and the pharmacist's decision on it, made once."""
+
+    __tablename__ = "prescription_review_flags"
+    __table_args__ = (
+        UniqueConstraint("prescription_id", "number"),
+        UniqueConstraint("prescription_id", "key"),
+        CheckConstraint("decision IS NULL OR decision IN ('upheld', 'overridden')", name="decision_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prescription_id: Mapped[str] = mapped_column(ForeignKey("prescriptions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the prescription (the API's flag id)
+    key: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    item_position: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    citation: Mapped[str | None] = mapped_column(Text)  # JSON {source, url}
+    decision: Mapped[str | None] = mapped_column(String(12))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

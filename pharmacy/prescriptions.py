@@ -9,7 +9,7 @@ from core.errors import ApiError
 from core.extensions import db
 from core.models import User
 from core.types import new_id
-from pharmacy import access, canonical, catalogue, duplicates, fhir_sync, hooks, signing
+from pharmacy import access, canonical, catalogue, duplicates, fhir_sync, hooks, review_item, signing
 from pharmacy.models import Prescription, PrescriptionItem
 
 PENDING_REVIEW, APPROVED, REJECTED, REPLACED = "pending_review", "approved", "rejected", duplicates.REPLACED
@@ -89,6 +89,8 @@ def issue_prescription(actor, consultation_id, raw_items, replaces=None):
     if replaced is not None:
         duplicates.mark_replaced(actor, replaced, prescription)
         fhir_sync.prescription_replaced(actor, replaced, items_of(replaced.id), prescription)
+    # Before its own MedicationRequests exist, so the prescription is not its own "current medicine".
+    review_item.store_review(actor, prescription, rows)
     fhir_sync.prescription_signed(actor, prescription, rows)
     record_access(actor, "create", f"Prescription/{prescription.id}", f"Patient/{patient_id}")
     event = {"prescription_id": prescription.id, "status": PENDING_REVIEW}

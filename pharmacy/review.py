@@ -1,11 +1,12 @@
-"""Pharmacist review: the queue of signed prescriptions and the approve/reject decision."""
+"""Pharmacist review: the queue of signed prescriptions and the approve/reject decision (approval needs every
+pre-review flag decided and none upheld: pharmacy.review_item)."""
 from sqlalchemy import select, update
 
 from core import clock
 from core.audit import audited, record_access
 from core.errors import ApiError
 from core.extensions import db
-from pharmacy import access, fhir_sync, hooks
+from pharmacy import access, fhir_sync, hooks, review_item
 from pharmacy.models import Prescription
 from pharmacy.prescriptions import APPROVED, PENDING_REVIEW, REJECTED, items_of
 
@@ -26,11 +27,15 @@ def list_review_queue(actor, page):
 @audited("update")
 def review_prescription(actor, prescription_id, decision, reason=None):
     """Approve or reject a pending prescription; repeating the same decision changes nothing (changed=False)."""
+    review_item.lock_review(prescription_id)  # first: flag decisions of this prescription wait for this answer
     access.require_reviewer(actor)
     prescription = access.load_prescription(actor, prescription_id, action="update")
+    db.session.refresh(prescription)
     wanted = OUTCOME[decision]
     if decision == "reject" and not (reason or "").strip():
         raise ApiError(422, "reason_required", "A rejection needs a reason the doctor and patient can read.")
+    if decision == "approve" and prescription.status == PENDING_REVIEW:
+        review_item.require_approvable(prescription)
     now = clock.now()
     # The conditional update decides between two reviewers answering at once.
     done = db.session.execute(

@@ -9,9 +9,9 @@ Hooks clinic installs at start-up (see pharmacy.hooks for the contracts and the 
 Service functions take the acting core.auth.Actor first, flush and never commit.
 """
 from core import accounts
-from core.config import setting_from_env
+from core.config import ConfigError, setting_from_env
 from core.extensions import db
-from pharmacy import access, hooks
+from pharmacy import access, catalogue, hooks
 from pharmacy.models import Pharmacy
 from pharmacy.orders import cancel_order, read_order, request_fulfilment, retry_order  # noqa: F401
 from pharmacy.prescriptions import issue_prescription, read_prescription, verify_prescription  # noqa: F401
@@ -42,6 +42,15 @@ def set_notifier(fn):
 def pharmacy_exists(pharmacy_id):
     """True when a pharmacy (cooperating or the platform's review desk) has this id: staff links check it."""
     return db.session.get(Pharmacy, pharmacy_id) is not None
+
+
+def check_catalogue():
+    """Load and check the shipped catalogue (create_app, first): a bad one is a ConfigError naming the file,
+    the entry and the field, so the service does not start with a review that would skip a check."""
+    try:
+        catalogue.check()
+    except catalogue.CatalogueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def init_app(app):

@@ -1,11 +1,12 @@
-"""App API: prescriptions (issue, read, verify) and the pharmacist review queue."""
+"""App API: prescriptions (issue, read, verify), the pharmacist review queue, review items and flag decisions."""
 from flask.views import MethodView
 
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.idempotency import HEADER_DOC, idempotent
 from core.pagination import PageQuerySchema, page_of
-from pharmacy import prescriptions, review
+from pharmacy import prescriptions, review, review_item
+from pharmacy.review_schemas import FlagDecisionResultSchema, FlagDecisionSchema, ReviewItemSchema
 from pharmacy.schemas import (PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
                               VerificationSchema)
 
@@ -72,19 +73,60 @@ class Reviews(MethodView):
         return page.answer(prescriptions.view_prescription(p) for p in review.list_review_queue(current_actor(), page))
 
 
+def _review_item_view(prescription, facts, flags):
+    undecided = [f.number for f in flags if f.decision is None]
+    return {"prescription": prescriptions.view_prescription(prescription), "facts": facts,
+            "flags": [review_item.view_flag(f) for f in flags], "undecided": undecided,
+            "approvable": prescription.status == "pending_review" and not undecided
+            and all(f.decision != "upheld" for f in flags)}
+
+
 @bp.route("/prescriptions/<string:prescription_id>/review")
 class PrescriptionReview(MethodView):
+    @require_role("pharmacist")
+    @bp.doc(operationId="getReviewItem")
+    @bp.errors({403: "Only the platform's reviewing pharmacists.", 404: "No such prescription."})
+    @bp.response(200, ReviewItemSchema)
+    def get(self, prescription_id):
+        """The review item: the prescription, the patient facts read from the record when it was submitted (age,
+        sex, active allergies and conditions, current medicines) and the pre-review flags with their reasons,
+        catalogue citations and decisions."""
+        return _review_item_view(*review_item.read_review_item(current_actor(), prescription_id))
+
     @require_role("pharmacist")
     @bp.doc(operationId="reviewPrescription")
     @bp.errors({
         403: "Only the platform's reviewing pharmacists.",
         404: "No such prescription.",
-        409: "The prescription was already reviewed the other way.",
+        409: "The prescription was already reviewed the other way, or (approve) a flag is undecided "
+             "(flags_undecided) or upheld (flags_upheld).",
     })
     @bp.arguments(ReviewSchema, example={"decision": "approve"})
     @bp.response(200, PrescriptionSchema)
     def post(self, body, prescription_id):
-        """Approve or reject a prescription (reason required to reject); repeating the same decision is a no-op."""
+        """Approve or reject a prescription (reason required to reject); repeating the same decision is a no-op.
+        Approval needs every pre-review flag decided and none upheld."""
         prescription, changed = review.review_prescription(current_actor(), prescription_id, body["decision"],
                                                            body.get("reason"))
         return {**prescriptions.view_prescription(prescription), "changed": changed}
+
+
+@bp.route("/prescriptions/<string:prescription_id>/review/flags/<int:flag_number>")
+class ReviewFlagDecision(MethodView):
+    @require_role("pharmacist")
+    @bp.doc(operationId="decideReviewFlag")
+    @bp.errors({
+        403: "Only the platform's reviewing pharmacists.",
+        404: "No such prescription, or no such flag.",
+        409: "The flag was already decided the other way, or the prescription was already reviewed.",
+        422: "Overriding needs a reason.",
+    })
+    @bp.arguments(FlagDecisionSchema, example={"decision": "override",
+                                               "reason": "Intentional: amlodipine replaces nifedipine from today."})
+    @bp.response(200, FlagDecisionResultSchema)
+    def post(self, body, prescription_id, flag_number):
+        """Decide one pre-review flag: `uphold` (the concern stands; the prescription can then only be rejected) or
+        `override` (safe for this patient; reason required). Decided once: repeating it is a no-op."""
+        prescription, flag, changed = review_item.decide_flag(current_actor(), prescription_id, flag_number,
+                                                              body["decision"], body.get("reason"))
+        return {"prescription_id": prescription.id, "flag": review_item.view_flag(flag), "changed": changed}

@@ -29,9 +29,19 @@ def review(story):
     if pid not in [p["id"] for p in queue]:
         raise StepFailed(f"{REVIEWER[0]}'s review queue ({len(queue)} waiting) does not show prescription {pid}")
     verified = reviewer.get(f"/api/v1/prescriptions/{pid}/verify")
+    item = reviewer.get(f"/api/v1/prescriptions/{pid}/review")
+    facts, flags = item.get("facts") or {}, item.get("flags") or []
+    for flag in flags:  # the demo pharmacist has checked each concern with the doctor
+        if flag["decision"] is None:
+            reviewer.post(f"/api/v1/prescriptions/{pid}/review/flags/{flag['number']}",
+                          {"decision": "override", "reason": "checked with the prescribing doctor"})
     approved = reviewer.post(f"/api/v1/prescriptions/{pid}/review", {"decision": "approve"})
+    seen = (f"age {(facts.get('patient') or {}).get('age_years')}, {len(facts.get('allergies') or [])} allergies, "
+            f"{len(facts.get('conditions') or [])} active conditions, {len(facts.get('medicines') or [])} current "
+            f"medicines; flags: {', '.join(f['code'] for f in flags) or 'none'}")
     return (f"{reviewer.me['name']} finds it in the review queue ({len(queue)} waiting), checks the doctor's "
-            f"signature (valid: {verified.get('valid')}) and approves: prescription {approved['status']}")
+            f"signature (valid: {verified.get('valid')}), reads the review item ({seen}) and approves: "
+            f"prescription {approved['status']}")
 
 
 def ask_for_delivery(story):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pharmacy
 
 ROOT = Path(pharmacy.__file__).resolve().parent
-PURE = ("canonical", "geo", "hours", "ranking", "states", "catalogue")
+PURE = ("canonical", "geo", "hours", "ranking", "states", "catalogue", "dosing", "review_flags")
 
 
 def _imports(path):

@@ -145,6 +145,9 @@ MATRIX = {
     "GET /api/v1/prescriptions/{prescription_id}": read("pa d1 p1 rv", health=True),
     "GET /api/v1/prescriptions/{prescription_id}/verify": read("pa d1 p1 rv", health=True),
     "POST /api/v1/prescriptions/{prescription_id}/review": write("rv", {"decision": "approve"}),
+    "GET /api/v1/prescriptions/{prescription_id}/review": read("rv", health=True),
+    "POST /api/v1/prescriptions/{prescription_id}/review/flags/{flag_number}": write(
+        "rv", {"decision": "override", "reason": "checked"}),
     "POST /api/v1/prescriptions/{prescription_id}/fulfilment": write("pa", {
         "mode": "pickup", "location": {"lat": 29.8683, "lon": 121.5440}}),
     "GET /api/v1/reviews": read("rv", health=True),
@@ -194,12 +197,17 @@ UNAUDITED_REFUSALS = {
     "GET /api/v1/reviews": "pharmacy.access.require_reviewer: a role check (platform reviewers), before any object",
     "POST /api/v1/prescriptions/{prescription_id}/review": "require_reviewer: a role check, before the prescription "
                                                            "is loaded",
+    "GET /api/v1/prescriptions/{prescription_id}/review": "require_reviewer: a role check, before the prescription "
+                                                          "is loaded",
+    "POST /api/v1/prescriptions/{prescription_id}/review/flags/{flag_number}": "require_reviewer: a role check, "
+                                                                               "before the prescription is loaded",
 }
 
 # Served by the FHIR matrix, not here.
 FHIR_ROUTES = {"GET /fhir/metadata", *(f"{m} {p}" for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
                                        for p in ("/fhir", "/fhir/", "/fhir/{path}"))}
-PLACEHOLDER_VALUES = {"filename": "swagger-ui.css", "name": "patient", "guardian_id": "no-such-guardian"}
+PLACEHOLDER_VALUES = {"filename": "swagger-ui.css", "name": "patient", "guardian_id": "no-such-guardian",
+                      "flag_number": "1"}
 
 # The order cases run in: reads, then refusals, then the allowed writes, whose effects on the shared
 # world come last (cancelling, declining, closing, deleting).

@@ -33,6 +33,9 @@ HANGZHOU = (30.2741, 120.1551)  # ~150 km away: never offered an order placed in
 FHIR_TYPES = ("Encounter", "Condition", "MedicationRequest", "Appointment", "Communication", "DocumentReference",
               "Consent")
 ROLES = ("anon", "pa", "pb", "d1", "d2", "p1", "p2", "rv", "admin")
+# 15 mg a day is above amlodipine's 10 mg maximum: the prescription has a pre-review flag (number 1) the
+# reviewer overrides before approving, so the flag routes act on a real flag.
+OVER_MAXIMUM = {**AMLODIPINE, "frequency": "three times daily"}
 
 
 @dataclass
@@ -104,7 +107,7 @@ def _consultation(app, client, d1, pa_account, pa, slot_id, room_id):
         "note": "BP controlled; continue amlodipine.",
         "diagnoses": [{"code": "I10", "display": "Essential hypertension"}]}))
     prescription = _ok(client.post("/api/v1/prescriptions", headers=d1,
-                                   json={"consultation_id": cid, "items": [AMLODIPINE]}), 201)
+                                   json={"consultation_id": cid, "items": [OVER_MAXIMUM]}), 201)
     return appt["id"], cid, attachment["id"], prescription["id"]
 
 
@@ -176,6 +179,9 @@ def build_world(app):
     room_id = make_room(app)
     online_appt, cid, attachment_id, prescription_id = _consultation(
         app, client, w.headers["d1"], pa_account, w.headers["pa"], online_slot, room_id)
+    _ok(client.post(f"/api/v1/prescriptions/{prescription_id}/review/flags/1",
+                    json={"decision": "override", "reason": "titration agreed with the cardiologist"},
+                    headers=w.headers["rv"]))
     _ok(client.post(f"/api/v1/prescriptions/{prescription_id}/review", json={"decision": "approve"},
                     headers=w.headers["rv"]))
     order = pharmacy.order(w.headers["pa"], prescription_id)
