@@ -68,7 +68,8 @@ def subset(resource, summary=None, elements=None):
     if not summary and not elements:
         return resource
     keep = _kept(resource["resourceType"], summary, elements)
-    trimmed = {k: v for k, v in resource.items() if (keep is None or k in keep) and not (summary == "data" and k == "text")}
+    dropped = {"text"} if summary == "data" else set()
+    trimmed = {k: v for k, v in resource.items() if (keep is None or k in keep) and k not in dropped}
     meta = dict(trimmed.get("meta") or {})
     meta["tag"] = [*meta.get("tag", []), SUBSETTED]
     trimmed["meta"] = meta

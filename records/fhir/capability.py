@@ -99,7 +99,8 @@ def capability_statement(base_url, software_version="0.1.0", published="2026-01-
                 "display": "OAuth"}], "text": "Bearer token"}]},
             "resource": [_resource(t) for t in sorted(supported_types())],
             "interaction": [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"}],
-            "operation": [{"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+            "operation": [{"name": "validate",
+                           "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
                            "documentation": "POST [type]/$validate: content checks only (modes create and update)."}],
         }],
     }

@@ -5,9 +5,9 @@ actor (`ops`: read, search, create, update, delete), as Medplum's router does.
   creates (with the body's id when it has one), one match is updated, several answer 412.
 - Conditional delete `DELETE [type]?criteria` (http://hl7.org/fhir/R4/http.html#3.1.0.7.1): no match
   is 204, one match is deleted, several answer 412 (conditionalDelete "single").
-- PATCH `[type]/[id]` or `[type]?criteria` (one match; http://hl7.org/fhir/R4/http.html#patch) with JSON Patch (RFC 6902, a list of
-  operations: the `jsonpatch` library) or JSON Merge Patch (RFC 7386, an object of the elements to set,
-  null removing one: what fhirpy's `.patch()` sends). The result is validated and versioned like an
+- PATCH `[type]/[id]` or `[type]?criteria` (one match; http://hl7.org/fhir/R4/http.html#patch) with
+  JSON Patch (RFC 6902, a list of operations: the `jsonpatch` library) or JSON Merge Patch (RFC 7386, an
+  object of the elements to set, null removing one: what fhirpy's `.patch()` sends). The result is validated and versioned like an
   update. FHIRPath Patch (a Parameters body) is not supported (415).
 
 The matches are searched within what the caller may see, strictly (an unknown parameter is refused, not

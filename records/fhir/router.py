@@ -120,7 +120,8 @@ def conditional_update(ops, req, type):
     """PUT [type]?criteria (http://hl7.org/fhir/R4/http.html#cond-update)."""
     _writable(type)
     criteria = conditional_criteria(req.query, "The conditional update")
-    saved, created = conditional.conditional_update(ops, type, criteria, _body_of_type(req, type), if_match=req.if_match)
+    body = _body_of_type(req, type)
+    saved, created = conditional.conditional_update(ops, type, criteria, body, if_match=req.if_match)
     return Reply(201 if created else 200, saved, location_of(saved))
 
 

@@ -51,7 +51,8 @@ def test_conditional_update_refuses_several_matches_a_wrong_id_and_no_criteria(c
 
 
 def test_conditional_update_keeps_the_access_rules(client, cast):
-    refused = client.put(f"/fhir/Observation?identifier={LAB}|6", json=_lab_result(cast.p1, 6), headers=auth(cast.doc_b))
+    refused = client.put(f"/fhir/Observation?identifier={LAB}|6", json=_lab_result(cast.p1, 6),
+                         headers=auth(cast.doc_b))
     assert refused.status_code == 403 and _find(client, cast, 6) == []
 
 
@@ -78,7 +79,8 @@ def test_json_patch_is_validated_and_versioned(client, cast):
     assert patched.get_json()["status"] == "amended" and patched.get_json()["meta"]["versionId"] == "2"
     failed_test = client.patch(url, data=json.dumps(operations[:1]), headers=headers)  # status is amended now
     assert failed_test.status_code == 422
-    invalid = client.patch(url, data=json.dumps([{"op": "replace", "path": "/status", "value": "maybe"}]), headers=headers)
+    invalid = client.patch(url, data=json.dumps([{"op": "replace", "path": "/status", "value": "maybe"}]),
+                           headers=headers)
     assert invalid.status_code == 400
     renamed = client.patch(url, data=json.dumps([{"op": "replace", "path": "/id", "value": "x"}]), headers=headers)
     assert renamed.status_code == 400

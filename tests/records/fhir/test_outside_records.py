@@ -69,7 +69,8 @@ def test_client_ids_create_outside_records_of_every_view_type(client, cast):
                       "participant": [{"actor": patient, "status": "accepted"},
                                       {"actor": practitioner, "status": "accepted"}]}),
         (cast.admin, {"resourceType": "Schedule", "id": "hospb-schedule-1", "actor": [practitioner]}),
-        (cast.admin, {"resourceType": "Slot", "id": "hospb-slot-1", "schedule": {"reference": "Schedule/hospb-schedule-1"},
+        (cast.admin, {"resourceType": "Slot", "id": "hospb-slot-1",
+                      "schedule": {"reference": "Schedule/hospb-schedule-1"},
                       "status": "free", "start": "2027-01-04T09:00:00+08:00", "end": "2027-01-04T09:15:00+08:00"}),
     ]
     for headers, resource in resources:
