@@ -16,6 +16,7 @@ from records import api as records
 LIMIT = 100  # entries per kind; a longer record is marked incomplete rather than cut silently
 CLOSED = {"inactive", "resolved", "remission", "refuted", "entered-in-error"}
 CURRENT_MEDICATION_STATUSES = "active,on-hold"  # on-hold: another prescription waiting for review
+CURRENT_STATEMENT_STATUSES = "active,intended,on-hold"  # a MedicationStatement the patient takes or will take
 
 
 def _status(concept):
@@ -59,10 +60,14 @@ def _condition(resource):
 
 
 def _medicine(resource):
+    """A current medicine: an order (MedicationRequest) or a statement of use (MedicationStatement, e.g. in a
+    history another hospital sent)."""
     concept = resource.get("medicationCodeableConcept")
-    return {"ref": f"MedicationRequest/{resource['id']}", "name": _text(concept), "codes": _codes(concept),
-            "status": resource.get("status"), "since": resource.get("authoredOn"),
-            "dosage": next((d.get("text") for d in resource.get("dosageInstruction") or [] if d.get("text")), None)}
+    dosages = resource.get("dosageInstruction") or resource.get("dosage") or []
+    return {"ref": f"{resource['resourceType']}/{resource['id']}", "name": _text(concept), "codes": _codes(concept),
+            "status": resource.get("status"),
+            "since": resource.get("authoredOn") or resource.get("effectiveDateTime") or resource.get("dateAsserted"),
+            "dosage": next((d.get("text") for d in dosages if isinstance(d, dict) and d.get("text")), None)}
 
 
 def _patient(patient_id, today, incomplete):
@@ -87,7 +92,9 @@ def gather(actor, patient_id, prescription_id):
         "allergies": [_allergy(r) for r in _search("AllergyIntolerance", patient_id, [], incomplete) if _open(r)],
         "conditions": [_condition(r) for r in _search("Condition", patient_id, [], incomplete) if _open(r)],
         "medicines": [_medicine(r) for r in _search("MedicationRequest", patient_id,
-                                                    [("status", CURRENT_MEDICATION_STATUSES)], incomplete)],
+                                                    [("status", CURRENT_MEDICATION_STATUSES)], incomplete)]
+        + [_medicine(r) for r in _search("MedicationStatement", patient_id,
+                                         [("status", CURRENT_STATEMENT_STATUSES)], incomplete)],
         "incomplete": incomplete,
     }
     record_access(actor, "read", f"Patient/{patient_id}", f"Patient/{patient_id}", detail={

@@ -172,3 +172,21 @@ def test_only_reviewers_see_review_items_and_decide_flags(client, world):
         assert _decide(client, world, issued["id"], 1, "uphold", headers=headers).status_code == 403
     assert client.get("/api/v1/prescriptions/nope/review", headers=world.reviewer).status_code == 404
     assert _decide(client, world, "nope", 1, "uphold").status_code == 404
+
+
+def test_a_medicine_another_hospital_recorded_counts_as_current(client, world):
+    """A MedicationStatement from outside (issue 17: an ordinary record) is a current medicine of the review."""
+    patient_id, _ = world.patient()
+    statement = _record(client, world, {
+        "resourceType": "MedicationStatement", "status": "active", "subject": {"reference": f"Patient/{patient_id}"},
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "C08CA01", "display": "amlodipine"}]},
+        "effectiveDateTime": "2026-06-01", "dosage": [{"text": "5 mg once daily"}]})
+    _record(client, world, {  # stopped: not current
+        "resourceType": "MedicationStatement", "status": "stopped", "subject": {"reference": f"Patient/{patient_id}"},
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "C03AA03"}]}})
+    issued = world.prescribe(world.doctor(), patient_id, items=(NIFEDIPINE,))
+    item = world.review_item(issued["id"])
+    assert [(m["ref"], m["dosage"]) for m in item["facts"]["medicines"]] == [
+        (f"MedicationStatement/{statement}", "5 mg once daily")]
+    flags = [f for f in item["flags"] if f["code"] == "duplicate_therapy"]
+    assert len(flags) == 1 and f"MedicationStatement/{statement}" in flags[0]["reason"]
