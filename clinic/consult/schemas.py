@@ -88,6 +88,14 @@ def _section(item_schema, description):
     return fields.Nested(section, metadata={"description": description})
 
 
+class IceServersSchema(Schema):
+    ice_servers = fields.List(fields.Dict(), metadata={
+        "description": "RTCPeerConnection iceServers: the configured STUN/TURN servers, the TURN one with a "
+                       "username and credential for you (TURN REST API)"})
+    expires_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the TURN credential stops working (null without TURN): ask again before a new call"})
+
+
 class PatientSummarySchema(PatientFactsSchema):
     patient_id = fields.Str()
     conditions = _section(SummaryConditionSchema, "active conditions, latest onset first")

@@ -3,9 +3,10 @@
 from flask import Response
 from flask.views import MethodView
 
-from clinic.consult import attachments, lifecycle, messages, patient_view, rooms
-from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, MessageQuerySchema,
-                                    MessageSchema, PatientSummarySchema, RoomQuerySchema, RoomSchema, UploadSchema)
+from clinic.consult import attachments, ice, lifecycle, messages, patient_view, rooms
+from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, IceServersSchema,
+                                    MessageQuerySchema, MessageSchema, PatientSummarySchema, RoomQuerySchema,
+                                    RoomSchema, UploadSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.pagination import page_of
@@ -94,6 +95,18 @@ class PatientSummary(MethodView):
         """The patient's record in brief for the consultation's doctor: name, sex and age, active conditions,
         recent observations, current medicines, allergies and last encounters (each read audited)."""
         return patient_view.patient_summary(current_actor(), consultation_id)
+
+
+@bp.route("/consultations/<string:consultation_id>/ice-servers")
+class IceServers(MethodView):
+    @require_role()
+    @bp.doc(operationId="getConsultationIceServers")
+    @bp.errors({403: "You do not take part in this consultation.", 404: "No such consultation.",
+                409: "The consultation is over."})
+    @bp.response(200, IceServersSchema)
+    def get(self, consultation_id):
+        """The STUN/TURN servers for the consultation's video call, with a short-lived TURN credential for you."""
+        return ice.ice_servers_for(current_actor(), consultation_id)
 
 
 @bp.route("/consultations/<string:consultation_id>/messages")

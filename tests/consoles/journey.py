@@ -171,6 +171,9 @@ def run_journey(open_page, shoot=lambda name, page: None):
     doctor.click("#video-start")
     expect(doctor.locator("body[data-video=connected]")).to_have_count(1, timeout=20000)
     expect(patient.locator("body[data-video=connected]")).to_have_count(1, timeout=20000)
+    # Both asked the API for the deployment's ICE servers (none configured here: host candidates connect)
+    for page in (doctor, patient):
+        expect(page.locator("body")).to_have_attribute("data-ice-servers", "0")
     shoot("patient-consultation", patient)
     shoot("doctor-consultation", doctor)
 

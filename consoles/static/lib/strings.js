@@ -68,6 +68,10 @@ export const STRINGS = {
   video_new: S('Preparing…', '准备中…'), video_disconnected: S('Video interrupted', '视频中断'), video_failed: S('Video failed: {reason}', '视频失败：{reason}'),
   video_closed: S('Video ended', '视频已结束'), video_ended: S('Video ended', '视频已结束'),
   video_unsupported: S('This browser cannot make video calls.', '此浏览器不支持视频通话。'),
+  video_no_route: S(
+    'The video could not connect: a firewall or network blocks it. Chat still works; try another network, or ask the administrator to set up a TURN relay.',
+    '视频无法接通：网络或防火墙阻断了连接。文字问诊仍可继续；请更换网络，或请管理员配置 TURN 中继服务器。'),
+  video_no_relay: S('No relay server for video ({reason}): the call may fail across networks.', '未取得视频中继服务器（{reason}）：跨网络通话可能失败。'),
   camera_unavailable: S('No camera or microphone ({reason}); receiving only.', '无法使用摄像头或麦克风（{reason}），仅接收。'),
   step_medicine: S('5. Prescriptions and medicine', '5. 处方与取药'),
   prescription: S('Prescription', '处方'), no_prescriptions: S('No prescription yet.', '暂无处方。'),

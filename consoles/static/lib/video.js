@@ -1,5 +1,6 @@
 // A one-to-one video call over WebRTC, signalled through the /consult `signal` event
 // (offer / answer / ice / hangup, relayed by the server to the other participant only).
+import { api } from './api.js';
 import { t } from './i18n.js';
 import { emitAck } from './socket.js';
 import { $ } from './ui.js';
@@ -36,14 +37,29 @@ export class VideoCall {
     }
   }
 
+  // The STUN/TURN servers of the deployment, with a TURN credential issued for this call (it expires, so it
+  // is asked for each call). Without them the call still works on one network; across NATs it may not.
+  async iceServers() {
+    try {
+      return (await api(`/api/v1/consultations/${this.panel.cid}/ice-servers`)).ice_servers;
+    } catch (err) {
+      this.status('video_no_relay', { reason: err.message });
+      return [];
+    }
+  }
+
   async connection() {
     if (this.pc) return this.pc;
     if (typeof RTCPeerConnection !== 'function') { this.status('video_unsupported'); return null; }
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const iceServers = await this.iceServers();
+    if (this.pc) return this.pc;  // an offer arrived while the servers were asked for
+    const pc = new RTCPeerConnection({ iceServers });
+    document.body.dataset.iceServers = String(iceServers.length);
     pc.onicecandidate = (event) => { if (event.candidate) this.send('ice', event.candidate.toJSON()); };
     pc.ontrack = (event) => { $('remote-video').srcObject = event.streams[0]; };
     pc.onconnectionstatechange = () => {
-      this.status(`video_${pc.connectionState}`, {}, pc.connectionState);
+      // 'failed': no candidate pair got through (firewall or NAT without a relay): say so, not just "failed".
+      this.status(pc.connectionState === 'failed' ? 'video_no_route' : `video_${pc.connectionState}`);
       document.body.dataset.video = pc.connectionState;
     };
     const stream = await this.localMedia();

@@ -137,6 +137,8 @@ MATRIX = {
     "GET /api/v1/consultations/{consultation_id}": read("pa d1 admin", health=True),
     "GET /api/v1/consultations/{consultation_id}/messages": read("pa d1 admin", health=True),
     "GET /api/v1/consultations/{consultation_id}/patient-summary": read("d1", health=True),
+    # TURN credentials only for the participants (admins read consultations, they do not join calls)
+    "GET /api/v1/consultations/{consultation_id}/ice-servers": read("pa d1", statuses=frozenset({200, 409})),
     "POST /api/v1/consultations/{consultation_id}/attachments": write("pa d1", multipart=True),
     "GET /api/v1/consultations/{consultation_id}/attachments/{attachment_id}": read("pa d1 admin", health=True),
     "POST /api/v1/consultations/{consultation_id}/end": write("d1", {"note": "again"}),
