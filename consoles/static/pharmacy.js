@@ -1,10 +1,12 @@
-// Pharmacy console: the review queue (platform reviewing pharmacists), offered orders with accept /
-// decline and a countdown to the offer's deadline, the fulfilment steps, and the stock.
+// Pharmacy console: the review queue with each item's patient facts and flags (platform reviewing
+// pharmacists), offered orders with accept / decline and a countdown to the offer's deadline, the
+// fulfilment steps, and the stock.
 import { api, apiAll, guarded, showProblem } from './lib/api.js';
 import { getToken } from './lib/auth.js';
 import { onLanguageChange, t } from './lib/i18n.js';
 import { startConsole } from './lib/session.js';
 import { connectConsult } from './lib/socket.js';
+import { reviewEntry } from './pharmacy-review.js';
 import { $, announce, el, fmtTime, statusBadge } from './lib/ui.js';
 
 const POLL_MS = 10000;
@@ -36,9 +38,11 @@ async function onReady(me) {
 }
 
 // -- review ---------------------------------------------------------------------------------------------
+// The queue, then each prescription's review item (the patient's facts and the automatic flags).
 async function loadReviews() {
   try {
-    state.reviews = (await api('/api/v1/reviews?limit=50')).items;
+    const queue = (await api('/api/v1/reviews?limit=50')).items;
+    state.reviews = await Promise.all(queue.map((p) => api(`/api/v1/prescriptions/${p.id}/review`)));
   } catch (err) {
     if (err.status === 403) { state.reviews = null; $('reviews').hidden = true; return; }
     showProblem('review-error', err);
@@ -50,15 +54,20 @@ async function loadReviews() {
 
 function renderReviews() {
   if (!state.reviews) return;
-  const items = state.reviews.map((p) => el('li', { 'data-prescription': p.id },
-    el('div', {}, fmtTime(p.issued_at), ' ', statusBadge(p.status)),
-    el('ul', { class: 'items' }, ...p.items.map((i) => el('li', {}, `${i.display || i.code} · ${i.dose}, ${i.frequency}, ${i.route} · ×${i.quantity} (${i.days_supply} d)`))),
-    p.check ? el('p', { class: 'hint' }, `${t('decision')}: ${p.check.decision}`) : null,
-    el('button', { type: 'button', class: 'primary', onclick: (e) => review(p, 'approve', e.currentTarget) }, t('approve')),
-    el('label', { class: 'visually-hidden', for: `reject-${p.id}` }, t('reject_reason')),
-    el('input', { id: `reject-${p.id}`, placeholder: t('reject_reason'), maxlength: 1000 }),
-    el('button', { type: 'button', onclick: (e) => review(p, 'reject', e.currentTarget) }, t('reject'))));
+  const items = state.reviews.map((item) => reviewEntry(item, {
+    decide: (flag, decision, reason, button) => decideFlag(item.prescription, flag, decision, reason, button),
+    review: (decision, button) => review(item.prescription, decision, button),
+  }));
   $('review-list').replaceChildren(...(items.length ? items : [el('li', {}, t('review_empty'))]));
+}
+
+function decideFlag(prescription, flag, decision, reason, button) {
+  guarded('review-error', async () => {
+    await api(`/api/v1/prescriptions/${prescription.id}/review/flags/${flag.number}`,
+      { method: 'POST', body: { decision, reason: reason || null } });
+    announce(t(decision === 'uphold' ? 'flag_upheld' : 'flag_overridden'));
+    await loadReviews();
+  }, button);
 }
 
 function review(prescription, decision, button) {

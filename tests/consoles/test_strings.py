@@ -38,6 +38,10 @@ def test_every_label_used_is_defined():
     ("role_", ("patient", "doctor", "pharmacist", "admin")),
     ("fhir_", ("Encounter", "Condition", "Observation", "MedicationDispense")),
     ("title_", ("index", "patient", "doctor", "pharmacy", "admin")),
+    ("flag_", ("restricted_class", "allergy_match", "dose_above_maximum", "dose_unverifiable", "age_below_minimum",
+               "age_above_maximum", "age_unknown", "duplicate_therapy", "not_in_catalogue", "upheld", "overridden")),
+    ("severity_", ("high", "warning")),
+    ("sex_", ("male", "female", "other", "unknown")),
 ])
 def test_labels_built_from_api_values_are_defined(prefix, suffixes):
     defined = _defined()
