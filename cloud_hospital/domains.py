@@ -35,6 +35,7 @@ def register_blueprints(app):
     from core import docs
     from core.views import admin, auth, id_claims, registration
     from pharmacy import services as pharmacy_services
+    from pharmacy.views import medicines
     from pharmacy.views import orders as pharmacy_orders
     from pharmacy.views import pharmacies, prescriptions
     from records import fhir as records_fhir
@@ -47,6 +48,7 @@ def register_blueprints(app):
     api.register_blueprint(prescriptions.bp)
     api.register_blueprint(pharmacy_orders.bp)
     api.register_blueprint(pharmacies.bp)
+    api.register_blueprint(medicines.bp)
     clinic.init_app(app)  # config defaults, care relationships, the /consult namespace, jobs, CLI
     for bp in clinic.blueprints():
         api.register_blueprint(bp)

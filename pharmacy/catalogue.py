@@ -162,3 +162,11 @@ def display(entry, language="en"):
     """A human label such as 'amlodipine 5 mg tablet' (or the Chinese name)."""
     name = entry["name_zh"] if language == "zh" else entry["name"]
     return f"{name} {entry['strength']} {entry['form']}"
+
+
+def search(text=None):
+    """The catalogue's medications whose code, name or Chinese name contains `text` (all when empty), by name."""
+    needle = (text or "").strip().casefold()
+    found = [dict(e) for e in _load()[1].values()
+             if not needle or any(needle in str(e[f]).casefold() for f in ("code", "name", "name_zh"))]
+    return sorted(found, key=lambda e: (e["name"].casefold(), e["code"]))

@@ -1,6 +1,7 @@
 """marshmallow schemas of pharmacy's app API."""
 from marshmallow import Schema, fields, validate
 
+from core.fields import FHIR_ID
 from core.pagination import PageQuerySchema
 from pharmacy.pharmacies import WEEKDAYS
 
@@ -29,6 +30,12 @@ class PrescriptionCreateSchema(Schema):
     items = fields.List(fields.Nested(PrescriptionItemSchema), required=True, validate=validate.Length(min=1, max=20))
     replaces = fields.String(load_default=None, validate=validate.Length(min=1, max=32), metadata={
         "description": "id of a live prescription of the same consultation that this one replaces"})
+
+
+class PrescriptionQuerySchema(PageQuerySchema):
+    consultation_id = fields.String(validate=FHIR_ID)
+    patient_id = fields.String(validate=FHIR_ID)
+    status = fields.String(validate=validate.OneOf(("pending_review", "approved", "rejected", "replaced")))
 
 
 class SignatureSchema(Schema):

@@ -3,7 +3,7 @@
 from flask import Response
 from flask.views import MethodView
 
-from clinic.consult import attachments, ice, lifecycle, messages, patient_view, rooms
+from clinic.consult import attachments, current, ice, lifecycle, messages, patient_view, rooms
 from clinic.consult.schemas import (AttachmentSchema, CallNextSchema, ConsultationSchema, EndSchema, IceServersSchema,
                                     MessageQuerySchema, MessageSchema, PatientSummarySchema, RoomQuerySchema,
                                     RoomSchema, UploadSchema)
@@ -70,6 +70,17 @@ class CallNext(MethodView):
         # A refusal is a 422: nothing of the call is kept but the audited decision and its effect (lifecycle._refuse).
         consultation, _ = lifecycle.call_next(current_actor(), room_id, body.get("complaint_code"))
         return lifecycle.consultation_to_dict(consultation)
+
+
+@bp.route("/consultations/current")
+class CurrentConsultation(MethodView):
+    @require_role()
+    @bp.doc(operationId="getCurrentConsultation")
+    @bp.errors({404: "You have no consultation under way."})
+    @bp.response(200, ConsultationSchema)
+    def get(self):
+        """Your consultation under way (invited or active), newest first: an app that reloads resumes it here."""
+        return lifecycle.consultation_to_dict(current.current_consultation(current_actor()))
 
 
 @bp.route("/consultations/<string:consultation_id>")

@@ -5,9 +5,9 @@ from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.idempotency import HEADER_DOC, idempotent
 from core.pagination import PageQuerySchema, page_of
-from pharmacy import prescriptions, review, review_item
+from pharmacy import prescription_history, prescriptions, review, review_item
 from pharmacy.review_schemas import FlagDecisionResultSchema, FlagDecisionSchema, ReviewItemSchema
-from pharmacy.schemas import (PrescriptionCreateSchema, PrescriptionSchema, ReviewSchema,
+from pharmacy.schemas import (PrescriptionCreateSchema, PrescriptionQuerySchema, PrescriptionSchema, ReviewSchema,
                               VerificationSchema)
 
 bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="E-prescriptions and pharmacist review")
@@ -15,6 +15,16 @@ bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="E-p
 
 @bp.route("/prescriptions")
 class Prescriptions(MethodView):
+    @require_role("patient", "doctor")
+    @bp.doc(operationId="listPrescriptions")
+    @bp.errors({403: "Only patients (their own) and doctors (those they issued)."})
+    @bp.arguments(PrescriptionQuerySchema, location="query")
+    @bp.response(200, page_of(PrescriptionSchema))
+    def get(self, query):
+        """Prescriptions newest first: a doctor's issued ones, a patient's own; by consultation, patient or status."""
+        return query["page"].answer(prescription_history.list_prescriptions(
+            current_actor(), query["page"], query.get("consultation_id"), query.get("patient_id"), query.get("status")))
+
     @require_role("doctor")
     @idempotent
     @bp.doc(operationId="issuePrescription", parameters=[HEADER_DOC])

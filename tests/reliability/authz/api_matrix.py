@@ -134,6 +134,8 @@ MATRIX = {
     "POST /api/v1/rooms/{room_id}/open": write("d1 d2"),
     "POST /api/v1/rooms/{room_id}/call-next": write("d1", {}),
     "POST /api/v1/rooms/{room_id}/close": write("d1 admin"),
+    # each participant's own consultation under way (the world's has ended: 404 for everyone)
+    "GET /api/v1/consultations/current": read("*", statuses=frozenset({200, 404})),
     "GET /api/v1/consultations/{consultation_id}": read("pa d1 admin", health=True),
     "GET /api/v1/consultations/{consultation_id}/messages": read("pa d1 admin", health=True),
     "GET /api/v1/consultations/{consultation_id}/patient-summary": read("d1", health=True),
@@ -143,6 +145,8 @@ MATRIX = {
     "GET /api/v1/consultations/{consultation_id}/attachments/{attachment_id}": read("pa d1 admin", health=True),
     "POST /api/v1/consultations/{consultation_id}/end": write("d1", {"note": "again"}),
     # pharmacy
+    "GET /api/v1/prescriptions": read("pa pb d1 d2", health=True),  # each lists their own
+    "GET /api/v1/medicines": read("*", query="q=amlo"),
     "POST /api/v1/prescriptions": write("d1", {"consultation_id": "{consultation_id}", "items": [AMLODIPINE]}),
     "GET /api/v1/prescriptions/{prescription_id}": read("pa d1 p1 rv", health=True),
     "GET /api/v1/prescriptions/{prescription_id}/verify": read("pa d1 p1 rv", health=True),
