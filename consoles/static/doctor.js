@@ -1,19 +1,15 @@
-// Doctor workstation: open a consulting room, watch today's queue, call the next patient, chat and
-// video, record the diagnosis and note, end, and prescribe (risk-checked; pharmacist review follows).
+// Doctor workstation: open a consulting room, watch today's queue (who each patient is), call the next
+// patient, see their record in brief beside the chat and video, record the diagnosis and note, end, and
+// prescribe from the catalogue (risk-checked; pharmacist review follows). A reload resumes the consultation.
 import { api, apiAll, guarded, showProblem } from './lib/api.js';
 import { getToken } from './lib/auth.js';
+import { loadCatalogue, loadHistory, renderCatalogue, renderHistory, renderSummary, showSummary } from './doctor-record.js';
 import { ConsultPanel } from './lib/chat.js';
 import { onLanguageChange, t } from './lib/i18n.js';
 import { startConsole } from './lib/session.js';
 import { connectConsult } from './lib/socket.js';
 import { $, announce, el, fmtTime, localDate, statusBadge } from './lib/ui.js';
 
-// Common chronic-disease medicines (ATC), and one controlled drug that the risk engine refuses online.
-const MEDICATIONS = [
-  ['C08CA01', 'Amlodipine 氨氯地平'], ['C09CA01', 'Losartan 氯沙坦'], ['C09CA03', 'Valsartan 缬沙坦'],
-  ['A10BA02', 'Metformin 二甲双胍'], ['C10AA05', 'Atorvastatin 阿托伐他汀'], ['B01AC06', 'Aspirin 阿司匹林'],
-  ['N05BA01', 'Diazepam 地西泮 (controlled)'],
-];
 const QUEUE_POLL_MS = 5000;
 const state = { me: null, room: null, rooms: [], consultationId: null, panel: null, issued: [], appointments: [] };
 
@@ -22,12 +18,15 @@ startConsole({ roles: ['doctor'], onReady });
 async function onReady(me) {
   state.me = me;
   const socket = connectConsult(getToken(), {
-    notification: (note) => { announce(note.title); if (/^prescription\./.test(note.kind)) refreshIssued(); },
+    notification: (note) => {
+      announce(note.title);
+      if (/^prescription\./.test(note.kind)) { refreshIssued(); loadHistory(); }
+    },
     consultation_refused: (data) => showProblem('queue-error', { title: t('consult_refused'), message: t('consult_refused'), body: data }),
     invite_expired: () => { announce(t('invite_expired')); loadRooms(); },
   });
   if (socket) state.panel = new ConsultPanel({ socket, me, onEnded: () => loadQueue() });
-  $('rx-code').replaceChildren(...MEDICATIONS.map(([code, name]) => el('option', { value: code }, `${name} (${code})`)));
+  $('rx-search').addEventListener('input', renderCatalogue);
   $('room-form').addEventListener('submit', openRoom);
   $('close-room').addEventListener('click', closeRoom);
   $('call-next').addEventListener('click', callNext);
@@ -35,8 +34,10 @@ async function onReady(me) {
   $('add-session').addEventListener('click', addSession);
   $('end-form').addEventListener('submit', endConsultation);
   $('rx-form').addEventListener('submit', prescribe);
-  onLanguageChange(() => { renderRooms(); renderQueue(); renderIssued(); });
+  onLanguageChange(() => { renderRooms(); renderQueue(); renderIssued(); renderSummary(); renderHistory(); renderCatalogue(); });
+  await Promise.all([loadCatalogue(), loadHistory()]);
   await loadRooms();
+  await resumeConsultation();
   await loadQueue();
   setInterval(() => { if (!document.hidden) loadQueue(); }, QUEUE_POLL_MS);
 }
@@ -46,8 +47,15 @@ async function loadRooms() {
   state.rooms = await apiAll('/api/v1/rooms');
   state.room = state.rooms.find((r) => r.status === 'open' && r.doctor_user_id === state.me.id) || null;
   renderRooms();
-  if (state.room && state.room.current_consultation_id && !state.consultationId) {
-    await startPanel(state.room.current_consultation_id);
+}
+
+// After a reload or on another device: the consultation under way, if any (404: none).
+async function resumeConsultation() {
+  try {
+    const consultation = await api('/api/v1/consultations/current');
+    if (!state.consultationId) await startPanel(consultation.id);
+  } catch (err) {
+    if (err.status !== 404) showProblem('queue-error', err);
   }
 }
 
@@ -112,11 +120,17 @@ async function loadQueue() {
 
 function renderQueue() {
   const rows = state.appointments.map((a) => el('tr', { 'data-appointment': a.id, 'data-status': a.status },
-    el('td', {}, a.queue_number ?? '—'), el('td', {}, fmtTime(a.starts_at, false)), el('td', {}, a.reason || ''),
-    el('td', {}, statusBadge(a.status))));
-  $('queue-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4 }, t('queue_empty')))]));
+    el('td', {}, a.queue_number ?? '—'), el('td', {}, fmtTime(a.starts_at, false)), el('td', {}, patientBrief(a.patient)),
+    el('td', {}, a.reason || ''), el('td', {}, statusBadge(a.status))));
+  $('queue-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5 }, t('queue_empty')))]));
   const waiting = state.appointments.filter((a) => a.status === 'checked_in').length;
   $('call-next').textContent = `${t('call_next')} (${waiting})`;
+}
+
+function patientBrief(patient) {
+  if (!patient) return '—';
+  return [patient.name, patient.sex ? t(`sex_${patient.sex}`, {}, patient.sex) : null,
+    patient.age === null || patient.age === undefined ? null : t('age_years', { years: patient.age })].filter(Boolean).join(' · ');
 }
 
 function callNext(event) {
@@ -135,7 +149,7 @@ async function startPanel(consultationId) {
   $('end-form').querySelector('button').disabled = false;
   $('end-status').textContent = '';
   state.issued = [];
-  renderIssued();
+  await Promise.all([showSummary(consultationId), refreshIssued()]);
   if (state.panel) await guarded('chat-error', () => state.panel.open(consultationId));
 }
 
@@ -167,12 +181,18 @@ function prescribe(event) {
     state.issued.push(prescription);
     renderIssued();
     announce(t('prescription_sent'));
+    await loadHistory();
   }, form.querySelector('button'));
 }
 
+// The prescriptions of the consultation on screen (after a reload too).
 async function refreshIssued() {
-  state.issued = await Promise.all(state.issued.map((p) => api(`/api/v1/prescriptions/${p.id}`)));
-  renderIssued();
+  if (!state.consultationId) return;
+  await guarded('rx-error', async () => {
+    const page = await api(`/api/v1/prescriptions?consultation_id=${encodeURIComponent(state.consultationId)}&limit=50`);
+    state.issued = page.items.reverse();
+    renderIssued();
+  });
 }
 
 function renderIssued() {

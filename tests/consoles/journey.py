@@ -148,8 +148,16 @@ def run_journey(open_page, shoot=lambda name, page: None):
 
     doctor.click("#refresh-queue")
     expect(doctor.locator("#queue-rows tr[data-status=checked_in]")).to_have_count(1)
+    # who is waiting: name, sex and age in the queue
+    expect(doctor.locator("#queue-rows tr[data-status=checked_in] td").nth(2)).to_contain_text(
+        re.compile(r"\d+ (years old|岁)"))
     doctor.click("#call-next")
     expect(doctor.locator("#consult")).to_be_visible()
+    summary = doctor.locator("#patient-summary [data-summary=conditions]")
+    expect(summary).to_contain_text(re.compile("hypertension|高血压", re.I))
+    doctor.reload()  # the workstation resumes the consultation under way
+    expect(doctor.locator("#consult")).to_be_visible()
+    expect(summary).to_contain_text(re.compile("hypertension|高血压", re.I))
 
     join = patient.locator("#appointment-list button.primary")  # "Join the consultation", shown by `invited`
     expect(join).to_be_visible()
@@ -181,6 +189,8 @@ def run_journey(open_page, shoot=lambda name, page: None):
     doctor.fill("#end-form input[name=systolic]", "132")
     doctor.click("#end-form button[type=submit]")
     expect(patient.locator("#consult-status")).to_contain_text(re.compile("ended|结束"))
+    doctor.fill("#rx-search", "amlo")  # the catalogue comes from the API, searchable
+    expect(doctor.locator("#rx-code option")).to_have_count(1)
     doctor.select_option("#rx-code", "C08CA01")
     doctor.click("#rx-form button[type=submit]")
     expect(doctor.locator("#rx-issued li[data-status=pending_review]")).to_have_count(1)
@@ -191,6 +201,7 @@ def run_journey(open_page, shoot=lambda name, page: None):
     reviewer.locator("#review-list li[data-prescription] button.primary").click()
     expect(reviewer.locator("#review-list li[data-prescription]")).to_have_count(0)
     expect(doctor.locator("#rx-issued li[data-status=approved]")).to_have_count(1)
+    expect(doctor.locator("#rx-history li[data-status=approved]")).to_have_count(1)
 
     expect(patient.locator("#rx-list li[data-status=approved]")).to_have_count(1)
     patient.locator("#rx-list li[data-status=approved] button").first.click()  # pick up at a pharmacy

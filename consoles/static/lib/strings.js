@@ -116,6 +116,13 @@ export const STRINGS = {
   review_queue: S('Prescriptions to review', '待审处方'), review_empty: S('Nothing to review.', '暂无待审处方。'),
   approve: S('Approve', '通过'), reject: S('Reject', '驳回'), reject_reason: S('Reason for rejecting', '驳回原因'),
   not_reviewer: S('This pharmacy does not review prescriptions.', '本药房不负责审方。'),
+  // the doctor's workstation: the patient in brief, the catalogue, the history
+  patient_summary: S('The patient in brief', '患者概况'), recent_observations: S('Recent observations', '近期检查与测量'),
+  last_encounters: S('Last visits', '近期就诊'), since: S('since {when}', '始于 {when}'),
+  search_medicine: S('Find a medicine (code or name)', '查找药品（编码或名称）'),
+  medicines_shown: S('{shown} of {total} medicines', '显示 {shown} / {total} 种药品'),
+  restricted_drug: S('restricted: not online', '特殊管理药品：不可线上开具'),
+  rx_history: S('My recent prescriptions', '我近期开具的处方'), rx_history_empty: S('No prescription yet.', '暂无处方。'),
   // the review item: the patient's facts and the automatic flags
   allergies: S('Allergies', '过敏史'), active_conditions: S('Active conditions', '现患疾病'),
   current_medicines: S('Current medicines', '在用药物'), none_recorded: S('None recorded', '未记录'),
