@@ -27,6 +27,13 @@ export function renderCatalogue() {
 }
 
 // -- the patient in brief -------------------------------------------------------------------------------
+// "Name · Sex · N years old" from {name, sex, age} (a queue row's patient or the summary), parts unknown left out.
+export function patientLine(patient) {
+  if (!patient) return '—';
+  return [patient.name, patient.sex ? t(`sex_${patient.sex}`, {}, patient.sex) : null,
+    patient.age === null || patient.age === undefined ? null : t('age_years', { years: patient.age })].filter(Boolean).join(' · ');
+}
+
 export async function showSummary(consultationId) {
   summary = null;
   $('patient-summary').hidden = false;
@@ -44,9 +51,7 @@ function section(titleKey, key, items) {
 
 export function renderSummary() {
   if (!summary) { $('summary-facts').replaceChildren(); return; }
-  const who = [summary.name, summary.sex ? t(`sex_${summary.sex}`, {}, summary.sex) : null,
-    summary.age === null || summary.age === undefined ? null : t('age_years', { years: summary.age })].filter(Boolean);
-  $('summary-who').textContent = who.join(' · ');
+  $('summary-who').textContent = patientLine(summary);
   const named = (item) => item.name || (item.code && item.code.code) || '—';
   $('summary-facts').replaceChildren(
     ...section('allergies', 'allergies', summary.allergies.items.map((a) =>

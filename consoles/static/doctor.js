@@ -3,7 +3,9 @@
 // prescribe from the catalogue (risk-checked; pharmacist review follows). A reload resumes the consultation.
 import { api, apiAll, guarded, showProblem } from './lib/api.js';
 import { getToken } from './lib/auth.js';
-import { loadCatalogue, loadHistory, renderCatalogue, renderHistory, renderSummary, showSummary } from './doctor-record.js';
+import {
+  loadCatalogue, loadHistory, patientLine, renderCatalogue, renderHistory, renderSummary, showSummary,
+} from './doctor-record.js';
 import { ConsultPanel } from './lib/chat.js';
 import { onLanguageChange, t } from './lib/i18n.js';
 import { startConsole } from './lib/session.js';
@@ -120,17 +122,11 @@ async function loadQueue() {
 
 function renderQueue() {
   const rows = state.appointments.map((a) => el('tr', { 'data-appointment': a.id, 'data-status': a.status },
-    el('td', {}, a.queue_number ?? '—'), el('td', {}, fmtTime(a.starts_at, false)), el('td', {}, patientBrief(a.patient)),
+    el('td', {}, a.queue_number ?? '—'), el('td', {}, fmtTime(a.starts_at, false)), el('td', {}, patientLine(a.patient)),
     el('td', {}, a.reason || ''), el('td', {}, statusBadge(a.status))));
   $('queue-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5 }, t('queue_empty')))]));
   const waiting = state.appointments.filter((a) => a.status === 'checked_in').length;
   $('call-next').textContent = `${t('call_next')} (${waiting})`;
-}
-
-function patientBrief(patient) {
-  if (!patient) return '—';
-  return [patient.name, patient.sex ? t(`sex_${patient.sex}`, {}, patient.sex) : null,
-    patient.age === null || patient.age === undefined ? null : t('age_years', { years: patient.age })].filter(Boolean).join(' · ');
 }
 
 function callNext(event) {
