@@ -58,3 +58,19 @@ def ingest(app, resources, batch=100, progress=None):
             db.session.commit()
             done += len(chunk)
     return done, time.perf_counter() - started
+
+
+class NoPhoneGateway:
+    """SMS_GATEWAY of the benchmarks, which run as production (which refuses the development gateways) but
+    send no text message: one that refuses to send, so a benchmark that texted would fail loudly."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def send(self, phone, text):
+        from core.sms import SmsError
+
+        raise SmsError("the benchmarks send no text message")
+
+
+BENCH_SMS_GATEWAY = "bench._common:NoPhoneGateway"

@@ -27,7 +27,6 @@ _include=Observation:subject; the chained Observation?subject:Patient.family=<fa
 FHIR phases use admin tokens (16 tokens of 4 accounts, round-robin); bookings the patients' own tokens.
 """
 import argparse
-import os
 import random
 import signal
 import subprocess
@@ -51,16 +50,6 @@ def _recreate_database(admin_url):
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def _environment(args, instance):
-    env = {**os.environ, "CLOUD_HOSPITAL_ENV": "production",
-           "SECRET_KEY": "http-bench-secret-key-0123456789abcdef0123456789",
-           "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}", "REDIS_URL": args.redis_url,
-           "SOCKETIO_CHANNEL": f"http-bench-{os.getpid()}", "INSTANCE_PATH": instance, "FLASK_APP": "wsgi"}
-    for name in ("TEST_DATABASE_URL", "SCHEDULER_AUTOSTART", "LOG_LEVEL"):
-        env.pop(name, None)
-    return env
 
 
 def _write_files(directory, kind, lines_per_port):
@@ -171,7 +160,7 @@ def main():
         parser.error("the benchmark only talks to 127.0.0.1")
     wanted = ["ceiling", *[p for p in args.phases.split(",") if p in PHASES and p != "ceiling"]]
     instance = tempfile.mkdtemp(prefix="http-bench-")
-    env = _environment(args, instance)
+    env = http_servers.production_environment(DB_NAME, args.redis_url, instance, "http-bench")
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}", flush=True)
     _recreate_database(args.admin_url)
     subprocess.run([str(http_servers.BIN / "flask"), "db", "upgrade"], cwd=http_servers.ROOT, env=env, check=True,

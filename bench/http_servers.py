@@ -14,6 +14,21 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def production_environment(database, redis_url, instance, label):
+    """The environment of the service as README "Production" runs it, on PostgreSQL `database`, with a Socket.IO
+    channel of its own (`label`) and the benchmarks' phone gateway (production refuses the development one)."""
+    from bench._common import BENCH_SMS_GATEWAY
+
+    env = {**os.environ, "CLOUD_HOSPITAL_ENV": "production",
+           "SECRET_KEY": f"{label}-secret-key-0123456789abcdef0123456789",
+           "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}", "REDIS_URL": redis_url,
+           "SOCKETIO_CHANNEL": f"{label}-{os.getpid()}", "INSTANCE_PATH": instance, "FLASK_APP": "wsgi",
+           "SMS_GATEWAY": BENCH_SMS_GATEWAY}
+    for name in ("TEST_DATABASE_URL", "SCHEDULER_AUTOSTART", "LOG_LEVEL"):
+        env.pop(name, None)
+    return env
+
+
 def gunicorn_command(port, threads, app="wsgi:app"):
     """The README's production command line, bound to a loopback port."""
     return [str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", str(threads),

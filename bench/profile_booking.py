@@ -34,6 +34,7 @@ class StatementCounter:
         import psycopg
 
         self.count = 0
+        self.sql = None  # a list: the SQL text of each statement, while someone wants it
         for cls, name in ((psycopg.Cursor, "execute"), (psycopg.Cursor, "executemany"), (psycopg.Cursor, "copy"),
                           (psycopg.Connection, "commit")):
             original = getattr(cls, name)
@@ -42,6 +43,8 @@ class StatementCounter:
     def _counting(self, original):
         def counted(*args, **kwargs):
             self.count += 1
+            if self.sql is not None:
+                self.sql.append(" ".join(str(args[1] if len(args) > 1 else original.__name__).split())[:150])
             return original(*args, **kwargs)
 
         return counted
@@ -96,6 +99,13 @@ def main():
         drain_views(app)  # the views of the block's 20 bookings, as the drainer batches them
         drains.append(1000 * (time.process_time() - cpu) / 20)
         drained += counter.count - before
+    counter.sql = []
+    _book(client, headers, next(slots))
+    print(f"the statements of one booking request ({len(counter.sql)}):")
+    for number, sql in enumerate(counter.sql, 1):
+        print(f"  {number:2}. {sql}")
+    counter.sql = None
+    drain_views(app)
     print(f"without profiler: {min(blocks):.2f} ms CPU per booking request (best of 5 x 20; median "
           f"{sorted(blocks)[2]:.2f}), {statements / 100:.1f} SQL statements per booking request (incl. COMMIT)")
     print(f"outbox drain, 20 bookings a batch: {min(drains):.2f} ms CPU per booking (median {sorted(drains)[2]:.2f}), "

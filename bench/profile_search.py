@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import http_bench, http_requests, http_seed  # noqa: E402
+from bench._common import BENCH_SMS_GATEWAY  # noqa: E402
 from bench.profile_booking import StatementCounter  # noqa: E402
 
 DB_NAME = "search_prof"
@@ -33,7 +34,8 @@ def _prepare(admin_url, patients, reuse):
 
     env = {"CLOUD_HOSPITAL_ENV": "production", "SECRET_KEY": "search-prof-secret-key-0123456789abcdef0123",
            "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}", "REDIS_URL": "",
-           "INSTANCE_PATH": tempfile.mkdtemp(prefix="search-prof-"), "LOG_LEVEL": "WARNING"}
+           "INSTANCE_PATH": tempfile.mkdtemp(prefix="search-prof-"), "LOG_LEVEL": "WARNING",
+           "SMS_GATEWAY": BENCH_SMS_GATEWAY}
     saved = Path(tempfile.gettempdir()) / f"{DB_NAME}-{patients}.json"
     if reuse and saved.exists():
         return env, json.loads(saved.read_text())

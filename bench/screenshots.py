@@ -22,7 +22,7 @@ SHOTS = {
     "pharmacy-orders": (None, ("desktop", "phone")),
     "patient-medicine": ("#prescriptions", ("phone",)),
     "patient-records": ("#records", ("phone",)),
-    "admin": (None, ("desktop",)),
+    "admin": (None, ("desktop", "phone")),
 }
 
 

@@ -77,7 +77,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def register_extensions(app):
     """Bind db, migrations, the OpenAPI layer and Socket.IO to the app."""
-    from core import http, jobs, observability, sms, socketqueue, transaction  # noqa: F401  (jobs: registers them)
+    from core import (http, jobs, observability, reporting, sms, socketqueue,  # noqa: F401  (jobs: registers them)
+                      transaction)
 
     import_models()
     db.init_app(app)
@@ -101,6 +102,7 @@ def register_extensions(app):
     observability.init_app(app)
     http.init_app(app)
     transaction.init_app(app)
+    reporting.init_app(app)
     sms.init_app(app)
 
 

@@ -12,7 +12,8 @@ from core.passwords import WeakPassword, check_policy, hash_password, verify_pas
 from core.transaction import serialise_on
 from core.types import new_id
 
-STAFF_LINKS = {"doctor": "practitioner_id", "pharmacist": "pharmacy_id", "admin": None}
+STAFF_LINKS = {"doctor": "practitioner_id", "pharmacist": "pharmacy_id", "admin": None, "regulator": None,
+               "nurse": None}  # a nurse joins an institution through /api/v1/nursing/nurses
 # What each link names, for the 422 of a link to nothing; the domains register the existence checks.
 LINK_KINDS = {"practitioner_id": "practitioner", "pharmacy_id": "pharmacy"}
 # A practitioner is one person: one active account. A pharmacy has several pharmacists (not exclusive).
@@ -67,7 +68,8 @@ def _field_error(field, message):
                     title="Request validation failed", errors=[{"field": field, "message": message}])
 
 
-def _checked_password(password):
+def checked_password(password):
+    """The password if it meets the policy, else 422 on the `password` field."""
     try:
         check_policy(password)
     except WeakPassword as exc:
@@ -92,14 +94,24 @@ def patient_fields(name, id_number, phone, password, gender=None):
     phone = checked_phone(phone)
     if gender is not None and gender != derived_gender:
         raise _field_error("gender", "does not agree with the identity number")
-    _checked_password(password)
+    checked_password(password)
     return {"name": name.strip(), "id_number": id_number, "phone": phone, "password": password,
             "gender": derived_gender, "birth_date": birth_date}
 
 
+def account_with_phone(phone, active_only=False, lock=False):
+    """The account with this phone (as its phone or, for a patient, its login name), or None; `lock` holds its
+    row until the transaction ends."""
+    query = select(User).where(or_(User.phone == phone, User.username == phone))
+    if active_only:
+        query = query.where(User.is_active.is_(True))
+    query = query.limit(1)
+    return db.session.scalar(query.with_for_update() if lock else query)
+
+
 def phone_taken(phone):
-    """True when an account has this phone (as its phone or, for a patient, its login name)."""
-    return db.session.scalar(select(User.id).where(or_(User.phone == phone, User.username == phone)).limit(1)) is not None
+    """True when an account, active or not, has this phone."""
+    return account_with_phone(phone) is not None
 
 
 def holder_of_id_number(id_number):
@@ -141,18 +153,18 @@ def move_id_number(user, id_number, actor):
 
 def create_staff(role, username, password, name, practitioner_id=None, pharmacy_id=None, phone=None,
                  check_links=False):
-    """Create a doctor, pharmacist or admin account; 409 when the username is taken. With `check_links` (the
+    """Create a doctor, pharmacist, nurse or admin account; 409 when the username is taken. With `check_links` (the
     admin API), the link must name a practitioner or pharmacy that exists (422) and, for a practitioner, one
     no other active account holds (409 `link_taken`); loaders (seeds, fixtures, bench) skip the checks."""
     if role not in STAFF_LINKS:
-        raise _field_error("role", "must be one of doctor, pharmacist, admin")
+        raise _field_error("role", "must be one of doctor, pharmacist, admin, nurse, regulator")
     link = STAFF_LINKS[role]
     links = {"practitioner_id": practitioner_id, "pharmacy_id": pharmacy_id}
     if link and not links[link]:
         raise _field_error(link, f"is required for a {role}")
     if phone is not None:
         phone = checked_phone(phone)
-    _checked_password(password)
+    checked_password(password)
     if link and check_links:
         _check_link(link, links[link])
     if db.session.scalar(select(User.id).where(User.username == username)):

@@ -10,6 +10,7 @@ import functools
 import json
 
 from flask import g, has_request_context, request
+from sqlalchemy import insert
 
 from core import audit_commit, clock
 from core.bulk_insert import bulk_insert
@@ -18,6 +19,7 @@ from core.models import AuditEntry
 from core.transaction import keep_on_error
 
 OUTCOMES = ("success", "denied", "failed")
+_INSERT_ENTRY = insert(AuditEntry.__table__)
 _entries_recorded = contextvars.ContextVar("audit_entries_recorded", default=0)
 
 
@@ -35,6 +37,10 @@ def _entry_values(actor, action, entity, patient_ref, outcome, detail):
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     address, request_id = _request_facts()
+    client_id = getattr(actor, "client_id", None)
+    if client_id:  # a SMART token: every entry names the app that acted for the user
+        detail = {"client_id": client_id, **(detail if isinstance(detail, dict) else {"detail": detail} if detail
+                                             else {})}
     return dict(
         at=clock.now(),
         user_id=getattr(actor, "user_id", None),
@@ -58,6 +64,12 @@ def record_access(actor, action, entity=None, patient_ref=None, outcome="success
         # Rolled back with the request: an access the client never received did not happen,
         # and a create that was undone must not be audited as done.
         if audit_commit.defer(action, values):
+            return None
+        if db.session.get_bind().dialect.name == "postgresql":
+            # A Core INSERT in the current transaction (or savepoint) now, not an ORM object flushed at
+            # commit: the same row in the same transaction, without the unit of work (~0.2 ms of a create).
+            # Not on SQLite: a write here would open the transaction before core.transaction.begin_write.
+            db.session.connection().execute(_INSERT_ENTRY, values)
             return None
         entry = AuditEntry(**values)
         db.session.add(entry)

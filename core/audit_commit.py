@@ -6,15 +6,17 @@ history, everything) to `defer` instead of the request's session. When the reque
 core.transaction commits the request's own work, then calls `write_deferred`: the entries join the
 process's queue and the request waits until a transaction holding them has committed. The first waiting
 request with nothing in flight becomes the writer: it takes everything queued, writes it in one multi-row
-INSERT and one COMMIT on its own connection, and wakes the others; entries that arrive meanwhile form the
-next batch. Under load a batch holds as many entries as there are requests waiting; alone, a request
-writes its own (no timer, no added delay). A request that fails drops its entries, as a rollback would.
+INSERT and one COMMIT on its own connection (on PostgreSQL one autocommit statement: a single round trip),
+and wakes the others; entries that arrive meanwhile form the next batch. Under load a batch holds as many
+entries as there are requests waiting; alone, a request writes its own (no timer, no added delay). A
+request that fails drops its entries, as a rollback would.
 
 Durability is unchanged: the response leaves only after the COMMIT of its entry returned, so a SIGKILL of
 the server loses no entry of an answered request, and with PostgreSQL's synchronous_commit=on (the
 default) neither does a crash of PostgreSQL or of the host. Writes keep their entries in their own
 transaction (a create is audited if and only if it committed): only reads are deferred.
 """
+import functools
 import logging
 import threading
 import weakref
@@ -109,8 +111,24 @@ class GroupCommit:
             ticket.done = True
 
     def _insert(self, rows):
+        if self.engine.dialect.name == "postgresql":
+            # One round trip instead of three (BEGIN, INSERT, COMMIT): a single multi-row INSERT is atomic
+            # on its own, and its implicit commit waits for the WAL flush exactly as an explicit COMMIT does.
+            columns = tuple(rows[0])
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql(_multi_row_insert(columns, len(rows)),
+                                           tuple(row[c] for row in rows for c in columns))
+            return
         with self.engine.begin() as connection:  # its own transaction: one INSERT of every row, one COMMIT
             connection.execute(insert(AuditEntry), rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _multi_row_insert(columns, count):
+    """The INSERT of `count` rows, as psycopg text (SQLAlchemy's .values(rows) compiled it anew each batch:
+    ~0.3 ms). Values go unconverted: every column is a plain string but `at`, an aware datetime (clock.now)."""
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"INSERT INTO {AuditEntry.__tablename__} ({', '.join(columns)}) VALUES {', '.join([row] * count)}"
 
 
 class _Ticket:

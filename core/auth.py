@@ -26,12 +26,19 @@ class Actor:
     patient_id: str | None = None
     practitioner_id: str | None = None
     pharmacy_id: str | None = None
+    # A SMART token's (smart/): the app acting for the user, its granted resource scopes (None: a first-party
+    # token, which the scopes never narrow) and the patient in its launch context.
+    client_id: str | None = None
+    scopes: tuple | None = None
+    context_patient: str | None = None
 
     @property
     def is_admin(self):
         return self.role == "admin"
 
 
+# Roles let in only where a guard names them: a "signed-in user" route (require_role() with no roles) refuses them.
+NAMED_ONLY_ROLES = frozenset({"regulator"})
 SYSTEM = Actor(user_id=None, role="system", name="system")
 
 
@@ -174,10 +181,28 @@ def bearer_token():
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+_token_resolvers = []
+
+
+def register_token_resolver(resolver):
+    """Register `resolver(token) -> Actor | None` for bearer tokens that are not first-party (SMART's)."""
+    if resolver not in _token_resolvers:
+        _token_resolvers.append(resolver)
+
+
+def _actor_for_any_token(token):
+    actor = actor_for_token(token)
+    for resolver in _token_resolvers if actor is None and token else ():
+        actor = resolver(token)
+        if actor is not None:
+            break
+    return actor
+
+
 def current_actor(required=True):
     """The authenticated Actor of this request; 401 when required and missing or invalid."""
     if "actor" not in g:
-        g.actor = actor_for_token(bearer_token())
+        g.actor = _actor_for_any_token(bearer_token())
     if g.actor is None and required:
         raise ApiError(401, "unauthorized", "A valid bearer token is required.",
                        headers={"WWW-Authenticate": 'Bearer realm="cloud-hospital"'})
@@ -191,7 +216,7 @@ def require_role(*roles):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             actor = current_actor()
-            if roles and actor.role not in roles:
+            if (roles and actor.role not in roles) or (not roles and actor.role in NAMED_ONLY_ROLES):
                 raise ApiError(403, "forbidden", "Your role may not perform this action.")
             return fn(*args, **kwargs)
 

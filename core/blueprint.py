@@ -77,4 +77,7 @@ class Blueprint(flask_smorest.Blueprint):
             func = self.alt_response(401, response=UNAUTHENTICATED)(func)
         if roles and 403 not in documented:
             func = self.errors({403: f"Your role may not do this: only {', '.join(roles)}."})(func)
+        elif 403 not in documented:  # core.auth.NAMED_ONLY_ROLES are let in only where named
+            func = self.errors({403: "Your role may not do this (a regulator reads only the supervision feed and "
+                                     "traces)."})(func)
         return func

@@ -8,7 +8,8 @@ from core import clock
 from core.extensions import db
 from core.types import UTCDateTime, new_id
 
-ROLES = ("patient", "doctor", "pharmacist", "admin")
+# regulator: the supervision platform's account; reads the feed and traces, nothing else (core.auth).
+ROLES = ("patient", "doctor", "pharmacist", "admin", "nurse", "regulator")
 
 
 class User(db.Model):

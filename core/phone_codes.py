@@ -1,7 +1,8 @@
 """One-time codes that prove a person holds a phone: six digits, sent by text message, valid for
 PHONE_CODE_TTL_SECONDS (10 min), PHONE_CODE_MAX_ATTEMPTS (5) tries, one use; a new code supersedes the
 phone's previous one. Only an HMAC of (phone, code) keyed with SECRET_KEY is stored, so a database leak
-gives no usable code, and codes are compared in constant time.
+gives no usable code, and codes are compared in constant time. A code serves one purpose (registration or a
+password reset), bound into its HMAC.
 """
 import hashlib
 import hmac
@@ -19,11 +20,14 @@ from core.models import PhoneCode
 from core.transaction import begin_write
 
 CODE_DIGITS = 6
+REGISTER, RESET_PASSWORD = "register", "reset_password"
 
 
-def _digest(phone, code):
+def _digest(phone, code, purpose=REGISTER):
+    # The purpose is in the MAC, so a password-reset code cannot register a phone, nor the reverse.
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+    message = f"{phone}:{code}" if purpose == REGISTER else f"{phone}:{purpose}:{code}"
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
 def invalid_code():
@@ -31,18 +35,19 @@ def invalid_code():
                     title="Invalid code", errors=[{"field": "code", "message": "wrong, expired or already used"}])
 
 
-def issue(phone):
+def issue(phone, purpose=REGISTER):
     """Store a new code for `phone` (superseding any live one) and return it, to be sent."""
     now = clock.now()
     conditional_update(PhoneCode, [PhoneCode.phone == phone, PhoneCode.used_at.is_(None)], {"used_at": now})
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     ttl = timedelta(seconds=current_app.config["PHONE_CODE_TTL_SECONDS"])
-    db.session.add(PhoneCode(phone=phone, code_hash=_digest(phone, code), created_at=now, expires_at=now + ttl))
+    db.session.add(PhoneCode(phone=phone, code_hash=_digest(phone, code, purpose), created_at=now,
+                             expires_at=now + ttl))
     db.session.flush()
     return code
 
 
-def consume(phone, code):
+def consume(phone, code, purpose=REGISTER):
     """Use up `phone`'s live code if `code` is it; else 422 `invalid_code` (the same for a wrong, expired,
     used, exhausted or never-sent code). Every try counts against the code and is committed at once, before
     the comparison: a wrong guess is not undone with its 422, and parallel guesses cannot exceed the limit.
@@ -53,7 +58,7 @@ def consume(phone, code):
         PhoneCode, [PhoneCode.phone == phone, PhoneCode.used_at.is_(None), PhoneCode.expires_at > now,
                     PhoneCode.attempts < limit], {"attempts": PhoneCode.attempts + 1}, PhoneCode.id, PhoneCode.code_hash)
     db.session.commit()
-    offered = _digest(phone, (code or "").strip())
+    offered = _digest(phone, (code or "").strip(), purpose)
     if not hmac.compare_digest(live.code_hash if live else "-" * len(offered), offered):
         raise invalid_code()
     begin_write()

@@ -34,10 +34,15 @@ def request_code(phone, address):
     if accounts.phone_taken(phone):
         sms.send(phone, OWNER_WARNING)
     else:
-        code = phone_codes.issue(phone)
-        minutes = max(1, current_app.config["PHONE_CODE_TTL_SECONDS"] // 60)
-        sms.send(phone, CODE_TEXT.format(code=code, minutes=minutes))
+        send_code(phone, phone_codes.REGISTER, CODE_TEXT)
     return code_request_answer()
+
+
+def send_code(phone, purpose, text):
+    """Issue a code for `purpose` and text it to `phone` in `text` ({code}, {minutes})."""
+    code = phone_codes.issue(phone, purpose)
+    minutes = max(1, current_app.config["PHONE_CODE_TTL_SECONDS"] // 60)
+    sms.send(phone, text.format(code=code, minutes=minutes))
 
 
 def register(address, name, id_number, phone, password, code, gender=None):

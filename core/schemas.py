@@ -29,6 +29,15 @@ class PhoneCodeAcceptedSchema(Schema):
     resend_after = fields.Integer(required=True, metadata={"description": "Seconds before another code may be asked"})
 
 
+class PasswordResetSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32),
+                          metadata={"description": "The account's mainland mobile number"})
+    code = fields.String(required=True, load_only=True, validate=validate.Length(max=16),
+                         metadata={"description": "The one-time code sent by POST /auth/password-codes"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128),
+                             metadata={"description": "The new password"})
+
+
 class RegisteredSchema(Schema):
     id = fields.String(required=True)
     role = fields.String(required=True)
@@ -59,7 +68,8 @@ class MeSchema(Schema):
 
 
 class StaffCreateSchema(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(("doctor", "pharmacist", "admin")))
+    role = fields.String(required=True, validate=validate.OneOf(("doctor", "pharmacist", "admin", "nurse",
+                                                                 "regulator")))
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$"))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -79,7 +89,7 @@ class UserUpdateSchema(Schema):
 
 
 class UserQuerySchema(PageQuerySchema):
-    role = fields.String(validate=validate.OneOf(("patient", "doctor", "pharmacist", "admin")))
+    role = fields.String(validate=validate.OneOf(("patient", "doctor", "pharmacist", "admin", "nurse", "regulator")))
 
 
 CLAIM_STATUSES = ("pending", "approved", "rejected")

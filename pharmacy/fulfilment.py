@@ -10,11 +10,11 @@ import json
 
 from sqlalchemy import select, update
 
-from core import clock
+from core import clock, reporting
 from core.audit import audited
 from core.errors import ApiError
 from core.extensions import db
-from pharmacy import fhir_sync, hooks, reservations, routing, states
+from pharmacy import billing_link, fhir_sync, hooks, reservations, routing, states
 from pharmacy.models import Dispense, Offer, Order, Pharmacy
 from pharmacy.orders import audit_order, load_order, needs_of
 
@@ -75,6 +75,7 @@ def accept_order(actor, order_id):
         audit_order(actor, order, "update", detail={"accept": failure})
         return order, failure
     savepoint.commit()
+    billing_link.accepted(order)
     _answer_offer(order, pharmacy_id, "accepted")
     audit_order(actor, order, "update", detail={"accept": "accepted"})
     hooks.notify("order.accepted", [f"Patient/{order.patient_id}"],
@@ -134,9 +135,11 @@ def advance_order(actor, order_id, action):
                        current_status=order.status)
     if action in states.DISPENSING_ACTIONS:
         _dispense(actor, order, now)
+        _report(actor, order, "prescription.dispensed")
     elif action == "deliver":
         dispense = db.session.scalar(select(Dispense).where(Dispense.order_id == order.id))
         fhir_sync.order_delivered(actor, order, dispense, needs_of(order)[0], db.session.get(Pharmacy, order.pharmacy_id))
+        _report(actor, order, "prescription.delivered")
     audit_order(actor, order, "update", detail={action: target})
     hooks.notify(f"order.{target}", [f"Patient/{order.patient_id}"], {"order_id": order.id, "status": target})
     return order, True
@@ -155,3 +158,11 @@ def _dispense(actor, order, now):
     dispense.medication_dispense_ids = json.dumps(ids) if ids else None
     db.session.flush()
     return dispense
+
+
+def _report(actor, order, kind):
+    """Tell the supervision feed (core.reporting) of a step of the prescription chain."""
+    reporting.report(kind, f"Order/{order.id}", reporting.prescription_trace(order.prescription_id), actor=actor,
+                     patient_ref=f"Patient/{order.patient_id}",
+                     payload={"prescription_id": order.prescription_id, "order_id": order.id, "mode": order.mode,
+                              "pharmacy_id": order.pharmacy_id, "status": order.status})

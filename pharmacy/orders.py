@@ -7,7 +7,7 @@ from core.audit import audited, record_access
 from core.errors import ApiError
 from core.extensions import db
 from core.types import new_id
-from pharmacy import access, candidates, duplicates, hooks, reservations, routing, states
+from pharmacy import access, billing_link, candidates, duplicates, hooks, reservations, routing, states
 from pharmacy.models import Offer, Order
 from pharmacy.prescriptions import APPROVED, items_of
 
@@ -66,16 +66,20 @@ def request_fulfilment(actor, prescription_id, mode, lat, lon, address=None):
             db.session.add(order)
     except IntegrityError:  # the partial unique index settles two requests racing
         raise ApiError(409, "order_exists", "This prescription already has an order.") from None
-    routing.route_order(order, items_of(prescription.id))
+    items = items_of(prescription.id)
+    routing.route_order(order, items)
+    billing_link.charge(order, items, actor.user_id)  # priced at the pharmacy it was offered to first
     audit_order(actor, order, "create")
     return order
 
 
 @audited("update")
 def cancel_order(actor, order_id):
-    """The patient cancels before dispensing: reservations and capacity are given back, offers withdrawn."""
+    """The patient cancels before dispensing: reservations and capacity are given back, offers withdrawn.
+    The system actor (billing: not paid in time) may cancel any order."""
     for _ in range(5):  # the order may move on between our read and our conditional update
-        order = load_order(actor, order_id, action="update")
+        order = load_order(actor, order_id, action="update") if actor.role != "system" \
+            else db.session.get(Order, order_id, populate_existing=True)
         if order.status == states.CANCELLED:
             audit_order(actor, order, "update", detail={"cancel": "already cancelled"})
             return order, False
@@ -100,6 +104,7 @@ def cancel_order(actor, order_id):
                                                Offer.status == "offered")
                            .values(status="withdrawn", answered_at=clock.now()))
     db.session.refresh(order)
+    billing_link.cancelled(order)
     audit_order(actor, order, "update", detail={"cancel": previous})
     if pharmacy_id:
         hooks.notify("order.cancelled", [f"Pharmacy/{pharmacy_id}"], {"order_id": order.id})

@@ -3,7 +3,7 @@ import json
 
 from sqlalchemy import select
 
-from core import clock
+from core import clock, reporting
 from core.audit import audited, record_access
 from core.errors import ApiError
 from core.extensions import db
@@ -93,6 +93,13 @@ def issue_prescription(actor, consultation_id, raw_items, replaces=None):
     review_item.store_review(actor, prescription, rows)
     fhir_sync.prescription_signed(actor, prescription, rows)
     record_access(actor, "create", f"Prescription/{prescription.id}", f"Patient/{patient_id}")
+    reporting.report("prescription.signed", f"Prescription/{prescription.id}",
+                     reporting.prescription_trace(prescription.id), patient_ref=f"Patient/{patient_id}", actor=actor,
+                     payload={"consultation_id": consultation_id, "practitioner_id": actor.practitioner_id,
+                              "replaces": replaced.id if replaced else None, "key_id": prescription.key_id,
+                              "signature": prescription.signature, "issued_at": prescription.issued_at,
+                              "items": [{"code": i["code"], "display": i["display"], "quantity": i.get("quantity")}
+                                        for i in items]})
     event = {"prescription_id": prescription.id, "status": PENDING_REVIEW}
     if replaced is not None:
         event["replaces"] = replaced.id

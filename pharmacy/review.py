@@ -2,7 +2,7 @@
 pre-review flag decided and none upheld: pharmacy.review_item)."""
 from sqlalchemy import select, update
 
-from core import clock
+from core import clock, reporting
 from core.audit import audited, record_access
 from core.errors import ApiError
 from core.extensions import db
@@ -49,6 +49,10 @@ def review_prescription(actor, prescription_id, decision, reason=None):
     record_access(actor, "update", f"Prescription/{prescription.id}", f"Patient/{prescription.patient_id}",
                   detail={"review": wanted, "changed": done})
     if done:
+        reporting.report(f"prescription.{wanted}", f"Prescription/{prescription.id}",
+                         reporting.prescription_trace(prescription.id), actor=actor,
+                         patient_ref=f"Patient/{prescription.patient_id}",
+                         payload={"decision": wanted, "reason": prescription.review_reason})
         fhir_sync.prescription_reviewed(actor, prescription, items_of(prescription.id))
         hooks.notify(f"prescription.{wanted}", [f"Patient/{prescription.patient_id}",
                                                 f"Practitioner/{prescription.practitioner_id}"],

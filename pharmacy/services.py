@@ -11,8 +11,9 @@ Service functions take the acting core.auth.Actor first, flush and never commit.
 from core import accounts
 from core.config import ConfigError, setting_from_env
 from core.extensions import db
-from pharmacy import access, catalogue, hooks
+from pharmacy import access, billing_link, catalogue, hooks
 from pharmacy.models import Pharmacy
+from pharmacy.chain import prescription_chain  # noqa: F401
 from pharmacy.orders import cancel_order, read_order, request_fulfilment, retry_order  # noqa: F401
 from pharmacy.prescriptions import issue_prescription, read_prescription, verify_prescription  # noqa: F401
 from pharmacy.review import review_prescription  # noqa: F401
@@ -60,6 +61,7 @@ def init_app(app):
     for name, default in SETTINGS.items():
         app.config.setdefault(name, setting_from_env(name, default))
     access.register()
+    billing_link.register(cancel_order)
     accounts.register_link_target("pharmacy", pharmacy_exists)
     fhir_sync.register_views()
     cli.init_app(app)

@@ -8,12 +8,18 @@ Rules (checked by records.api before every store call):
 - doctor: reads and writes clinical data of patients they care for (relation "cares_for_patient",
   search scope from core.auth.patients_in_scope);
 - pharmacist: reads MedicationRequests and the minimum Patient data of patients their pharmacy
-  serves (relation "pharmacy_serves_patient" and the scope providers the pharmacy domain registers).
+  serves (relation "pharmacy_serves_patient" and the scope providers the pharmacy domain registers);
+- nurse: reads (never writes) the Patient, conditions, allergies, medicines, observations and care plans of
+  patients whose home visit they have scheduled or under way (relation "nurse_visits_patient", from
+  clinic.nursing); not the whole record ($everything).
 Searches are restricted in SQL by passing the allowed patient ids to the store, never post-filtered.
+A SMART token (core.auth.Actor.scopes set) is narrowed further by its scopes (records.scopes): an interaction
+its scopes do not permit is refused, and `patient/` scopes limit the data to the patient in its context.
 On top of these, views the clinic and pharmacy derive from their tables are written by the system only
 (records.derived, checked by records.api after check_write).
 """
 from core import auth
+from records import scopes
 from records.search.values import split_reference
 
 DIRECTORY_TYPES = frozenset({"Organization", "Location", "Practitioner", "PractitionerRole", "Schedule", "Slot",
@@ -22,9 +28,14 @@ DIRECTORY_TYPES = frozenset({"Organization", "Location", "Practitioner", "Practi
 SHARED_TYPES = DIRECTORY_TYPES | {"Medication", "Questionnaire", "ValueSet", "CodeSystem"}
 SELF_REPORTED_TYPES = frozenset({"QuestionnaireResponse", "Observation"})
 PHARMACIST_TYPES = frozenset({"MedicationRequest", "Patient"})
-ADMIN_ONLY_TYPES = frozenset({"AuditEvent"})
+# What a nurse needs at a patient's home: who, what they have, what they take, what was measured, the plan.
+NURSE_TYPES = frozenset({"Patient", "Condition", "AllergyIntolerance", "MedicationRequest", "MedicationStatement",
+                         "Observation", "CarePlan"})
+# A PaymentReconciliation is the money between the platform and a payee: no patient's, no clinician's business.
+ADMIN_ONLY_TYPES = frozenset({"AuditEvent", "PaymentReconciliation"})
 CARE = "cares_for_patient"
 PHARMACY = "pharmacy_serves_patient"
+NURSE_VISIT = "nurse_visits_patient"
 # Elements of a Patient a pharmacist needs to hand over medicines (data minimisation).
 PHARMACIST_PATIENT_ELEMENTS = ("resourceType", "id", "meta", "name", "gender", "birthDate", "telecom")
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
@@ -40,7 +51,7 @@ def is_unrestricted(actor):
 
 
 def _relation_for(actor):
-    return {"doctor": CARE, "pharmacist": PHARMACY}.get(actor.role)
+    return {"doctor": CARE, "pharmacist": PHARMACY, "nurse": NURSE_VISIT}.get(actor.role)
 
 
 def _may_see_patient(actor, patient_id):
@@ -50,21 +61,41 @@ def _may_see_patient(actor, patient_id):
     return bool(relation) and auth.has_relationship(actor, relation, patient_id)
 
 
-def check_type_readable(actor, resource_type):
-    """Raise AccessDenied when the actor's role may not read `resource_type` at all."""
+def check_scope(actor, resource_type, permission):
+    """Raise AccessDenied when a SMART token's scopes do not permit `permission` (c r u d s) on the type."""
+    if actor.scopes is not None and not scopes.allows(actor.scopes, resource_type, permission,
+                                                      actor.context_patient):
+        raise AccessDenied(f"The token's scopes do not permit '{permission}' on {resource_type}.")
+
+
+def scope_patient(actor, resource_type, permission):
+    """The one patient a token's `patient/` scopes limit this access to, or None (no such limit)."""
+    if actor.scopes is None or not scopes.only_patient_context(actor.scopes, resource_type, permission):
+        return None
+    return actor.context_patient
+
+
+def check_type_readable(actor, resource_type, permission="r"):
+    """Raise AccessDenied when the actor's role (or token scope) may not read `resource_type` at all."""
+    check_scope(actor, resource_type, permission)
     if is_unrestricted(actor) or (resource_type in SHARED_TYPES and resource_type not in ADMIN_ONLY_TYPES):
         return
     if resource_type in ADMIN_ONLY_TYPES:
         raise AccessDenied(f"Only administrators may read {resource_type}.")
     if actor.role == "pharmacist" and resource_type not in PHARMACIST_TYPES:
         raise AccessDenied(f"A pharmacist may not read {resource_type}.")
-    if actor.role not in ("patient", "doctor", "pharmacist"):
+    if actor.role == "nurse" and resource_type not in NURSE_TYPES:
+        raise AccessDenied(f"A nurse may not read {resource_type}.")
+    if actor.role not in ("patient", "doctor", "pharmacist", "nurse"):
         raise AccessDenied("Your role may not read clinical records.")
 
 
 def check_read(actor, resource_type, patient_ids):
     """Raise AccessDenied unless the actor may read a `resource_type` in the compartments `patient_ids`."""
     check_type_readable(actor, resource_type)
+    limited_to = scope_patient(actor, resource_type, "r")
+    if limited_to and resource_type not in SHARED_TYPES and limited_to not in (patient_ids or ()):
+        raise AccessDenied("The token's scopes reach only the patient in its context.")
     if is_unrestricted(actor) or resource_type in SHARED_TYPES:
         return
     if not patient_ids:
@@ -78,12 +109,17 @@ def check_read(actor, resource_type, patient_ids):
 
 def search_scope(actor, resource_type):
     """None (no restriction) or the set of patient ids a search of `resource_type` is limited to."""
-    check_type_readable(actor, resource_type)
-    if is_unrestricted(actor) or resource_type in SHARED_TYPES:
+    check_type_readable(actor, resource_type, "s")
+    limited_to = scope_patient(actor, resource_type, "s")
+    if resource_type in SHARED_TYPES:
         return None
+    if is_unrestricted(actor):
+        return {limited_to} if limited_to else None
     if actor.role == "patient":
-        return {actor.patient_id} if actor.patient_id else set()
-    return set(auth.patients_in_scope(actor))
+        allowed = {actor.patient_id} if actor.patient_id else set()
+    else:
+        allowed = set(auth.patients_in_scope(actor))
+    return allowed & {limited_to} if limited_to else allowed
 
 
 def check_includes(actor, include_types):
@@ -93,11 +129,13 @@ def check_includes(actor, include_types):
     search parameter definitions); the patient restriction itself is applied in SQL by the store.
     """
     for resource_type in include_types:
-        check_type_readable(actor, resource_type)
+        check_type_readable(actor, resource_type, "s")
 
 
 def include_scope(actor):
     """The patient ids resources included into a directory search are limited to (None: no limit)."""
+    if actor.scopes is not None and actor.scopes and all(s.context == "patient" for s in actor.scopes):
+        return {actor.context_patient} if actor.context_patient else set()
     if is_unrestricted(actor):
         return None
     if actor.role == "patient":
@@ -107,9 +145,12 @@ def include_scope(actor):
 
 def check_patient_access(actor, patient_id):
     """Raise AccessDenied unless the actor may see the whole record of `patient_id` ($everything)."""
+    if actor.scopes is not None and (not scopes.allows(actor.scopes, "*", "r", actor.context_patient)
+                                     or actor.context_patient not in (None, patient_id)):
+        raise AccessDenied("A token needs a read scope on every type (*.r) of this patient for the whole record.")
     if is_unrestricted(actor):
         return
-    if actor.role == "pharmacist" or not _may_see_patient(actor, patient_id):
+    if actor.role in ("pharmacist", "nurse") or not _may_see_patient(actor, patient_id):
         raise AccessDenied("You may not see this patient's record.")
 
 
@@ -132,8 +173,13 @@ def _is_self_reported(actor, resource):
     return False
 
 
-def check_write(actor, resource, patient_ids):
-    """Raise AccessDenied unless the actor may write `resource` (whose compartments are `patient_ids`)."""
+def check_write(actor, resource, patient_ids, permission="u"):
+    """Raise AccessDenied unless the actor may write `resource` (whose compartments are `patient_ids`);
+    `permission`: the scope letter the write needs (c create, u update, d delete)."""
+    check_scope(actor, resource.get("resourceType"), permission)
+    limited_to = scope_patient(actor, resource.get("resourceType"), permission)
+    if limited_to and set(patient_ids or ()) != {limited_to}:
+        raise AccessDenied("The token's scopes reach only the patient in its context.")
     if is_unrestricted(actor):
         return
     resource_type = resource.get("resourceType")
@@ -178,6 +224,7 @@ def _practitioner_cares(practitioner_id, patient_id):
 
 def check_history(actor, resource_type=None):
     """Type- and system-level history is for administrators (the store cannot filter it by patient yet)."""
+    check_scope(actor, resource_type or "*", "r")
     if not is_unrestricted(actor):
         raise AccessDenied("History across resources is available to administrators only.")
 

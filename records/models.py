@@ -181,5 +181,16 @@ class CompartmentMember(db.Model):
                                              primary_key=True, autoincrement=False)
 
 
+class CompartmentDeparture(db.Model):
+    """A patient whose compartment a resource left when it was deleted: its old versions still hold that patient's
+    data, so a purge of the patient (records.purge) must find it though its compartment row is gone."""
+
+    __tablename__ = "fhir_compartment_departed"
+
+    patient_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource_pk: Mapped[int] = mapped_column(PK, ForeignKey("fhir_resources.pk", ondelete="CASCADE"),
+                                             primary_key=True, autoincrement=False)
+
+
 INDEX_MODELS = {"string": StringIndex, "token": TokenIndex, "uri": TokenIndex, "reference": ReferenceIndex,
                 "date": DateIndex, "quantity": QuantityIndex, "number": QuantityIndex}

@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import bindparam, select
 
+from core.dbutil import read_connection
 from core.extensions import db
 from records.errors import FhirError
 from records.models import Resource, ResourceVersion
@@ -25,10 +26,8 @@ _READ = select(Resource.__table__.c.deleted, Resource.__table__.c.content).where
 def read_resource(resource_type, resource_id):
     """The current version; FhirError 404 not-found, or 410 deleted."""
     model_class(resource_type)
-    session = db.session
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # what the ORM's autoflush would have done before the query
-    row = session.connection().execute(_READ, {"type": resource_type, "id": resource_id}).first()
+    with read_connection() as connection:  # outside a transaction: one round trip, no BEGIN and COMMIT
+        row = connection.execute(_READ, {"type": resource_type, "id": resource_id}).first()
     if row is None:
         raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known")
     if row.deleted:

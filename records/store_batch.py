@@ -26,10 +26,10 @@ from records.search.definitions import indexed_params
 _T = Resource.__table__
 
 
-def _execute(stmt):
+def _execute(stmt, params=None):
     # Connection.execute after the flush Session.execute would do: a third of Session.execute's CPU.
     db.session.flush()
-    return db.session.connection().execute(stmt)
+    return db.session.connection().execute(stmt, params)
 
 
 def locked_rows(keys):
@@ -62,13 +62,20 @@ def _insert_new(rows):
     """Insert resource rows whose ids were just seen free; {(type, id): pk}; 409 when one was taken meanwhile."""
     if not rows:
         return {}
-    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(_T).values(rows).on_conflict_do_nothing(index_elements=["resource_type", "id"])
-    pks = {(r.resource_type, r.id): r.pk for r in _execute(stmt.returning(_T.c.resource_type, _T.c.id,
-                                                                                   _T.c.pk))}
+    pks = {(r.resource_type, r.id): r.pk for r in _execute(_insert_new_statement(db.session.get_bind().dialect.name),
+                                                          rows)}
     if len(pks) != len(rows):
         raise FhirError(409, "conflict", "A resource with that id was created concurrently")
     return pks
+
+
+@lru_cache(maxsize=None)
+def _insert_new_statement(dialect):
+    """Built once per dialect, the rows go as parameters (one multi-row INSERT through insertmanyvalues): a
+    `.values(rows)` statement was compiled anew on every call (~0.5 ms of CPU per outbox drain)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (module.insert(_T).on_conflict_do_nothing(index_elements=["resource_type", "id"])
+            .returning(_T.c.resource_type, _T.c.id, _T.c.pk))
 
 
 def _keep_session_copy(pk, values):

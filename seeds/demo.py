@@ -12,7 +12,7 @@ from core import accounts
 from core.extensions import db
 from core.identity import make_id_number
 from core.models import User
-from seeds import directory, histories, ningbo
+from seeds import care, directory, histories, ningbo
 
 DEMO_PATIENTS = [
     # name, birth date, sequence (odd = male), phone, password
@@ -27,6 +27,8 @@ DEMO_STAFF = [
     ("pharmacist", "pharmacist.li", "pharma123", "李药师 Pharmacist Li", {"pharmacy_id": "demo-pharmacy-1"}),
     # A platform pharmacist: reviews every e-prescription before it takes effect.
     ("pharmacist", "pharmacist.zhao", "review123", "赵药师 Pharmacist Zhao (reviewer)", {"pharmacy_id": "ningbo-review"}),
+    # A home-care nurse of the Baiyun community health centre (seeds.care places her there).
+    ("nurse", "nurse.sun", "nurse123", "孙护士 Nurse Sun", {}),
 ]
 DEMO_ACCOUNTS_TABLE = [("patient", p[3], p[4]) for p in DEMO_PATIENTS] + [(s[0], s[1], s[2]) for s in DEMO_STAFF]
 NINGBO_HAISHU = "330203"
@@ -151,6 +153,7 @@ def load():
     created += _load_rooms()
     created += histories.load_histories()
     risk.ensure_default_published()
+    created += care.load_care()
     return created
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from clinic.appointments import Appointment, PatientBookingDay, eligibility, reminders, waitlist
+from clinic.appointments import Appointment, PatientBookingDay, billing_link, eligibility, reminders, waitlist
 from clinic.appointments.access import audit_denied, patient_of
 from clinic.appointments.metrics import BOOKINGS
 from clinic.appointments.transitions import ACTIVE, can_transition
@@ -150,6 +150,7 @@ def book_slot(actor, slot_id, kind=None, reason=None, channel="app", from_hold=F
     appt = _insert_appointment(slot, patient_id=patient_id, user_id=user_id, channel=channel, reason=reason,
                                complaint_code=complaint_code)
     reminders.schedule_reminders(appt)
+    billing_link.charge(appt, slot)
     fhir_views.enqueue(slot_ids=[slot.id], appointment_ids=[appt.id])  # FHIR views after the commit
     record_access(actor, "create", f"Appointment/{appt.id}", f"Patient/{patient_id}")
     metrics.count_after_commit(BOOKINGS, kind=slot.kind, channel=channel)
@@ -213,8 +214,9 @@ def _check_owner_change(actor, appt, action):
                         cutoff_minutes=int(cutoff.total_seconds() // 60))
 
 
-def cancel_appointment(actor, appt):
-    """Cancel a booked appointment (patients up to the cut-off) and free its place for the waitlist."""
+def cancel_appointment(actor, appt, why="by the clinic"):
+    """Cancel a booked appointment (patients up to the cut-off) and free its place for the waitlist; its charge
+    is voided or refunded."""
     _check_owner_change(actor, appt, "cancel")
     if not can_transition(appt.status, "cancelled"):
         transition(appt, "cancelled")  # raises the 409 with the state table's answer
@@ -224,13 +226,14 @@ def cancel_appointment(actor, appt):
     transition(appt, "cancelled", cancelled_at=clock.now())
     _release_day(appt.patient_id, appt.local_date)
     reminders.cancel_reminders(appt.id)
+    billing_link.cancelled(appt)
     slot = db.session.get(Slot, appt.slot_id, populate_existing=True)
     waitlist.offer_freed_place(slot)
     fhir_views.enqueue(slot_ids=[slot.id], appointment_ids=[appt.id])
     record_access(actor, "update", f"Appointment/{appt.id}", f"Patient/{appt.patient_id}", detail="cancelled")
     if actor.patient_id != appt.patient_id:  # cancelled by the doctor or an administrator: tell the patient
         notify_user(appt.user_id, "appointment_cancelled", "Your appointment was cancelled",
-                    f"Your appointment on {appt.local_date.isoformat()} was cancelled by the clinic.",
+                    f"Your appointment on {appt.local_date.isoformat()} was cancelled {why}.",
                     {"appointment_id": appt.id, "slot_id": appt.slot_id, "starts_at": appt.starts_at})
     return appt
 

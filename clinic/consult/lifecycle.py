@@ -19,7 +19,7 @@ from clinic.consult.patient_view import patient_facts
 from clinic.consult.push import consultation_room, push, user_room
 from clinic.consult.rooms import get_room
 from clinic.risk import services as risk
-from core import clock, transaction
+from core import clock, reporting, transaction
 from core.audit import record_access
 from core.dbutil import conditional_update
 from core.errors import ApiError
@@ -176,6 +176,11 @@ def join_consultation(actor, consultation_id):
     if participant.role == "patient" and consultation.status == "invited":
         if _claim(consultation, "invited", status="active", started_at=now, last_activity_at=now):
             queue_link.mark_in_consultation(consultation.appointment_id)
+            reporting.report("consultation.started", f"Consultation/{consultation.id}",
+                             reporting.consultation_trace(consultation.id), actor=actor,
+                             patient_ref=f"Patient/{consultation.patient_id}",
+                             payload={"started_at": now, "practitioner_id": consultation.practitioner_id,
+                                      "complaint_code": consultation.complaint_code})
             push("consultation_started", {"consultation_id": consultation.id, "started_at": now.isoformat()},
                  consultation_room(consultation.id))
     db.session.flush()
@@ -198,14 +203,20 @@ def end_consultation(actor, consultation_id, body):
                             doctor=risk.doctor_facts(actor.practitioner_id), context=f"Consultation/{consultation.id}")
         referral = {key: answer.get(key) for key in ("decision", "reasons", "next_steps", "referral", "decision_id")}
     written = closeout.write_outcome(actor, consultation, body)
-    _finish(consultation, {**written, "referral": referral})
+    _finish(consultation, {**written, "referral": referral}, actor, body.get("diagnoses") or [])
     return consultation
 
 
-def _finish(consultation, outcome):
+def _finish(consultation, outcome, actor=None, diagnoses=()):
     consultation.encounter_id = outcome.get("encounter_id")
     consultation.outcome = outcome
     db.session.flush()
+    reporting.report("consultation.ended", f"Consultation/{consultation.id}",
+                     reporting.consultation_trace(consultation.id), actor=actor,
+                     patient_ref=f"Patient/{consultation.patient_id}",
+                     payload={"ended_at": consultation.ended_at, "end_reason": consultation.end_reason,
+                              "encounter_id": consultation.encounter_id, "diagnoses": list(diagnoses),
+                              "referral": bool(outcome.get("referral"))})
     _free_room(consultation)
     queue_link.mark_fulfilled(consultation.appointment_id)
     _tell_everyone(consultation, "consultation_ended", {

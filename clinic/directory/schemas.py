@@ -6,7 +6,14 @@ from clinic.directory.specialties import SPECIALTY_CODES
 from core.fields import FHIR_ID, check_timezone
 from core.pagination import PageQuerySchema
 
+LIST_STATUSES = ("active", "inactive", "any")
 SPECIALTY = fields.String(validate=validate.OneOf(SPECIALTY_CODES))
+
+
+class SpecialtySchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "in English"})
+    name_zh = fields.String(required=True, metadata={"description": "in Chinese"})
 
 
 class InstitutionSchema(Schema):
@@ -30,6 +37,8 @@ class InstitutionUpdateSchema(InstitutionSchema):
 
 
 class InstitutionQuerySchema(PageQuerySchema):
+    status = fields.String(load_default="active", validate=validate.OneOf(LIST_STATUSES),
+                           metadata={"description": "active (default); inactive or any: admins only, to reactivate"})
     near = fields.String(metadata={"description": "LAT,LON: sort by distance from this point"})
     specialty = fields.String(validate=validate.OneOf(SPECIALTY_CODES))
     district = fields.String(validate=validate.Length(max=100))
@@ -75,6 +84,8 @@ class DoctorUpdateSchema(DoctorSchema):
 
 
 class DoctorQuerySchema(PageQuerySchema):
+    status = fields.String(load_default="active", validate=validate.OneOf(LIST_STATUSES),
+                           metadata={"description": "active (default); inactive or any: admins only, to reactivate"})
     specialty = fields.String(validate=validate.OneOf(SPECIALTY_CODES))
     institution_id = fields.String(validate=validate.Length(max=64))
     online = fields.Boolean()

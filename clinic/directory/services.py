@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 from clinic.directory import Doctor, DoctorInstitution, DoctorSpecialty, FamilyDoctorBinding, Institution
 from clinic.directory.schemas import DoctorBriefSchema, InstitutionBriefSchema  # noqa: F401  (shared with appointments)
 from clinic.fhir_views import services as fhir_views
-from core import clock
+from core import auth, clock
+from core.audit import record_access
 from core.dbutil import conditional_update, insert_ignore
 from core.errors import ApiError
 from core.extensions import db
@@ -59,6 +60,23 @@ def own_doctor_id(actor):
     return doctor.id if doctor else None
 
 
+def patient_rows_for(actor, stmt, model, patient_id, entity, noun):
+    """`stmt` over a table of patients' rows (`model` with patient_id, doctor_id, created_at, id) narrowed to what
+    the caller may list: a patient their own; a doctor their own rows, or one patient's when that patient is in
+    their care (else 403, audited as `entity`); an admin anything. Newest first."""
+    if actor.role == "patient":
+        stmt = stmt.where(model.patient_id == actor.patient_id)
+    elif actor.role == "doctor" and not patient_id:
+        stmt = stmt.where(model.doctor_id == own_doctor_id(actor))
+    elif actor.role == "doctor" and not auth.has_relationship(actor, "cares_for_patient", patient_id):
+        record_access(actor, "search", entity, f"Patient/{patient_id}", outcome="denied",
+                      detail={"reason": "no care relationship with the patient"})
+        raise ApiError(403, "forbidden", f"You may list the {noun} only of a patient in your care.")
+    if patient_id:
+        stmt = stmt.where(model.patient_id == patient_id)
+    return stmt.order_by(model.created_at.desc(), model.id)
+
+
 def _specialty_filter(stmt, specialty):
     has = exists().where(DoctorInstitution.institution_id == Institution.id,
                          DoctorSpecialty.doctor_id == DoctorInstitution.doctor_id,
@@ -66,9 +84,14 @@ def _specialty_filter(stmt, specialty):
     return stmt.where(has)
 
 
-def list_institutions(specialty=None, district=None, kind=None):
-    """Active institutions, optionally those with a doctor of `specialty`."""
-    stmt = select(Institution).where(Institution.is_active.is_(True)).order_by(Institution.name, Institution.id)
+def _with_status(stmt, model, status):
+    """Keep the active rows (the default), the deactivated ones, or any."""
+    return stmt if status == "any" else stmt.where(model.is_active.is_(status == "active"))
+
+
+def list_institutions(specialty=None, district=None, kind=None, status="active"):
+    """Institutions (active by default), optionally those with a doctor of `specialty`."""
+    stmt = _with_status(select(Institution), Institution, status).order_by(Institution.name, Institution.id)
     if specialty:
         stmt = _specialty_filter(stmt, specialty)
     if district:
@@ -106,9 +129,10 @@ def family_doctor_of(patient_id):
             "signed_at": binding.signed_at, "reference": f"Practitioner/{doctor.practitioner_id}"}
 
 
-def list_doctors(specialty=None, institution_id=None, online=None, family_doctor=None):
-    """Active doctors filtered by specialty, institution, online availability and family-doctor status."""
-    stmt = select(Doctor).where(Doctor.is_active.is_(True)).order_by(Doctor.name, Doctor.id).options(
+def list_doctors(specialty=None, institution_id=None, online=None, family_doctor=None, status="active"):
+    """Doctors (active by default) filtered by specialty, institution, online availability and family-doctor
+    status."""
+    stmt = _with_status(select(Doctor), Doctor, status).order_by(Doctor.name, Doctor.id).options(
         selectinload(Doctor.specialty_rows), selectinload(Doctor.institution_rows))
     if specialty:
         stmt = stmt.where(exists().where(DoctorSpecialty.doctor_id == Doctor.id,

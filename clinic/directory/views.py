@@ -2,15 +2,29 @@
 from flask.views import MethodView
 
 from clinic.directory import services as directory
+from clinic.directory.specialties import SPECIALTIES
 from clinic.directory.schemas import (DoctorQuerySchema, DoctorSchema, DoctorUpdateSchema, FamilyDoctorBindSchema,
                                       FamilyDoctorQuerySchema, FamilyDoctorSchema, InstitutionQuerySchema,
-                                      InstitutionSchema, InstitutionUpdateSchema)
+                                      InstitutionSchema, InstitutionUpdateSchema, SpecialtySchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError
-from core.pagination import page_of
+from core.pagination import PageQuerySchema, page_of
 
 bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Institutions, doctors, family doctors")
+
+
+@bp.route("/specialties")
+class Specialties(MethodView):
+    @require_role()
+    @bp.doc(operationId="listSpecialties")
+    @bp.arguments(PageQuerySchema, location="query")
+    @bp.response(200, page_of(SpecialtySchema))
+    def get(self, query):
+        """The code list of departments and specialties (the codes `specialty` filters and doctors use), named."""
+        page = query["page"]
+        return page.answer(page.cut([{"code": code, "name": name, "name_zh": name_zh}
+                                     for code, (name, name_zh) in SPECIALTIES.items()]))
 
 
 @bp.route("/institutions")
@@ -21,11 +35,12 @@ class Institutions(MethodView):
     @bp.response(200, page_of(InstitutionSchema))
     def get(self, query):
         """List institutions; `near=LAT,LON` sorts by distance, `specialty` keeps those with such a doctor."""
+        _only_admins_see_deactivated(query)
         filters, page = {k: query.get(k) for k in ("specialty", "district", "kind")}, query["page"]
         if "near" in query:
             pairs = page.cut(directory.institutions_near(*query["near"], **filters))
             return page.answer(_with_distance(row, km) for row, km in pairs)
-        return page.answer(page.cut(directory.list_institutions(**filters)))
+        return page.answer(page.cut(directory.list_institutions(**filters, status=query["status"])))
 
     @require_role("admin")
     @bp.doc(operationId="createInstitution")
@@ -35,6 +50,11 @@ class Institutions(MethodView):
     def post(self, body):
         """Add an institution (admin)."""
         return directory.save_institution(body)
+
+
+def _only_admins_see_deactivated(query):
+    if query["status"] != "active" and current_actor().role != "admin":
+        raise ApiError(403, "forbidden", "Only administrators list deactivated entries (to reactivate them).")
 
 
 def _with_distance(row, km):
@@ -71,9 +91,11 @@ class Doctors(MethodView):
     @bp.response(200, page_of(DoctorSchema))
     def get(self, query):
         """List doctors by specialty, institution, online availability, family-doctor status."""
+        _only_admins_see_deactivated(query)
         page = query["page"]
         return page.answer(page.cut(directory.list_doctors(query.get("specialty"), query.get("institution_id"),
-                                                           query.get("online"), query.get("family_doctor"))))
+                                                           query.get("online"), query.get("family_doctor"),
+                                                           query["status"])))
 
     @require_role("admin")
     @bp.doc(operationId="createDoctor")

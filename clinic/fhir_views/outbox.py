@@ -31,12 +31,21 @@ BATCH = 200  # rows claimed per transaction
 ENQUEUED = "clinic_view_outbox_enqueued"  # session.info: rows this transaction enqueued (for the drainer)
 _INSERT = insert(ViewOutbox.__table__)  # built once: this runs in every booking
 _enqueue_hooks = []  # clinic.fhir_views.drainer's: arrange the drain after the request (it imports this module)
+_appointment_companions = []  # builders of further views derived from appointments (the booking's charge)
 
 
 def on_enqueue(hook):
     """Call `hook()` whenever views are enqueued (idempotent)."""
     if hook not in _enqueue_hooks:
         _enqueue_hooks.append(hook)
+
+
+def on_appointment_views(builder):
+    """Have `builder(appointment_ids)` give, in each drain, the views other packages derive from these appointments
+    (clinic.appointments.billing_link: a booking's Invoice and ChargeItems), written with the drain's own in one
+    records call; idempotent."""
+    if builder not in _appointment_companions:
+        _appointment_companions.append(builder)
 
 
 def enqueue(slot_ids=(), appointment_ids=()):
@@ -107,6 +116,8 @@ def materialise(claimed):
     slot_ids = {key for _, kind, key in claimed if kind == "slot"}
     appointment_ids = {key for _, kind, key in claimed if kind == "appointment"}
     resources = _resources(slot_ids, appointment_ids)
+    for builder in _appointment_companions if appointment_ids else ():  # locked after the appointments, as writers do
+        resources += builder(sorted(appointment_ids))
     if resources:
         fhir_sync.write_views(resources)
     execute(delete(ViewOutbox.__table__).where(ViewOutbox.__table__.c.id.in_([row_id for row_id, _, _ in claimed])))

@@ -6,13 +6,15 @@ from sqlalchemy import select
 
 from clinic.risk.engine.facts import pick_facts
 from clinic.risk.models import RiskDecisionLog
-from core import clock
+from core import clock, reporting
 from core.audit import record_access
 from core.auth import has_relationship
 from core.errors import ApiError
 from core.extensions import db
 from core.transaction import keep_on_error
 from core.types import new_id
+
+ALLOWED_ONLINE = ("allow", "needs_pharmacist_review")
 
 
 def log_decision(actor, patient_id, decision, facts, context=None):
@@ -31,6 +33,12 @@ def log_decision(actor, patient_id, decision, facts, context=None):
     record_access(actor, "risk-evaluate", entity=f"RiskDecision/{row.id}", patient_ref=f"Patient/{patient_id}",
                   detail={"checkpoint": row.checkpoint, "decision": row.decision,
                           "ruleset_version": row.ruleset_version}, durable=True)
+    if decision.decision not in ALLOWED_ONLINE:  # a refusal is reported to the regulator even if the request fails
+        reporting.report("risk_control.refused", f"RiskDecision/{row.id}", f"risk-{row.id}", actor=actor,
+                         patient_ref=f"Patient/{patient_id}", durable=True,
+                         payload={"checkpoint": row.checkpoint, "decision": row.decision, "context": context,
+                                  "ruleset_version": row.ruleset_version,
+                                  "rules": [r.rule_id for r in decision.reasons if r.outcome != "allow"]})
     return row
 
 

@@ -35,6 +35,17 @@ def active_ruleset_document():
     return default_ruleset_data(), None
 
 
+def version_rows(page):
+    """Every published version, newest first (one page of them)."""
+    return page.rows(select(RuleSetVersion).order_by(RuleSetVersion.id.desc()))
+
+
+def version_document(row):
+    """A published version as GET /risk/rules/versions shows it: the rule set and when and by whom published."""
+    return {**json.loads(row.data), "source": "published", "published_at": row.published_at.isoformat(),
+            "published_by": row.published_by}
+
+
 def publish_ruleset(actor, data):
     """Validate and publish a new rule-set version; the active one stays if anything is wrong."""
     try:

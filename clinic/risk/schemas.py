@@ -51,6 +51,10 @@ class RuleSetDocumentSchema(Schema):
     source = fields.String(metadata={"description": "published | packaged"})
 
 
+class RuleSetVersionQuerySchema(PageQuerySchema):
+    """Pages of published versions (no filter)."""
+
+
 class RuleSetPublishSchema(Schema):
     """Any JSON object; validated as a rule set by the engine's own validator (errors listed)."""
 

@@ -7,7 +7,8 @@ from clinic.risk import triage
 from clinic.risk.schemas import (ConsentQuerySchema, ConsentRequestSchema, ConsentSchema, DecisionQuerySchema,
                                  DecisionSchema, EligibilityAnswerSchema, EligibilityRequestSchema, GuardianQuerySchema,
                                  GuardianRequestSchema, GuardianSchema, ProtocolSchema, RuleSetDocumentSchema,
-                                 RuleSetPublishSchema, TriageAnswerSchema, TriageRequestSchema)
+                                 RuleSetPublishSchema, RuleSetVersionQuerySchema, TriageAnswerSchema,
+                                 TriageRequestSchema)
 from core.auth import current_actor, require_role
 from core.blueprint import Blueprint
 from core.errors import ApiError
@@ -43,6 +44,18 @@ class Rules(MethodView):
         row = rulesets.publish_ruleset(current_actor(), body)
         return {**body, "source": "published", "published_at": row.published_at.isoformat(),
                 "published_by": row.published_by}
+
+
+@bp.route("/risk/rules/versions")
+class RuleVersions(MethodView):
+    @require_role("admin", "doctor")
+    @bp.doc(operationId="listRuleSetVersions")
+    @bp.arguments(RuleSetVersionQuerySchema, location="query")
+    @bp.response(200, page_of(RuleSetDocumentSchema))
+    def get(self, query):
+        """Every published rule-set version, newest (the one in force) first, each in full (to compare them)."""
+        page = query["page"]
+        return page.answer(rulesets.version_document(row) for row in rulesets.version_rows(page))
 
 
 @bp.route("/risk/decisions")

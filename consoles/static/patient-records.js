@@ -7,18 +7,22 @@ const TYPES = ['Encounter', 'Condition', 'Observation', 'MedicationDispense'];
 let me = null;
 let selected = 'Encounter';
 
-const concept = (c) => (c ? c.text || ((c.coding || [])[0] || {}).display || ((c.coding || [])[0] || {}).code : '—');
+export const concept = (c) => (c ? c.text || ((c.coding || [])[0] || {}).display || ((c.coding || [])[0] || {}).code : '—');
 const quantity = (q) => (q ? `${q.value} ${q.unit || q.code || ''}`.trim() : '');
+// FHIR status and class codes in words (the code itself when the page has no word for it).
+const status = (code) => (code ? t(`fhir_status_${code.replaceAll('-', '_')}`, {}, code) : '');
+const encounterClass = (c) => (c ? t(`encounter_class_${c.code}`, {}, c.display || c.code) : '');
+const clinical = (c) => status(((c || {}).coding || [])[0]?.code) || concept(c);
 
 const ROWS = {
-  Encounter: (r) => [fmtTime((r.period || {}).start), r.class ? r.class.display || r.class.code : '', r.status,
+  Encounter: (r) => [fmtTime((r.period || {}).start), encounterClass(r.class), status(r.status),
     (r.serviceProvider || {}).display || ''],
-  Condition: (r) => [fmtTime(r.recordedDate || r.onsetDateTime), concept(r.code), concept(r.clinicalStatus), ''],
+  Condition: (r) => [fmtTime(r.recordedDate || r.onsetDateTime), concept(r.code), clinical(r.clinicalStatus), ''],
   Observation: (r) => [fmtTime(r.effectiveDateTime || r.issued), concept(r.code),
     r.valueQuantity ? quantity(r.valueQuantity) : r.valueString
-      || (r.component || []).map((c) => `${concept(c.code)} ${quantity(c.valueQuantity)}`).join('; '), r.status],
+      || (r.component || []).map((c) => `${concept(c.code)} ${quantity(c.valueQuantity)}`).join('; '), status(r.status)],
   MedicationDispense: (r) => [fmtTime(r.whenHandedOver || r.whenPrepared), concept(r.medicationCodeableConcept),
-    quantity(r.quantity), r.status],
+    quantity(r.quantity), status(r.status)],
 };
 
 export function initRecords(user) {

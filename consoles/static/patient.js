@@ -1,11 +1,17 @@
-// Patient app: protocol, triage, slot search and booking, live queue, consultation, medicine, records.
-import { api, apiAll, guarded, reasonText, showProblem } from './lib/api.js';
+// Patient app: protocol, triage, booking (patient-booking.js), appointments (cancel, reschedule) and the live
+// queue, consultation, medicine, records.
+import { api, guarded, reasonText, showProblem } from './lib/api.js';
 import { getToken } from './lib/auth.js';
 import { ConsultPanel } from './lib/chat.js';
 import { lang, onLanguageChange, t } from './lib/i18n.js';
 import { startConsole } from './lib/session.js';
 import { connectConsult } from './lib/socket.js';
-import { $, announce, clientId, el, fmtTime, statusBadge } from './lib/ui.js';
+import { $, announce, el, fmtTime, statusBadge } from './lib/ui.js';
+import { initAccountHelp } from './patient-account.js';
+import { freeSlotsLike, initBooking, slotTime } from './patient-booking.js';
+import { initCare, onWaitlistOffer } from './patient-care.js';
+import { initBills, loadBills } from './patient-bills.js';
+import { initHealth } from './patient-health.js';
 import { loadMedicine, rememberOrder } from './patient-medicine.js';
 import { initRecords } from './patient-records.js';
 
@@ -18,8 +24,9 @@ const ACTIVE = ['booked', 'checked_in', 'in_consultation'];
 const INVITES_KEY = 'cloud-hospital.patient.invites';
 // Invitations survive a reload of the page (the `invited` push is sent once).
 const state = { me: null, socket: null, panel: null, invites: JSON.parse(sessionStorage.getItem(INVITES_KEY) || '{}'),
-  queue: {}, appointments: [], protocol: null };
+  queue: {}, appointments: [], protocol: null, rescheduling: {}, cancelling: null, notes: [] };
 
+initAccountHelp();
 startConsole({ roles: ['patient'], onReady });
 
 async function onReady(me) {
@@ -35,11 +42,12 @@ async function onReady(me) {
     state.panel = new ConsultPanel({ socket: state.socket, me, onEnded: () => { loadAppointments(); loadMedicine(); } });
   }
   renderSymptoms();
-  onLanguageChange(() => { renderSymptoms(); renderProtocol(); renderAppointments(); });
+  onLanguageChange(() => { renderSymptoms(); renderProtocol(); renderAppointments(); renderNotes(); });
   $('sign-protocol').addEventListener('click', signProtocol);
   $('triage-form').addEventListener('submit', submitTriage);
-  $('slot-form').addEventListener('submit', searchSlots);
-  await Promise.all([loadProtocol(), loadDoctors(), loadAppointments(), loadMedicine(), loadNotifications()]);
+  await Promise.all([loadProtocol(), initBooking(me, { onBooked: bookedThen }), loadAppointments(), loadMedicine(),
+    loadNotifications(), initCare(me, { onBooked: bookedThen }), initHealth(),
+    initBills()]);
   initRecords(me);
 }
 
@@ -91,39 +99,6 @@ function submitTriage(event) {
   }, form.querySelector('button'));
 }
 
-// -- 3. slots and booking ------------------------------------------------------------------------------
-async function loadDoctors() {
-  const doctors = await apiAll('/api/v1/doctors?online=true&limit=200');
-  $('doctor-select').replaceChildren(...doctors
-    .map((d) => el('option', { value: d.id }, `${d.name}${d.title ? ` · ${d.title}` : ''}`)));
-}
-
-function searchSlots(event) {
-  event.preventDefault();
-  const doctorId = $('doctor-select').value;
-  guarded('booking-error', async () => {
-    const slots = (await api(`/api/v1/slots?doctor_id=${encodeURIComponent(doctorId)}&kind=online&limit=12`)).items;
-    $('slot-list').replaceChildren(...(slots.length ? slots.map(slotItem) : [el('li', {}, t('no_slots'))]));
-  }, event.currentTarget.querySelector('button'));
-}
-
-function slotItem(slot) {
-  return el('li', { 'data-slot': slot.id }, el('span', {}, `${fmtTime(slot.starts_at)} – ${fmtTime(slot.ends_at, false)}`),
-    el('button', { type: 'button', onclick: (event) => book(slot, event.currentTarget) }, t('book')));
-}
-
-function book(slot, button) {
-  guarded('booking-error', async () => {
-    const body = { slot_id: slot.id, kind: 'online', reason: $('reason').value || null, channel: 'web' };
-    if ($('complaint-code').value.trim()) body.complaint_code = $('complaint-code').value.trim().toUpperCase();
-    await api('/api/v1/appointments', { method: 'POST', body, headers: { 'Idempotency-Key': clientId() } });
-    announce(t('booked'));
-    $('slot-list').replaceChildren();
-    await loadAppointments();
-    $('appointments').scrollIntoView({ block: 'start' });
-  }, button);
-}
-
 // -- 4. appointments, queue, invitations ---------------------------------------------------------------
 async function loadAppointments() {
   const rows = (await api('/api/v1/appointments?limit=50')).items;
@@ -143,7 +118,10 @@ function renderAppointments() {
     const invite = state.invites[a.id];
     const actions = [];
     if (a.status === 'booked') {
-      actions.push(el('button', { type: 'button', onclick: (event) => checkIn(a, event.currentTarget) }, t('check_in')));
+      actions.push(el('button', { type: 'button', 'data-action': 'check-in', onclick: (event) => checkIn(a, event.currentTarget) },
+        t('check_in')),
+        el('button', { type: 'button', 'data-action': 'reschedule', onclick: (event) => offerSlots(a, event.currentTarget) },
+          t('reschedule')), ...cancelButtons(a));
     }
     if (invite && a.status !== 'fulfilled') {
       actions.push(el('button', { type: 'button', class: 'primary', onclick: () => joinConsultation(invite.consultation_id) },
@@ -156,9 +134,59 @@ function renderAppointments() {
     return el('li', { 'data-appointment': a.id, 'data-status': a.status },
       el('span', {}, `${fmtTime(a.starts_at)} · ${a.doctor ? a.doctor.name : ''}`), statusBadge(a.status), position,
       invite && a.status !== 'fulfilled' ? el('strong', { class: 'invite' }, t('invited_by', { doctor: invite.doctor_name || '' })) : null,
-      ...actions);
+      ...actions, rescheduleList(a));
   });
   $('appointment-list').replaceChildren(...(items.length ? items : [el('li', {}, t('no_appointments'))]));
+}
+
+// Cancelling asks once more (a second button) before it is done.
+function cancelButtons(appointment) {
+  if (state.cancelling !== appointment.id) {
+    return [el('button', { type: 'button', 'data-action': 'cancel',
+      onclick: () => { state.cancelling = appointment.id; renderAppointments(); } }, t('cancel_appointment'))];
+  }
+  return [el('button', { type: 'button', class: 'danger', 'data-action': 'confirm-cancel',
+    onclick: (event) => cancel(appointment, event.currentTarget) }, t('confirm_cancel')),
+  el('button', { type: 'button', onclick: () => { state.cancelling = null; renderAppointments(); } }, t('keep_appointment'))];
+}
+
+function cancel(appointment, button) {
+  guarded('appointments-error', async () => {
+    await api(`/api/v1/appointments/${appointment.id}/cancel`, { method: 'POST' });
+    state.cancelling = null;
+    announce(t('appointment_cancelled'));
+    await loadAppointments();
+  }, button);
+}
+
+function offerSlots(appointment, button) {
+  guarded('appointments-error', async () => {
+    state.rescheduling[appointment.id] = await freeSlotsLike(appointment);
+    renderAppointments();
+  }, button);
+}
+
+function rescheduleList(appointment) {
+  const slots = state.rescheduling[appointment.id];
+  if (!slots) return null;
+  if (!slots.length) return el('p', { class: 'hint' }, t('no_slots'));
+  return el('ul', { class: 'list', 'aria-label': t('reschedule') }, ...slots.map((slot) => el('li', { 'data-slot': slot.id },
+    el('span', {}, slotTime(slot)),
+    el('button', { type: 'button', onclick: (event) => reschedule(appointment, slot, event.currentTarget) }, t('move_here')))));
+}
+
+function reschedule(appointment, slot, button) {
+  guarded('appointments-error', async () => {
+    await api(`/api/v1/appointments/${appointment.id}/reschedule`, { method: 'POST', body: { slot_id: slot.id } });
+    delete state.rescheduling[appointment.id];
+    announce(t('rescheduled', { time: fmtTime(slot.starts_at) }));
+    await loadAppointments();
+  }, button);
+}
+
+async function bookedThen() {
+  await Promise.all([loadAppointments(), loadBills()]);  // a booking brings its bill
+  $('appointments').scrollIntoView({ block: 'start' });
 }
 
 function checkIn(appointment, button) {
@@ -193,16 +221,27 @@ function joinConsultation(consultationId) {
 async function loadNotifications() {
   const notes = (await api('/api/v1/notifications?limit=20')).items;
   for (const note of notes) if (note.data && note.data.order_id) rememberOrder(note.data.order_id);
-  $('note-list').replaceChildren(...notes.map(noteItem));
+  state.notes = notes;
+  renderNotes();
+}
+
+// The inbox title is the server's fallback; a known kind is said in the page's language only.
+const noteTitle = (note) => t(`note_${note.kind.replaceAll('.', '_')}`, {}, note.title);
+
+function renderNotes() {
+  $('note-list').replaceChildren(...state.notes.map(noteItem));
 }
 
 function noteItem(note) {
-  return el('li', { 'data-kind': note.kind }, el('time', { datetime: note.created_at }, fmtTime(note.created_at)), ' ', note.title);
+  return el('li', { 'data-kind': note.kind }, el('time', { datetime: note.created_at }, fmtTime(note.created_at)), ' ',
+    noteTitle(note));
 }
 
 function onNotification(note) {
-  $('note-list').prepend(noteItem(note));
-  announce(note.title);
+  state.notes.unshift(note);
+  renderNotes();
+  announce(noteTitle(note));
   if (note.data && note.data.order_id) rememberOrder(note.data.order_id);
   if (/^(prescription|order)\./.test(note.kind)) loadMedicine();
+  if (note.kind === 'waitlist_offer') onWaitlistOffer();
 }

@@ -35,7 +35,7 @@ class Users(MethodView):
     @bp.arguments(StaffCreateSchema)
     @bp.response(201, UserSchema)
     def post(self, body):
-        """Create a staff account: doctor (linked to a practitioner), pharmacist (to a pharmacy) or admin."""
+        """Create a staff account: doctor (linked to a practitioner), pharmacist (to a pharmacy), nurse or admin."""
         return accounts.create_staff(**body, check_links=True)
 
 

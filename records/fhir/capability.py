@@ -79,8 +79,24 @@ def _resource(resource_type):
     return entry
 
 
+_additions = []  # fn(rest, base_url) from the layers above: what they serve under /fhir (smart/: OAuth, $export)
+
+
+def register_capability_addition(addition):
+    """Register `addition(rest, base_url)`, which adds to the CapabilityStatement's rest entry what it serves."""
+    if addition not in _additions:
+        _additions.append(addition)
+
+
 def capability_statement(base_url, software_version="0.1.0", published="2026-01-01"):
     """The server's CapabilityStatement."""
+    statement = _statement(base_url, software_version, published)
+    for addition in _additions:
+        addition(statement["rest"][0], base_url)
+    return statement
+
+
+def _statement(base_url, software_version, published):
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

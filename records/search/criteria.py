@@ -3,8 +3,14 @@ Shape (binds.py) with named bind parameters only, so that the statement serves e
 
 Matching rules per type: https://hl7.org/fhir/R4/search.html (string, token, reference, date,
 number/quantity, :missing, :not, :exact, :contains, :text, chaining).
+
+A `probe` is a criterion tested row by row beside an index range that drives the search in pk order:
+its EXISTS carries OFFSET 0, which keeps PostgreSQL from flattening it into a semi-join (a merge
+semi-join walks the probe's whole index range in pk order up to the driver's rows: at 1.5M resources,
+every Observation of a code before the patient's). A probed chain looks up each row's own target
+instead of resolving every target first (docs/SCALING.md).
 """
-from sqlalchemy import and_, bindparam, exists, false, not_, or_, select, true
+from sqlalchemy import and_, bindparam, exists, false, literal, not_, or_, select, true
 
 from records.models import INDEX_MODELS, Resource
 from records.search.binds import value_names
@@ -15,9 +21,9 @@ def needs_row(shape):
     return shape.param.name in ("_id", "_lastUpdated")
 
 
-def criterion_clause(res, shape, prefix, pk=None):
+def criterion_clause(res, shape, prefix, pk=None, probe=False):
     """A boolean SQL expression for one criterion Shape whose values are bound under `prefix`
-    (binds.analyse), correlated on `pk` (default: the alias `res`'s pk)."""
+    (binds.analyse), correlated on `pk` (default: the alias `res`'s pk); `probe`: tested row by row."""
     param = shape.param
     pk = res.c.pk if pk is None else pk
     if param.name in ("_id", "_lastUpdated") and shape.modifier == "missing":
@@ -32,14 +38,22 @@ def criterion_clause(res, shape, prefix, pk=None):
     idx = model.__table__.alias()
     base = [idx.c.resource_pk == pk, idx.c.resource_type == param.resource_type, idx.c.param == param.name]
     if shape.modifier == "missing":
-        present = exists().where(*base)
+        present = _exists(base, probe)
         return not_(present) if shape.forms[0][1] else present
     if shape.chain:
-        return exists().where(*base, or_(*[_chain(idx, t, inner, f"{prefix}{t}_") for t, inner in shape.chain]))
+        chain = _chain_probe if probe else _chain
+        return _exists(base + [or_(*[chain(idx, t, inner, f"{prefix}{t}_") for t, inner in shape.chain])], probe)
     matchers = _value_clauses(idx, shape, prefix)
     if shape.modifier == "not":
-        return not_(exists().where(*base, or_(*matchers)))
-    return exists().where(*base, or_(*matchers))
+        return not_(_exists(base + [or_(*matchers)], probe))
+    return _exists(base + [or_(*matchers)], probe)
+
+
+def _exists(conditions, probe):
+    """EXISTS (index rows meeting `conditions`); a probe's stays a per-row subplan (OFFSET 0, see above)."""
+    if not probe:
+        return exists().where(*conditions)
+    return select(literal(1)).where(*conditions).offset(0).exists()
 
 
 def index_conditions(shape, prefix):
@@ -58,6 +72,14 @@ def _chain(idx, target_type, inner, prefix):
     matching = select(target.c.id).where(target.c.resource_type == target_type, target.c.deleted.is_(False),
                                        criterion_clause(target, inner, prefix))
     return and_(idx.c.target_type == target_type, idx.c.target_id.in_(matching))
+
+
+def _chain_probe(idx, target_type, inner, prefix):
+    """The chain for one row: its own target (by type and id) meets the inner criterion."""
+    target = Resource.__table__.alias()
+    return and_(idx.c.target_type == target_type, exists().where(
+        target.c.resource_type == target_type, target.c.id == idx.c.target_id, target.c.deleted.is_(False),
+        criterion_clause(target, inner, prefix)))
 
 
 def _value_clauses(idx, shape, prefix):

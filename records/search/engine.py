@@ -5,11 +5,11 @@ https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/operation-patien
 import json
 from dataclasses import dataclass, field
 
-from core.extensions import db
+from core.dbutil import read_connection
 from records.errors import FhirError
 from records import subsetting
 from records.reads import read_resource
-from records.search import includes, limits, statements
+from records.search import chains, includes, limits, statements
 from records.search.binds import analyse
 from records.search.paging import decode_cursor, encode_cursor, parse_sort
 from records.search.parse import parse_criterion
@@ -75,12 +75,15 @@ def search(resource_type, params, *, patient_ids=None, strict=False):
     scope = _scope(patient_ids, values)
     if summary_count:
         shape = statements.SearchShape(resource_type, shapes, (), scope, None, "accurate")
-        result.total = db.session.scalar(statements.for_shape(shape).count, values)
+        with read_connection() as connection:
+            result.total = connection.scalar(statements.for_shape(shape).count, values)
         return result
     cursor = (control.get("_cursor") or [None])[-1]
     direction = _bind_cursor(cursor, keys, values)
-    kind = "none" if total_mode == "none" else "accurate" if total_mode == "accurate" else "bounded"
-    stmts = statements.for_shape(statements.SearchShape(resource_type, shapes, tuple(keys), scope, direction, kind))
+    chain_probe = chains.targets_are_many(resource_type, shapes, values, keys)
+    kind = "accurate" if total_mode == "accurate" else "none" if total_mode == "none" or chain_probe else "bounded"
+    stmts = statements.for_shape(statements.SearchShape(resource_type, shapes, tuple(keys), scope, direction, kind,
+                                                        chain_probe))
     _page(result, stmts, keys, values, direction, kind)
     result.included = includes.resolve(resource_type, result.resources, control, patient_ids, unsupported)
     _subset(result, *subset)
@@ -109,11 +112,14 @@ def _bind_cursor(cursor, keys, values):
 def _page(result, stmts, keys, values, direction, total_kind):
     """Fill result.resources, the cursors and the total from one statement (one row more than the page
     tells whether there is more; the total rides along as a column)."""
-    rows = db.session.execute(stmts.page, {**values, "limit": result.count + 1}).all()
+    total = None
+    with read_connection() as connection:  # outside a transaction: no BEGIN and COMMIT round trips
+        rows = connection.execute(stmts.page, {**values, "limit": result.count + 1}).all()
+        if total_kind != "none":
+            total = rows[0].total if rows else (0 if not direction else connection.scalar(stmts.count, values))
     reverse = direction == "prev"
     more = len(rows) > result.count
     if total_kind != "none":
-        total = rows[0].total if rows else (0 if not direction else db.session.scalar(stmts.count, values))
         result.total = total if total_kind == "accurate" or total <= statements.BOUNDED_TOTAL else None
     rows = rows[:result.count]
     if reverse:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, or_, select, tuple_
 
-from core.extensions import db
+from core.dbutil import read_connection
 from records.compartment import compartment_types
 from records.models import ReferenceIndex, Resource
 from records.search.criteria import scope_clause
@@ -64,14 +64,16 @@ def resolve(resource_type, page, control, patient_ids, unsupported):
 
 
 def _run(stmt):
-    return [json.loads(c) for c in db.session.scalars(stmt.limit(MAX_INCLUDED))]
+    with read_connection() as connection:
+        return [json.loads(c) for c in connection.scalars(stmt.limit(MAX_INCLUDED))]
 
 
 def _fetch(kind, resource_type, ids, parsed, patient_ids):
     """Run the cached statement of this include (the page's ids and the patient ids are bound)."""
     scope = None if patient_ids is None else "patients" if patient_ids else "empty"
     values = {"ids": ids, "scope": sorted(patient_ids or ())}
-    return [json.loads(c) for c in db.session.scalars(_statement(kind, resource_type, *parsed, scope), values)]
+    with read_connection() as connection:  # outside a transaction: no BEGIN and COMMIT round trips
+        return [json.loads(c) for c in connection.scalars(_statement(kind, resource_type, *parsed, scope), values)]
 
 
 @lru_cache(maxsize=256)

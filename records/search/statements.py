@@ -31,6 +31,7 @@ class SearchShape:
     scope: str | None = None  # None: unrestricted; "empty": no patient at all; "patients": bound as `scope`
     cursor: str | None = None  # None (first page), "next" or "prev": the position is bound as after_pk, after_<i>
     total: str = "bounded"  # "none" | "bounded" | "accurate"
+    chain_probe: bool = False  # chained criteria tested row by row (their targets are many: chains.py)
 
 
 @dataclass(frozen=True)
@@ -88,18 +89,30 @@ def _plan(res, shape, ordered):
     crits = [(s, f"c{i}_") for i, s in enumerate(shape.criteria)]
     candidates = [(s, d) for s, prefix in crits if (d := index_conditions(s, prefix)) is not None] if ordered else []
     if not candidates:
-        where = live + [criterion_clause(res, s, prefix) for s, prefix in crits]
+        where = live + [criterion_clause(res, s, prefix, probe=shape.chain_probe and bool(s.chain))
+                        for s, prefix in crits]
         where += _scope(res, shape)
         return Plan(res, where, res.c.pk)
-    driver, (idx, conditions) = next(((s, d) for s, d in candidates if is_ordered(s)), candidates[0])
+    driver, (idx, conditions) = _driver(candidates)
     pk = idx.c.resource_pk
-    where = conditions + [criterion_clause(res, s, prefix, pk) for s, prefix in crits if s is not driver]
+    # Beside a driver read in pk order the other criteria are probed row by row (criteria.py), except a
+    # chain whose few targets are best resolved first (then PostgreSQL may drive from them).
+    probe = is_ordered(driver)
+    where = conditions + [criterion_clause(res, s, prefix, pk, probe=probe and (shape.chain_probe or not s.chain))
+                          for s, prefix in crits if s is not driver]
     where += _scope(res, shape, pk)
     # Index rows exist only for live resources of their type, so the resource row is joined only
     # when a criterion reads it (_id, _lastUpdated, the Patient id restriction).
     if any(needs_row(s) for s in shape.criteria) or (shape.scope and shape.resource_type == "Patient"):
         return Plan(idx.join(res, res.c.pk == pk), where + live, pk, driven=True)
     return Plan(idx, where, pk, driven=True)
+
+
+def _driver(candidates):
+    """The criterion whose index range drives: an equality on a reference target (one patient's, one
+    encounter's rows: the fewest, typically), else on another token or reference, else the first."""
+    ordered = [(s, d) for s, d in candidates if is_ordered(s)]
+    return next((c for c in ordered if c[0].param.type == "reference"), ordered[0] if ordered else candidates[0])
 
 
 def _scope(res, shape, pk=None):

@@ -12,7 +12,7 @@ def run(base_url, out=None):
     import sys
 
     try:
-        from seeds.scenario import first_visit, ineligible, medicine, online_visit
+        from seeds.scenario import chronic, first_visit, ineligible, medicine, online_visit, payment
         from seeds.scenario.client import Api
         from seeds.scenario.journey import Journey, Story
     except ImportError as exc:  # requests / python-socketio's client come with the dev extra
@@ -22,6 +22,7 @@ def run(base_url, out=None):
 
     story = Story(Api(base_url))
     try:
-        return Journey(first_visit.STEPS + online_visit.STEPS + medicine.STEPS + ineligible.STEPS, out).run(story)
+        return Journey(first_visit.STEPS + online_visit.STEPS + medicine.STEPS + chronic.STEPS
+                       + ineligible.STEPS + payment.STEPS, out).run(story)
     finally:
         story.close()

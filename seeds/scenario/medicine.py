@@ -1,4 +1,4 @@
-"""Steps 20-26: the doctor prescribes, the platform pharmacist reviews, the patient asks for delivery,
+"""Steps 21-27: the doctor prescribes, the platform pharmacist reviews, the patient asks for delivery,
 the pharmacy the order is routed to accepts, prepares and delivers it, and the patient reads the
 record through /fhir."""
 import secrets

@@ -1,10 +1,11 @@
-"""Steps 13-19: the online follow-up: book, enter the virtual waiting room (live position over
-Socket.IO), the doctor opens the hypertension consulting room and calls the patient in, they chat
+"""Steps 13-20: the online follow-up: book, pay the fee (seeds/scenario/payment.py), enter the virtual waiting
+room (live position over Socket.IO), the doctor opens the hypertension consulting room and calls the patient in, they chat
 (every message acknowledged with its sequence number), the doctor ends with a diagnosis and
 observations."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from seeds.scenario import payment
 from seeds.scenario.client import StepFailed
 from seeds.scenario.journey import COMPLAINT
 from seeds.scenario.live import LiveConnection
@@ -96,6 +97,7 @@ def end_consultation(story):
 
 STEPS = [
     ("the patient books the online follow-up", book_online),
+    ("the patient pays the consultation fee at the sandbox cashier", payment.pay_fee),
     ("the patient enters the virtual waiting room", enter_waiting_room),
     ("the doctor opens the hypertension consulting room", open_room),
     ("the doctor calls the patient in", call_in),

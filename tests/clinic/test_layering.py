@@ -10,7 +10,7 @@ from tests.import_graph import imported_names
 ROOT = Path(__file__).resolve().parents[2]
 CLINIC = ROOT / "clinic"
 CAPABILITIES = {"appointments", "consult", "directory", "fhir_views", "notifications", "realtime", "reports", "risk",
-                "scheduling"}
+                "scheduling", "careplans", "measurements", "inspections", "nursing"}
 COMPOSITION_ROOT = CLINIC / "__init__.py"
 MOUNTED_BY_THE_ROOT = {"wiring", "views", "slot_views", "waitlist_views", "jobs"}
 SERVICE_ARROWS = {  # whose services each capability may call (docs/ARCHITECTURE.md); tables are open to all
@@ -20,6 +20,10 @@ SERVICE_ARROWS = {  # whose services each capability may call (docs/ARCHITECTURE
     "directory": {"fhir_views"},
     "notifications": {"realtime"},
     "risk": set(), "realtime": set(), "reports": set(), "fhir_views": set(),
+    "careplans": {"directory", "risk", "notifications"},
+    "measurements": {"directory", "notifications"},
+    "inspections": {"directory", "notifications"},
+    "nursing": {"directory", "notifications"},
 }
 CHECKED = ("clinic", "core", "records", "pharmacy", "seeds", "consoles", "cloud_hospital", "bench")
 

@@ -65,15 +65,18 @@ def ningbo_morning(hour=10):
 
 def online_slot_soon(app, minutes=20):
     """An online slot of Dr Wang at the cloud hospital starting soon (check-in open) today, whatever the weekday
-    (on the morning clock of `ningbo_morning`, "soon" is still today)."""
+    (on the morning clock of `ningbo_morning`, "soon" is still today). It starts `minutes` from now or, when one of
+    his demo slots starts then, the first minute after it no slot of his starts."""
     from clinic.directory import Doctor, Institution
     from clinic.scheduling import Slot
 
     starts = (clock.now() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
-    ends = starts + timedelta(minutes=10)
     with app.app_context():
         doctor_id = db.session.scalar(select(Doctor.id).where(Doctor.practitioner_id == "demo-practitioner-1"))
         institution_id = db.session.scalar(select(Institution.id).where(Institution.code == "NB-CLOUD"))
+        while db.session.scalar(select(Slot.id).where(Slot.doctor_id == doctor_id, Slot.starts_at == starts)):
+            starts += timedelta(minutes=1)  # one slot per doctor and start (overlapping his demo sessions is fine)
+        ends = starts + timedelta(minutes=10)
         slot = Slot(id=new_id(), doctor_id=doctor_id, institution_id=institution_id, kind="online", session="evening",
                     local_date=(starts + SHANGHAI).date(), starts_at=starts, ends_at=ends,
                     capacity=1, booked=0, held=0, status="open", flagged=False)
@@ -111,8 +114,22 @@ def login(page, username, password):
 
 
 def choose(page, select, text):
-    """Select the option whose label contains `text`."""
+    """Select the option whose label contains `text` (a string or a pattern)."""
     page.select_option(select, page.locator(f"{select} option", has_text=text).first.get_attribute("value"))
+
+
+def doctor_named(name):
+    """A doctor option's label by the whole name: "Dr Wang", not "Dr Wang Liping" (labels are "name · title ...")."""
+    return re.compile(rf"{re.escape(name)}( ·|$)")
+
+
+def find_doctor(page, name, clinic=None):
+    """Find a doctor in the patient app: by clinic, then by name; the first match is chosen."""
+    if clinic:
+        page.locator(f"#clinic-filter option[value={clinic}]").wait_for(state="attached")
+        page.select_option("#clinic-filter", clinic)
+    page.fill("#name-filter", name)
+    choose(page, "#doctor-select", doctor_named(name))
 
 
 def expect_text(page, selector, pattern):
@@ -136,13 +153,20 @@ def run_journey(open_page, shoot=lambda name, page: None):
     login(patient, "13800000001", "patient123")
     patient.click("#sign-protocol")
     expect_text(patient, "#protocol-status", r"2\d{3}|签署|signed")
+    # the triage form starts empty: the patient measures and types their own vitals
+    expect(patient.locator("#triage-form input[name=systolic_bp]")).to_have_value("")
+    for name, value in (("systolic_bp", "132"), ("diastolic_bp", "84"), ("heart_rate", "72"), ("temperature_c", "36.6"),
+                        ("spo2", "98")):
+        patient.fill(f"#triage-form input[name={name}]", value)
     patient.click("#triage-form button[type=submit]")
     expect(patient.locator("#triage-result [data-stable=true]")).to_be_visible()
-    choose(patient, "#doctor-select", "Wang")
+    find_doctor(patient, "Dr Wang", clinic="hypertension")
+    choose(patient, "#complaint-code", "I10")  # a condition of the patient's own record
     patient.click("#slot-form button[type=submit]")
+    expect(patient.locator("#eligibility [data-allowed=true]")).to_be_visible()  # told before choosing a time
     patient.locator("#slot-list li button").first.click()
     booked = patient.locator("#appointment-list li[data-status=booked]")
-    booked.locator("button").click()
+    booked.locator("button[data-action=check-in]").click()
     expect(patient.locator("#appointment-list [data-position='1']")).to_be_visible()
     shoot("patient-queue", patient)
 
@@ -219,7 +243,10 @@ def run_journey(open_page, shoot=lambda name, page: None):
     shoot("patient-medicine", patient)
 
     patient.click("#tab-Encounter")
-    expect(patient.locator("#record-panel table[data-type=Encounter] tbody tr")).to_have_count(2)  # history + today
+    encounters = patient.locator("#record-panel table[data-type=Encounter] tbody tr")
+    # today's online consultation, besides the history (the demo's home visit may be there too, or not yet)
+    expect(encounters.filter(has_text=re.compile(r"online \(virtual\)|线上问诊"))).to_have_count(1)
+    assert encounters.count() >= 2
     patient.click("#tab-Observation")
     expect(patient.locator("#record-panel")).to_contain_text("132")
     shoot("patient-records", patient)

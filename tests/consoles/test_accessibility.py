@@ -38,7 +38,8 @@ def _overflow(page):
 
 
 @pytest.mark.parametrize("view", [DESKTOP_EN, PHONE_ZH], ids=["desktop-en", "phone-zh"])
-@pytest.mark.parametrize("console", ["patient", "doctor", "pharmacy", "admin"])  # index: no title/lang yet
+@pytest.mark.parametrize("console", ["", "patient", "doctor", "pharmacy", "admin"],
+                         ids=["index", "patient", "doctor", "pharmacy", "admin"])  # "": /app/, the index
 def test_no_serious_violation_and_nothing_wider_than_the_screen(open_page, console, view):
     page = open_page(console, **view)
     page.wait_for_load_state("networkidle")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.consoles.journey import choose, login, online_slot_soon
+from tests.consoles.journey import choose, find_doctor, login, online_slot_soon
 
 pytestmark = [pytest.mark.live]
 
@@ -49,12 +49,16 @@ def test_a_refused_booking_shows_the_reasons_and_admin_sees_the_decision(app, op
     online_slot_soon(app)
     patient = open_page("patient", locale="en-GB")
     login(patient, "13800000003", "patient123")  # no in-person diagnosis: online care is refused
-    choose(patient, "#doctor-select", "Wang")
+    find_doctor(patient, "Dr Wang")
+    patient.select_option("#complaint-code", "none")  # nothing in the record to follow up
     patient.click("#slot-form button[type=submit]")
-    patient.locator("#slot-list li button").first.click()
-    alert = patient.locator("#booking-error [role=alert]")
-    expect(alert).to_contain_text("(422)")
-    expect(alert.locator("ul.reasons li").first).to_be_visible()
+    # told before any time is offered, in plain words, with what to do instead
+    refusal = patient.locator("#eligibility [data-allowed=false]")
+    expect(refusal).to_contain_text("An online consultation is not possible now.")
+    expect(refusal.locator("ul.reasons li").first).to_be_visible()
+    expect(refusal.locator("[data-step=see_in_person]")).to_contain_text("See a doctor in person")
+    expect(refusal).not_to_contain_text("see_in_person")
+    expect(patient.locator("#slot-list li[data-slot]")).to_have_count(0)
     expect(patient.locator("#appointment-list")).to_contain_text("No appointment yet.")
 
     admin = open_page("admin", locale="en-GB")
@@ -88,12 +92,13 @@ def test_a_doctor_adds_an_online_session_that_patients_can_book_now(open_page):
     expect(doctor.locator("#session-status")).to_contain_text(re.compile(r"Online session added: \d\d:\d\d–\d\d:\d\d"))
     patient = open_page("patient", locale="en-GB")
     login(patient, "13800000001", "patient123")
-    choose(patient, "#doctor-select", "Wang")
+    find_doctor(patient, "Dr Wang")
+    choose(patient, "#complaint-code", "I10")
     patient.click("#slot-form button[type=submit]")
     first = patient.locator("#slot-list li[data-slot]").first
     expect(first).to_be_visible()
     patient.locator("#slot-list li button").first.click()
-    patient.locator("#appointment-list li[data-status=booked] button").click()  # check-in is open at once
+    patient.locator("#appointment-list li[data-status=booked] button[data-action=check-in]").click()  # open at once
     expect(patient.locator("#appointment-list li[data-status=checked_in]")).to_have_count(1)
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+
 CONSOLES = Path(__file__).resolve().parents[2] / "consoles"
 DEFINED = re.compile(r"(\w+): S\(\s*'((?:[^'\\]|\\.)*)',\s*'((?:[^'\\]|\\.)*)'\s*\)")
 USED_IN_JS = re.compile(r"\bt\('(\w+)'")
@@ -11,8 +12,10 @@ USED_IN_HTML = re.compile(r'data-i18n(?:-placeholder|-aria)?="(\w+)"')
 
 
 def _defined():
-    text = (CONSOLES / "static" / "lib" / "strings.js").read_text(encoding="utf-8")
-    return {key: (en, zh) for key, en, zh in DEFINED.findall(text)}
+    found = {}
+    for path in sorted((CONSOLES / "static" / "lib").glob("strings*.js")):  # strings.js and its parts
+        found.update((key, (en, zh)) for key, en, zh in DEFINED.findall(path.read_text(encoding="utf-8")))
+    return found
 
 
 def _used():
@@ -42,6 +45,8 @@ def test_every_label_used_is_defined():
                "age_above_maximum", "age_unknown", "duplicate_therapy", "not_in_catalogue", "upheld", "overridden")),
     ("severity_", ("high", "warning")),
     ("sex_", ("male", "female", "other", "unknown")),
+    ("weekday_", tuple("0123456")),
+    ("session_", ("morning", "afternoon", "evening", "night")),
 ])
 def test_labels_built_from_api_values_are_defined(prefix, suffixes):
     defined = _defined()

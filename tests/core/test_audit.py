@@ -68,3 +68,17 @@ def test_success_entries_roll_back_with_a_failed_request(make_app):
     assert other.test_client().post("/api/v1/probe2").status_code == 409
     with other.app_context():
         assert db.session.scalars(select(AuditEntry)).all() == []
+
+
+def test_a_success_entry_commits_and_rolls_back_with_its_transaction_and_savepoint(app):
+    """On PostgreSQL the entry is a Core INSERT run at once: it must still share its work's fate."""
+    with app.app_context():
+        record_access(DOCTOR, "create", entity="Observation/kept", patient_ref="Patient/9")
+        savepoint = db.session.begin_nested()
+        record_access(DOCTOR, "create", entity="Observation/undone-savepoint", patient_ref="Patient/9")
+        savepoint.rollback()
+        db.session.commit()
+        record_access(DOCTOR, "create", entity="Observation/undone-transaction", patient_ref="Patient/9")
+        db.session.rollback()
+        entities = db.session.scalars(select(AuditEntry.entity).where(AuditEntry.user_id == "u-doc")).all()
+    assert entities == ["Observation/kept"]

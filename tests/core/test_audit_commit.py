@@ -3,7 +3,7 @@ leaves, in a transaction shared with other requests'; a failed request leaves no
 fails only its own request."""
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core import audit_commit, clock
 from core.extensions import db
@@ -93,3 +93,19 @@ def test_concurrent_writers_all_return_committed(app):
         count = db.session.scalar(select(func.count()).select_from(AuditEntry)
                                   .where(AuditEntry.request_id.like("concurrent-%")))
     assert count == 8
+
+
+def test_a_batch_is_written_by_one_statement(app):
+    with app.app_context():
+        committer = audit_commit.GroupCommit(db.engine)
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(committer.engine, "before_cursor_execute", listen)
+    try:
+        committer._commit([audit_commit._Ticket([_row(f"one-statement-{n}")]) for n in range(3)])
+    finally:
+        event.remove(committer.engine, "before_cursor_execute", listen)
+    # Other threads share the engine (the revocation watch polls access_tokens): only the audit table counts.
+    audit_statements = [s for s in statements if "audit_entries" in s]
+    assert len(audit_statements) == 1 and audit_statements[0].startswith("INSERT INTO audit_entries")
+    assert len(_entries(app, request_id="one-statement-2")) == 1

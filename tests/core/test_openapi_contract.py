@@ -10,7 +10,8 @@ from core.blueprint import Blueprint
 from core.extensions import api
 
 METHODS = ("get", "post", "put", "patch", "delete")
-PUBLIC = {"requestPhoneCode", "registerPatient", "logIn"}
+PUBLIC = {"requestPhoneCode", "registerPatient", "logIn", "requestPasswordResetCode", "resetPassword",
+          "paymentNotification"}  # the payment provider's webhook: its signature is the proof (docs/PAYMENT.md)
 BEARER_401 = {"$ref": "#/components/responses/UNAUTHORIZED"}
 
 

@@ -76,3 +76,20 @@ def test_read_reference_and_everything_are_audited(app):
         actions = [row.action for row in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
         assert actions[-4:] == ["create", "read", "vread", "everything"]
         db.session.rollback()
+
+
+def test_a_create_validates_its_resource_once_and_still_refuses_an_invalid_one(app, monkeypatch):
+    from core.extensions import db
+    from records import store
+    from records.errors import FhirError
+
+    calls = []
+    real = store.validate_resource
+    monkeypatch.setattr(store, "validate_resource", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with app.app_context():
+        saved = api.create(SYSTEM, {"resourceType": "Patient", "gender": "female"})
+        assert (saved["gender"], saved["meta"]["versionId"], len(calls)) == ("female", "1", 1)
+        with pytest.raises(FhirError) as refused:
+            api.create(SYSTEM, {"resourceType": "Patient", "gender": "none-of-these"})
+        assert refused.value.status == 400
+        db.session.rollback()

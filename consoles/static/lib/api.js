@@ -16,7 +16,18 @@ export class ApiProblem extends Error {
   }
 }
 
-export async function api(path, { method = 'GET', body, form, headers = {} } = {}) {
+// Logging out reloads the page. The console's loaders still running would otherwise report a 401 for the
+// token just revoked (or for none) as errors; from the logout on, their calls never settle instead.
+let leaving = false;
+const never = () => new Promise(() => {});
+
+export function leavePage() {
+  leaving = true;
+}
+
+// `last`: the logout call itself, which must still be answered while the page is leaving.
+export async function api(path, { method = 'GET', body, form, headers = {}, last = false } = {}) {
+  if (leaving && !last) return never();
   const sent = { Accept: 'application/json, application/problem+json, application/fhir+json', ...headers };
   const token = getToken();
   if (token) sent.Authorization = `Bearer ${token}`;
@@ -27,9 +38,11 @@ export async function api(path, { method = 'GET', body, form, headers = {} } = {
   try {
     response = await fetch(path, { method, headers: sent, body: payload });
   } catch (err) {
+    if (leaving && !last) return never();  // the reload cancels requests in flight
     throw new ApiProblem(0, { title: t('network_error'), detail: String(err.message || err) });
   }
   const text = await response.text();
+  if (leaving && !last) return never();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { detail: text.slice(0, 300) }; }
   if (!response.ok) throw new ApiProblem(response.status, data || {}, response.headers.get('X-Request-ID'));
@@ -47,11 +60,29 @@ export async function apiAll(path) {
   return items;
 }
 
+// For a list reloaded as a filter changes: each call starts a turn and returns a check that is true only while no
+// later turn has started, so an earlier, slower answer never overwrites the newer one.
+export function newestOnly() {
+  let turn = 0;
+  return () => {
+    const mine = ++turn;
+    return () => mine === turn;
+  };
+}
+
 // Download a protected file (an attachment) with the token, as a blob URL.
 export async function blobUrl(path) {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${getToken()}` } });
   if (!response.ok) throw new ApiProblem(response.status, { title: `HTTP ${response.status}` });
   return URL.createObjectURL(await response.blob());
+}
+
+// Save a protected file (an attachment, a receipt) under `filename`, as a click on a download link would.
+export async function saveFile(path, filename) {
+  const link = el('a', { href: await blobUrl(path), download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
 
 function reasonText(reason) {
@@ -67,13 +98,18 @@ export function showProblem(slot, err) {
   const body = err.body || {};
   const box = el('div', { class: 'problem', role: 'alert' },
     el('strong', {}, `${err.title || t('error')}${err.status ? ` (${err.status})` : ''}`),
-    el('p', { class: 'detail' }, err.message || String(err)));
-  for (const e of body.errors || []) box.append(el('p', { class: 'field-error' }, `${e.field}: ${e.message}`));
+    el('p', { class: 'detail' }, t(`problem_${err.code}`, {}, err.message || String(err))));
+  // a field by its label on the page where there is one (`field_<name>` or the plain key), else its name
+  const fieldName = (field) => t(`field_${field}`, {}, t(field, {}, field));
+  for (const e of body.errors || []) {
+    box.append(el('p', { class: 'field-error' }, e.field ? `${fieldName(e.field)}: ${e.message}` : e.message));
+  }
   const reasons = body.reasons || [];
   if (reasons.length) box.append(el('ul', { class: 'reasons' }, ...reasons.map((r) => el('li', {}, reasonText(r)))));
   const steps = body.next_steps || [];
   if (steps.length) {
-    box.append(el('p', {}, t('next_steps')), el('ul', {}, ...steps.map((s) => el('li', {}, s))));
+    box.append(el('p', {}, t('next_steps')),
+      el('ul', {}, ...steps.map((s) => el('li', { 'data-step': s }, t(`next_step_${s}`, {}, s)))));
   }
   if (err.requestId) box.append(el('p', { class: 'request-id' }, `${t('request_id')}: ${err.requestId}`));
   target.append(box);

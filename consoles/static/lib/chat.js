@@ -1,6 +1,6 @@
 // The consultation panel of the patient and doctor consoles: join (with replay after last_seq),
 // chat merged by seq (a message may arrive both live and in history), typing, attachments, video.
-import { api, blobUrl, guarded, showProblem } from './api.js';
+import { api, guarded, saveFile, showProblem } from './api.js';
 import { onLanguageChange, t } from './i18n.js';
 import { emitAck } from './socket.js';
 import { $, announce, clientId, el, fmtTime } from './ui.js';
@@ -126,13 +126,8 @@ export class ConsultPanel {
   }
 
   async download(attachmentId) {
-    await guarded('chat-error', async () => {
-      const url = await blobUrl(`/api/v1/consultations/${this.cid}/attachments/${attachmentId}`);
-      const link = el('a', { href: url, download: attachmentId });
-      document.body.append(link);
-      link.click();
-      link.remove();
-    });
+    await guarded('chat-error', () => saveFile(`/api/v1/consultations/${this.cid}/attachments/${attachmentId}`,
+      attachmentId));
   }
 
   ended(data) {

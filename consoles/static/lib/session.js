@@ -1,5 +1,5 @@
 // Start-up shared by every console: language, login form, "who am I", logout, socket connection.
-import { api, guarded } from './api.js';
+import { api, guarded, leavePage } from './api.js';
 import { clearSession, currentUser, getToken, saveSession } from './auth.js';
 import { initLanguage, t } from './i18n.js';
 import { $, announce } from './ui.js';
@@ -11,6 +11,7 @@ export function startConsole({ roles, onReady }) {
   const app = $('app');
   const ready = async (me) => {
     $('login').hidden = true;
+    for (const node of document.querySelectorAll('[data-logged-out]')) node.hidden = true;  // sign-up, reset
     app.hidden = false;
     $('who').textContent = `${me.name} · ${t(`role_${me.role}`, {}, me.role)}`;
     $('logout').hidden = false;
@@ -18,7 +19,8 @@ export function startConsole({ roles, onReady }) {
     await onReady(me);
   };
   $('logout').addEventListener('click', async () => {
-    try { await api('/api/v1/auth/logout', { method: 'POST' }); } catch { /* the token may be gone already */ }
+    leavePage();
+    try { await api('/api/v1/auth/logout', { method: 'POST', last: true }); } catch { /* the token may be gone already */ }
     clearSession();
     location.reload();
   });

@@ -52,6 +52,13 @@ export function clientId() {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
+// Replace a select's options, keeping the chosen one while it is still offered (else the first is chosen).
+export function replaceOptions(select, options) {
+  const chosen = select.value;
+  select.replaceChildren(...options);
+  if (options.some((option) => option.value === chosen)) select.value = chosen;
+}
+
 // The local date in the institutions' zone (Ningbo: Asia/Shanghai), YYYY-MM-DD.
 export function localDate(zone = 'Asia/Shanghai', when = new Date()) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })

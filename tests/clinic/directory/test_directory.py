@@ -56,3 +56,43 @@ def test_institutions_near_a_point_with_a_specialty(app, client, accounts, world
     with app.app_context():
         found = nearest_institutions(29.87, 121.55, "psychology", limit=1)
     assert found[0]["id"] == middle["id"] and found[0]["reference"] == f"Organization/org-{middle['id']}"
+
+
+def test_the_specialty_code_list_is_served_named_in_both_languages(client, accounts):
+    """The consoles name specialties from this list; a doctor may have only a code in it."""
+    import re
+    _, patient = accounts.patient()
+    _, admin = accounts.admin()
+    assert client.get("/api/v1/specialties").status_code == 401
+    page = client.get("/api/v1/specialties?limit=200", headers=patient).get_json()
+    codes = [item["code"] for item in page["items"]]
+    assert page["total"] == len(codes) and page["next"] is None
+    assert {"general_medicine", "hypertension", "diabetes", "psychology"} <= set(codes)
+    assert all(item["name"] and re.search("[\u4e00-\u9fff]", item["name_zh"]) for item in page["items"])
+    unknown = {"practitioner_id": "prac-x", "name": "Dr X", "specialties": ["astrology"]}
+    assert client.post("/api/v1/doctors", headers=admin, json=unknown).status_code == 422
+
+
+def test_admins_list_deactivated_institutions_and_doctors_to_reactivate_them(client, accounts):
+    _, admin = accounts.admin()
+    _, patient = accounts.patient()
+    inst = _institution(client, admin, "NB-OFF", 29.8, 121.5)
+    doctor = client.post("/api/v1/doctors", headers=admin, json={
+        "practitioner_id": "prac-off", "name": "Dr Off", "institution_ids": [inst["id"]]}).get_json()
+    for path, row in ((f"/api/v1/institutions/{inst['id']}", inst), (f"/api/v1/doctors/{doctor['id']}", doctor)):
+        assert client.patch(path, headers=admin, json={"is_active": False}).status_code == 200
+
+    def ids(path, headers, status=None):
+        query = f"?limit=200&status={status}" if status else "?limit=200"
+        response = client.get(path + query, headers=headers)
+        return response.status_code, {row["id"] for row in (response.get_json().get("items") or [])}
+
+    for path, row in (("/api/v1/institutions", inst), ("/api/v1/doctors", doctor)):
+        assert row["id"] not in ids(path, admin)[1] and row["id"] not in ids(path, patient)[1]
+        status, found = ids(path, admin, "inactive")
+        assert status == 200 and row["id"] in found
+        assert row["id"] in ids(path, admin, "any")[1]
+        assert ids(path, patient, "inactive")[0] == 403 and ids(path, patient, "any")[0] == 403
+        assert ids(path, admin, "asleep")[0] == 422
+    assert client.patch(f"/api/v1/doctors/{doctor['id']}", headers=admin, json={"is_active": True}).status_code == 200
+    assert doctor["id"] in ids("/api/v1/doctors", patient)[1]

@@ -1,5 +1,5 @@
 """Every official FHIR R4 example (hl7.fhir.r4.examples 4.0.1, from npm) of every type /fhir serves loads by PUT
-with its own id, and reads back as sent. `data/r4_examples.json.gz` holds them (409 resources of 40 types,
+with its own id, and reads back as sent. `data/r4_examples.json.gz` holds them (416 resources of 44 types,
 [{"file", "resource"}]: `npm pack hl7.fhir.r4.examples`, then keep the files whose resourceType /fhir serves).
 
 The one refused is invalid R4: Questionnaire-qs1 has nested items without the required `linkId`

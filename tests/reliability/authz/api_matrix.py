@@ -4,14 +4,15 @@ patient it has no business with (tests/reliability/authz/test_api_matrix.py).
 
 An entry is Rule(allowed roles, ...). Roles: anon, pa, pb (patients A and B), d1 (A's doctor), d2 (a doctor
 with no care of A), p1 (pharmacy the order is routed to), p2 (another pharmacy), rv (platform reviewer),
-admin. "*" is every authenticated role, "public" everyone. Path placeholders name objects of the world.
+admin, n1 (the nurse of A's home visit), reg (the regulator: allowed only where named). "*" is every
+authenticated role but reg, "public" everyone. Path placeholders name objects of the world.
 `health`: a successful call reads health data, so it must leave an audit entry with its request id.
 `statuses`: what an allowed role may get besides 200 (writes on a fixed world: 409, 422 ... are fine).
 `skip`: allowed roles not run here, with the reason.
 """
 from dataclasses import dataclass, field
 
-ALL = "pa pb d1 d2 p1 p2 rv admin"
+ALL = "pa pb d1 d2 p1 p2 rv admin n1"
 WRITE_OK = frozenset({200, 201, 204, 409, 422})
 GONE_OK = WRITE_OK | {404}  # a delete: the first allowed role already deleted it
 
@@ -27,7 +28,7 @@ class Rule:
     multipart: bool = False
 
     def roles(self):
-        names = self.allowed.replace("*", ALL).replace("public", "anon " + ALL).split()
+        names = self.allowed.replace("*", ALL).replace("public", "anon reg " + ALL).split()
         return frozenset(names)
 
 
@@ -49,6 +50,8 @@ MATRIX = {
     # accounts
     "POST /api/v1/auth/phone-codes": write("public", statuses=frozenset({422})),  # body {}: no phone
     "POST /api/v1/auth/register": write("public"),
+    "POST /api/v1/auth/password-codes": write("public", statuses=frozenset({422})),  # body {}: no phone
+    "POST /api/v1/auth/password-reset": write("public", statuses=frozenset({422})),  # body {}: no phone, code
     "POST /api/v1/auth/token": write("public", statuses=frozenset({422})),
     "POST /api/v1/auth/logout": write("*", skip={r: "revokes the caller's token: tests/core/test_tokens.py"
                                                  for r in ALL.split()}),
@@ -63,6 +66,7 @@ MATRIX = {
     "POST /api/v1/admin/id-claims/{claim_id}/approve": write("admin", statuses=frozenset({200, 409})),
     "POST /api/v1/admin/id-claims/{claim_id}/reject": write("admin", statuses=frozenset({200, 409})),
     # directory and scheduling
+    "GET /api/v1/specialties": read("*"),
     "GET /api/v1/institutions": read("*"),
     "POST /api/v1/institutions": write("admin"),
     "GET /api/v1/institutions/{institution_id}": read("*"),
@@ -108,10 +112,50 @@ MATRIX = {
     "POST /api/v1/notifications/{notification_id}/read": write("pa"),
     "POST /api/v1/notifications/read-all": write("*"),
     "GET /api/v1/reports/waiting-times": read("admin", query="from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z"),
+    "GET /api/v1/reports/chronic-care": read("admin"),
     "GET /api/v1/reports/room-utilisation": read("admin", query="from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z"),
+    # chronic care (issue 20): care plans, home measurements and their alerts
+    "GET /api/v1/care-plans": read("pa pb d1 d2 admin", health=True),
+    "POST /api/v1/care-plans": write("d1", {"patient_id": "{patient_id}", "template": "diabetes"}, health=True),
+    "GET /api/v1/care-plans/{plan_id}": read("pa d1 admin", health=True),
+    "GET /api/v1/care-plans/{plan_id}/adherence": read("pa d1 admin", health=True),
+    "POST /api/v1/care-plans/{plan_id}/recheck": write("pa d1 admin", health=True),
+    "POST /api/v1/care-plans/{plan_id}/end": write("d1 admin", {"status": "completed"}),
+    "GET /api/v1/measurements": read("pa d1 admin", query="patient_id={patient_id}", health=True),
+    "POST /api/v1/measurements": write("pa pb", {"code": "weight", "value": 70.5}, health=True),
+    "GET /api/v1/measurements/summary": read("pa d1 admin", query="patient_id={patient_id}", health=True),
+    "GET /api/v1/measurements/alerts": read("d1 d2 admin", health=True),
+    "POST /api/v1/measurements/alerts/{alert_id}/close": write("d1 admin"),
+    "GET /api/v1/service-requests": read("pa pb d1 d2 admin", health=True),
+    "POST /api/v1/service-requests": write("d1", {"patient_id": "{patient_id}", "test": "creatinine"}, health=True),
+    "GET /api/v1/service-requests/{service_request_id}": read("pa d1 admin", health=True),
+    "GET /api/v1/service-requests/{service_request_id}/places": read("pa d1 admin", query="date=2099-01-01"),
+    "POST /api/v1/service-requests/{service_request_id}/booking": write(
+        "pa", {"institution_id": "{institution_id}", "date": "2099-01-01"}),
+    "POST /api/v1/service-requests/{service_request_id}/report": write("d1 admin",
+                                                                      {"results": [{"code": "4548-4", "value": 6.5}]}),
+    "GET /api/v1/inspections": read("pa pb d1 d2 admin", health=True),
+    "GET /api/v1/nursing/services": read("*"),
+    "PUT /api/v1/nursing/nurses": write("admin", {"user_id": "{nurse_user_id}", "institution_id": "{institution_id}"}),
+    "POST /api/v1/nursing/orders": write("d1", {"patient_id": "{patient_id}", "service": "injection"}, health=True),
+    "GET /api/v1/nursing/requests": read("pa pb n1 admin", health=True),
+    "POST /api/v1/nursing/requests": write("pa pb", {"service": "wound-care", "address": "2 Matrix Lane",
+                                                     "latitude": 29.88, "longitude": 121.55,
+                                                     "window_start": "2099-01-01T01:00:00Z",
+                                                     "window_end": "2099-01-01T03:00:00Z"}),
+    "GET /api/v1/nursing/requests/{nursing_request_id}": read("pa d1 n1 admin", health=True),
+    "GET /api/v1/nursing/visits": read("pa pb n1 admin", health=True),
+    "GET /api/v1/nursing/visits/{visit_id}": read("pa n1 admin", health=True),
+    "POST /api/v1/nursing/visits/{visit_id}/check-in": write("n1", {"latitude": 29.88, "longitude": 121.55}),
+    "POST /api/v1/nursing/visits/{visit_id}/check-out": write("n1", {"latitude": 29.88, "longitude": 121.55}),
+    "GET /api/v1/inspections/tests": read("*"),
+    "GET /api/v1/inspections/offers": read("*"),
+    "PUT /api/v1/inspections/offers": write("admin", {"institution_id": "{institution_id}", "test": "ecg",
+                                                     "daily_capacity": 3}),
     # risk control
     "GET /api/v1/risk/rules": read("d1 d2 admin"),
     "POST /api/v1/risk/rules": write("admin"),
+    "GET /api/v1/risk/rules/versions": read("d1 d2 admin"),
     "GET /api/v1/risk/decisions": read("pa d1 admin", query="patient_id={patient_id}", health=True),
     "POST /api/v1/eligibility": write("pa d1 admin", {"checkpoint": "book_online", "patient_id": "{patient_id}"},
                                       health=True),
@@ -172,12 +216,49 @@ MATRIX = {
     "POST /api/v1/pharmacy/orders/{order_id}/out-for-delivery": write("p1"),
     "POST /api/v1/pharmacy/orders/{order_id}/delivered": write("p1"),
     "POST /api/v1/pharmacy/orders/{order_id}/decline": write("p1", {"reason": "closing early"}),
+    # billing (issue 19): A's appointment's charge and its open payment
+    "GET /api/v1/charges": read("pa pb admin", health=True),
+    "GET /api/v1/charges/{charge_id}": read("pa admin", health=True),
+    "GET /api/v1/charges/{charge_id}/receipt": read("pa admin", health=True),
+    "POST /api/v1/payments": write("pa", {"charge_id": "{charge_id}"}),
+    "GET /api/v1/payments/{payment_id}": read("pa admin", health=True),
+    "POST /api/v1/payments/{payment_id}/query": write("pa admin"),
+    "POST /sandbox/pay/{provider_ref}": write("public", statuses=frozenset({404})),  # the sandbox's cashier
+    "POST /api/v1/payments/notify/{provider}": write("public", statuses=frozenset({401})),  # unsigned: 401
+    "POST /api/v1/refunds": write("pa admin", {"charge_id": "{charge_id}"}),
+    "GET /api/v1/fees": read("admin"),
+    "POST /api/v1/fees": write("admin"),
+    "GET /api/v1/settlements": read("admin", query="date=2026-12-06"),
+    "GET /api/v1/reconciliation": read("admin", query="date=2026-12-06"),
     # documentation and operations: no data, open to everyone
     "GET /api/v1/openapi.json": read("public"),
     "GET /api/v1/docs": read("public"),
     "GET /api/v1/docs/init.js": read("public"),
     "GET /api/v1/docs/assets/{filename}": read("public"),
     "GET /healthz": read("public"),
+    # compliance: the regulator's feed and traces; admins' endpoints, holds and retention
+    "GET /api/v1/supervision/feed": read("reg admin", health=True),
+    "GET /api/v1/trace/{prescription_id}": read("reg admin", health=True),
+    # push endpoints: the world has none (tests/compliance/test_push.py), so the named one is a 404
+    "GET /api/v1/supervision/endpoints": read("admin"),
+    "POST /api/v1/supervision/endpoints": write("admin"),
+    "GET /api/v1/supervision/endpoints/{endpoint_id}": read("admin", statuses=frozenset({404})),
+    "PATCH /api/v1/supervision/endpoints/{endpoint_id}": write("admin", statuses=frozenset({404})),
+    "DELETE /api/v1/supervision/endpoints/{endpoint_id}": write("admin", statuses=frozenset({404})),
+    "GET /api/v1/supervision/endpoints/{endpoint_id}/dead-letters": read("admin", statuses=frozenset({404})),
+    "POST /api/v1/supervision/endpoints/{endpoint_id}/replay": write("admin", statuses=frozenset({404})),
+    # legal holds: the world has none (tests/compliance/test_holds.py)
+    "GET /api/v1/holds": read("admin"),
+    "POST /api/v1/holds": write("admin"),
+    "GET /api/v1/holds/{hold_id}": read("admin", statuses=frozenset({404})),
+    "POST /api/v1/holds/{hold_id}/lift": write("admin", statuses=frozenset({404, 422})),
+    # retention (the runs the matrix starts are dry runs: body {}); patients ask for their own erasure
+    "GET /api/v1/retention/rules": read("admin"),
+    "PUT /api/v1/retention/rules/{kind}": write("admin"),
+    "GET /api/v1/retention/runs": read("admin"),
+    "POST /api/v1/retention/runs": write("admin"),
+    "GET /api/v1/retention/erasure-requests": read("admin"),
+    "POST /api/v1/retention/erasure-requests": write("pa pb admin"),
     "GET /readyz": read("public"),
     "GET /metrics": read("public"),  # to direct loopback callers (the test client); tests/core/test_operations.py
     "GET /static/{filename}": read("public", statuses=frozenset({404})),
@@ -186,6 +267,21 @@ MATRIX = {
     "GET /app/{name}": read("public"),
     "GET /app/static/{filename}": read("public", statuses=frozenset({404})),
     "GET /app/vendor/socket.io.min.js": read("public"),
+    # SMART on FHIR (smart/): discovery and the OAuth endpoints are public (a client authenticates in the body);
+    # the calls here carry no OAuth parameters, so each is a 400/401 OAuth error. The flows: tests/smart/.
+    "GET /.well-known/smart-configuration": read("public"),
+    "GET /fhir/.well-known/smart-configuration": read("public"),
+    "GET /.well-known/jwks.json": read("public"),
+    "GET /oauth/authorize": read("public", statuses=frozenset({400})),
+    "POST /oauth/authorize": write("public", statuses=frozenset({400})),
+    "POST /oauth/token": write("public", statuses=frozenset({400, 401})),
+    "POST /oauth/revoke": write("public", statuses=frozenset({400, 401})),
+    "POST /oauth/introspect": write("public", statuses=frozenset({400, 401})),
+    "GET /api/v1/smart/clients": read("admin"),
+    "POST /api/v1/smart/clients": write("admin"),
+    "DELETE /api/v1/smart/clients/{client_id}": write("admin", statuses=GONE_OK),
+    "GET /api/v1/me/apps": read("*"),  # the caller's own authorised apps
+    "DELETE /api/v1/me/apps/{client_id}": write("*", statuses=GONE_OK),  # none authorised here: 404
 }
 
 # A refusal that is not core.auth's role check concerns an existing object of another party: it must leave a
@@ -212,8 +308,17 @@ UNAUDITED_REFUSALS = {
 # Served by the FHIR matrix, not here.
 FHIR_ROUTES = {"GET /fhir/metadata", *(f"{m} {p}" for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
                                        for p in ("/fhir", "/fhir/", "/fhir/{path}"))}
+# Bulk Data (smart/bulk) answers OperationOutcomes like the rest of /fhir: kick-off for administrators and backend
+# clients only, status and files for whoever asked; its refusals are tested in tests/smart/test_bulk_export.py.
+FHIR_ROUTES |= {"GET /fhir/$export", "GET /fhir/Patient/$export", "GET /fhir/Group/{group_id}/$export",
+                "POST /fhir/$export", "POST /fhir/Patient/$export", "POST /fhir/Group/{group_id}/$export",
+                "GET /fhir/bulk-status/{job_id}", "DELETE /fhir/bulk-status/{job_id}",
+                "GET /fhir/bulk-files/{job_id}/{filename}"}
 PLACEHOLDER_VALUES = {"filename": "swagger-ui.css", "name": "patient", "guardian_id": "no-such-guardian",
-                      "flag_number": "1"}
+                      "flag_number": "1", "endpoint_id": "no-such-endpoint",
+                      "hold_id": "no-such-hold", "kind": "audit_log", "provider": "sandbox",
+                      "provider_ref": "no-such-trade"}
+PLACEHOLDER_VALUES["client_id"] = "no-such-client"  # SMART: a client nobody registered
 
 # The order cases run in: reads, then refusals, then the allowed writes, whose effects on the shared
 # world come last (cancelling, declining, closing, deleting).

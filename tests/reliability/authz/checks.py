@@ -6,7 +6,9 @@ from core.models import AuditEntry
 
 # The patients whose data each role must never see in any answer.
 STRANGERS = {"anon": ("pa", "pb"), "pa": ("pb",), "pb": ("pa",), "d1": ("pb",), "d2": ("pa",), "p1": ("pb",),
-             "p2": ("pa", "pb"), "rv": ("pb",), "admin": ()}
+             "p2": ("pa", "pb"), "rv": ("pb",), "admin": (),
+             "n1": ("pb",),  # n1: the nurse of A's home visit
+             "reg": ()}  # the regulator supervises every patient, through the feed and traces only
 DENIED = {401, 403, 404}
 
 

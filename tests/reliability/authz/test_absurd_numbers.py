@@ -36,7 +36,7 @@ def _bodies(names, number):
 
 def _caller(route):
     rule = MATRIX[route]
-    allowed = [role for role in ("pa", "d1", "p1", "rv", "admin", "pb", "d2", "p2", "anon")
+    allowed = [role for role in ("pa", "d1", "p1", "rv", "admin", "pb", "d2", "p2", "n1", "anon")
                if role in rule.roles() and role not in rule.skip]
     return allowed[0] if allowed else None
 

@@ -32,7 +32,7 @@ HANGZHOU = (30.2741, 120.1551)  # ~150 km away: never offered an order placed in
 # Types of A's compartment the world holds, found by search after the build.
 FHIR_TYPES = ("Encounter", "Condition", "MedicationRequest", "Appointment", "Communication", "DocumentReference",
               "Consent")
-ROLES = ("anon", "pa", "pb", "d1", "d2", "p1", "p2", "rv", "admin")
+ROLES = ("anon", "pa", "pb", "d1", "d2", "p1", "p2", "rv", "admin", "n1", "reg")
 # 15 mg a day is above amlodipine's 10 mg maximum: the prescription has a pre-review flag (number 1) the
 # reviewer overrides before approving, so the flag routes act on a real flag.
 OVER_MAXIMUM = {**AMLODIPINE, "frequency": "three times daily"}
@@ -151,6 +151,29 @@ def _id_claim(accounts, admin):
     return claims[0]["id"]
 
 
+def _care_plan(client, headers, patient_id):
+    """A's hypertension plan with doctor 1 and an alert raised by A's high home reading."""
+    plan = _ok(client.post("/api/v1/care-plans", json={"patient_id": patient_id, "template": "hypertension"},
+                           headers=headers["d1"]), 201)
+    reading = _ok(client.post("/api/v1/measurements", json={"code": "blood-pressure", "systolic": 152,
+                                                            "diastolic": 96}, headers=headers["pa"]), 201)
+    order = _ok(client.post("/api/v1/service-requests", json={"patient_id": patient_id, "test": "hba1c"},
+                            headers=headers["d1"]), 201)
+    return {"plan_id": plan["id"], "alert_id": reading["alerts"][0]["id"], "service_request_id": order["id"]}
+
+
+def _home_visit(client, accounts, headers, institution_id, now):
+    """Nurse 1 placed at the institution, and A's wound-care request assigned to them."""
+    user_id, headers["n1"] = accounts.staff("nurse", "nurse_matrix")
+    _ok(client.put("/api/v1/nursing/nurses", json={"user_id": user_id, "institution_id": institution_id},
+                   headers=headers["admin"]))
+    start = now + timedelta(days=1)
+    request = _ok(client.post("/api/v1/nursing/requests", headers=headers["pa"], json={
+        "service": "wound-care", "address": "1 Matrix Lane", "latitude": 29.88, "longitude": 121.55,
+        "window_start": start.isoformat(), "window_end": (start + timedelta(hours=2)).isoformat()}), 201)
+    return {"nurse_user_id": user_id, "nursing_request_id": request["id"], "visit_id": request["visit"]["id"]}
+
+
 def build_world(app):
     """Build the world (committed); the caller empties the tables afterwards."""
     client = app.test_client()
@@ -173,6 +196,7 @@ def build_world(app):
     pharmacy.pharmacy("ph-far", lat=HANGZHOU[0], lon=HANGZHOU[1], stock={"C08CA01": 100})
     w.headers["p1"], w.headers["p2"] = pharmacy.pharmacist("ph-near"), pharmacy.pharmacist("ph-far")
     w.headers["rv"] = pharmacy.reviewer
+    w.headers["reg"] = accounts.staff("regulator", "regulator")[1]  # reads the feed and traces, nothing else
 
     now = clock.now().replace(microsecond=0)
     online_slot = clinic.slot(doctor1, inst, now + timedelta(minutes=20), kind="online")
@@ -189,18 +213,26 @@ def build_world(app):
 
     later = now + timedelta(days=3)
     appt = _ok(book(client, w.headers["pa"], clinic.slot(doctor1, inst, later)), 201)
+    charge, = _ok(client.get(f"/api/v1/charges?source=Appointment/{appt['id']}",
+                             headers=w.headers["pa"]))["items"]
+    payment = _ok(client.post("/api/v1/payments", json={"charge_id": charge["id"]}, headers=w.headers["pa"]), 201)
     doctor3, _ = clinic.doctor([inst], account=False)  # bookings made by the matrix give no role care of anyone
     spare_slot = clinic.slot(doctor3, inst, later + timedelta(hours=1))
     _ok(client.put("/api/v1/family-doctor", json={"doctor_id": doctor1}, headers=w.headers["pa"]))
     protocol = _ok(client.get("/api/v1/consents/protocol", headers=w.headers["pa"]))["version"]
+    w.ids.update(_care_plan(client, w.headers, pa_account["patient_id"]))
+    _ok(client.put("/api/v1/inspections/offers", json={"institution_id": inst, "test": "hba1c", "daily_capacity": 5},
+                   headers=w.headers["admin"]))
     _ok(book(client, w.headers["pb"], clinic.slot(doctor2, inst, later + timedelta(hours=2))), 201)
     w.ids.update(_waitlist_and_schedule(client, w.headers, doctor1, inst, now))
+    w.ids.update(_home_visit(client, accounts, w.headers, inst, now))
 
     _clinical_records(app, pb_account["patient_id"])
     w.ids.update({
         "appointment_id": appt["id"], "online_appointment_id": online_appt, "spare_slot_id": spare_slot,
         "consultation_id": cid, "attachment_id": attachment_id, "prescription_id": prescription_id,
         "order_id": order["id"], "pharmacy_id": "ph-near", "room_id": room_id, "doctor_id": doctor1,
+        "charge_id": charge["id"], "payment_id": payment["id"],
         "institution_id": inst, "consent_id": consent["id"], "protocol_version": protocol,
         "user_id": pa_account["id"], "patient_id": pa_account["patient_id"],
         "fhir_Provenance": f"{prescription_id}-signature", "claim_id": _id_claim(accounts, w.headers["admin"]),

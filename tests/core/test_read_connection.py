@@ -1,0 +1,95 @@
+"""core.dbutil.read_connection: a read outside a transaction runs in autocommit on PostgreSQL (no BEGIN and
+COMMIT round trips); inside one it sees the transaction's own writes; the FHIR read answers the same."""
+import os
+
+import pytest
+from sqlalchemy import text
+
+from core import dbutil
+from core.extensions import db
+from records import store
+from records.errors import FhirError
+from records.fhir import wire
+
+POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def _stored_patient(app, family="Reader"):
+    with app.app_context():
+        saved = store.create_resource({"resourceType": "Patient", "name": [{"family": family}]})
+        db.session.commit()
+    return saved
+
+
+def test_a_read_returns_the_stored_resource_and_opens_no_transaction_on_postgresql(app):
+    saved = _stored_patient(app)
+    with app.app_context():
+        assert store.read_resource("Patient", saved["id"]) == saved
+        # On PostgreSQL the statement ran on an autocommit connection: the session never began a transaction.
+        assert db.session().in_transaction() is not POSTGRES
+
+
+def test_a_read_inside_a_transaction_sees_that_transactions_uncommitted_write(app):
+    with app.app_context():
+        db.session.connection()  # the request has begun its transaction
+        saved = store.create_resource({"resourceType": "Patient", "name": [{"family": "Uncommitted"}]})
+        assert store.read_resource("Patient", saved["id"]) == saved
+        db.session.rollback()
+        with pytest.raises(FhirError) as gone:
+            store.read_resource("Patient", saved["id"])
+        assert gone.value.status == 404
+
+
+@pytest.mark.skipif(not POSTGRES, reason="autocommit reads are PostgreSQL's (SQLite keeps the session's connection)")
+def test_the_autocommit_connection_goes_back_to_the_pool_transactional(app):
+    _stored_patient(app)
+    with app.app_context():
+        with dbutil.read_connection() as connection:
+            driver = connection.connection.driver_connection
+            assert driver.autocommit is True
+        assert driver.autocommit is False  # reset as it went back to the pool: later users get transactions
+
+
+def test_the_fhir_read_answers_the_create_with_its_version_headers(app, accounts, client):
+    _, headers = accounts.admin()
+    created = client.post("/fhir/Patient", json={"resourceType": "Patient", "name": [{"family": "Headers"}]},
+                          headers=headers)
+    assert created.status_code == 201
+    body = created.get_json()
+    read = client.get(f"/fhir/Patient/{body['id']}", headers=headers)
+    assert read.status_code == 200
+    assert read.get_json() == body
+    assert read.headers["ETag"] == created.headers["ETag"] == 'W/"1"'
+    assert read.headers["Last-Modified"] == wire.http_date(body["meta"]["lastUpdated"])
+    assert read.headers["Content-Type"].startswith("application/fhir+json")
+
+
+@pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL: SQLite has no pooled server connections")
+def test_a_read_after_every_pooled_connection_died_while_idle_still_answers(app, accounts, client):
+    """A PostgreSQL restart kills every pooled connection; those idle past the ping window are replaced."""
+    _, headers = accounts.admin()
+    pid = client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=headers).get_json()["id"]
+    with app.app_context():
+        killer = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        killer.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        killer.invalidate()  # this one goes too: as after a restart, no pooled connection is alive
+        killer.close()
+        for record in list(db.engine.pool._pool.queue):  # idle for an hour, instead of sleeping
+            record.info["checked_in_at"] -= 3600
+    r = client.get(f"/fhir/Patient/{pid}", headers=headers)
+    assert r.status_code == 200
+    assert r.get_json()["id"] == pid
+
+
+def test_a_search_sees_its_transactions_own_write_and_outside_one_opens_none_on_postgresql(app):
+    saved = _stored_patient(app, family="Searched")
+    with app.app_context():
+        found = store.search("Patient", [("family", "Searched"), ("_include", "Patient:link")])
+        assert [r["id"] for r in found.resources] == [saved["id"]] and found.total == 1
+        assert db.session().in_transaction() is not POSTGRES
+        fresh = store.create_resource({"resourceType": "Patient", "name": [{"family": "Searched"}]})
+        both = store.search("Patient", [("family", "Searched")]).resources
+        assert {r["id"] for r in both} == {saved["id"], fresh["id"]}
+        db.session.rollback()
+        assert [r["id"] for r in store.search("Patient", [("family", "Searched")]).resources] == [saved["id"]]
