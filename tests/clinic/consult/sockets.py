@@ -7,6 +7,19 @@ import socketio
 NS = "/consult"
 
 
+def _deliver_in_arrival_order(client):
+    """python-engineio's client hands each incoming message to a thread of its own (`run_async=True`), so two
+    pushes sent in order can reach the handlers swapped (seen in CI: seq 14 recorded before 13). The tests
+    assert the order the server sent, so this client handles messages in its reading thread, one after the
+    other (the handlers only record: they never wait on the connection)."""
+    trigger = client.eio._trigger_event
+
+    def in_order(event, *args, run_async=False, **kwargs):
+        return trigger(event, *args, run_async=run_async and event != "message", **kwargs)
+
+    client.eio._trigger_event = in_order
+
+
 class Recorder:
     """A socketio.Client that records every /consult event it receives."""
 
@@ -16,6 +29,7 @@ class Recorder:
         self.cond = threading.Condition()
         self.client = socketio.Client(reconnection=False)
         self.client.on("*", self._record, namespace=NS)
+        _deliver_in_arrival_order(self.client)
 
     def _record(self, event, data=None):
         with self.cond:
