@@ -24,6 +24,7 @@ import weakref
 from flask import g, request
 from sqlalchemy import insert
 
+from core import dbutil
 from core.extensions import db
 from core.models import AuditEntry
 
@@ -115,9 +116,8 @@ class GroupCommit:
             # One round trip instead of three (BEGIN, INSERT, COMMIT): a single multi-row INSERT is atomic
             # on its own, and its implicit commit waits for the WAL flush exactly as an explicit COMMIT does.
             columns = tuple(rows[0])
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql(_multi_row_insert(columns, len(rows)),
-                                           tuple(row[c] for row in rows for c in columns))
+            with dbutil.autocommit_cursor(self.engine) as cursor:
+                cursor.execute(_multi_row_insert(columns, len(rows)), tuple(row[c] for row in rows for c in columns))
             return
         with self.engine.begin() as connection:  # its own transaction: one INSERT of every row, one COMMIT
             connection.execute(insert(AuditEntry), rows)

@@ -32,34 +32,37 @@ def check_media_type():
 def reject_unsafe_input():
     """400 for a NUL character in the path, query or form, and for a JSON body nested too deeply or
     holding one (core.payloads), on every surface, before any handler or the database sees it."""
-    pairs = list(request.args.items(multi=True))
-    if request.mimetype == "application/x-www-form-urlencoded":
-        pairs += list(request.form.items(multi=True))
-    if payloads.has_nul(request.path, *(text for pair in pairs for text in pair)):
+    req = request._get_current_object()  # resolved once: each proxy lookup costs a few microseconds
+    pairs = list(req.args.items(multi=True))
+    has_body = _has_body()
+    mimetype = req.mimetype if has_body else ""  # without a body there is no form and no JSON to look at
+    if mimetype == "application/x-www-form-urlencoded":
+        pairs += list(req.form.items(multi=True))
+    if payloads.has_nul(req.path, *(text for pair in pairs for text in pair)):
         raise ApiError(400, "bad_request", "The URL or form must not contain NUL (U+0000) characters.")
-    mimetype = request.mimetype
-    if request.method in BODY_METHODS and _has_body() and (mimetype in JSON_TYPES or mimetype.endswith("+json")):
+    if req.method in BODY_METHODS and has_body and (mimetype in JSON_TYPES or mimetype.endswith("+json")):
         try:
-            payloads.check_json_text(request.get_data(cache=True))  # malformed JSON: each surface words it
+            payloads.check_json_text(req.get_data(cache=True))  # malformed JSON: each surface words it
         except payloads.UnsafePayload as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
 
 
 def secure_response(response):
     """Security headers on everything; never cache API or FHIR answers (they carry health data)."""
-    headers = response.headers
+    req = request._get_current_object()  # resolved once: each proxy lookup costs a few microseconds
+    headers, path = response.headers, req.path
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
     # API and FHIR answers are data, never pages: nothing in them may load, run or be framed. The docs
     # page loads its own scripts and styles (Swagger UI), so it only refuses to be framed.
-    docs = request.path.startswith(DOCS_PREFIX)
-    headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'" if docs else API_CSP)
-    if request.is_secure:
+    headers.setdefault("Content-Security-Policy",
+                       "frame-ancestors 'none'" if path.startswith(DOCS_PREFIX) else API_CSP)
+    if req.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.path.startswith(("/api/", "/fhir")) and "Cache-Control" not in headers:
+    if path.startswith(("/api/", "/fhir")) and "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-store"
-    origin = request.headers.get("Origin")
+    origin = req.headers.get("Origin")
     if origin and origin in current_app.config["CORS_ORIGINS"]:
         headers["Access-Control-Allow-Origin"] = origin
         headers["Vary"] = "Origin"

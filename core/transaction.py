@@ -92,7 +92,11 @@ def rollback_keeping():
 def finish_request(response):
     """after_request hook: commit when the response is a success, otherwise roll back (keeping what must stay)."""
     if response.status_code < 400:
-        db.session.commit()
+        session = db.session()
+        # A request that only read outside a transaction (FHIR reads and searches on PostgreSQL) has nothing to
+        # commit: Session.commit would begin and end an empty one (~0.05 ms of CPU); pending hooks live in info.
+        if session.in_transaction() or session.new or session.dirty or session.deleted or session.info:
+            session.commit()
         audit_commit.write_deferred()  # the reads' audit entries, committed before the answer leaves
         return response
     audit_commit.drop_deferred()

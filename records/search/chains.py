@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, select
 
-from core.extensions import db
+from core.dbutil import fetch_first
 from records.models import Resource
 from records.search.binds import is_ordered
 from records.search.criteria import criterion_clause, index_conditions
@@ -28,7 +28,8 @@ def targets_are_many(resource_type, shapes, values, sort):
     chained = [(i, s) for i, s in enumerate(shapes) if s.chain]
     if sort or not chained or not any(is_ordered(s) for s in shapes):
         return False
-    return any(db.session.scalar(_count(t, inner, f"c{i}_{t}_"), values) > MANY_TARGETS
+    # Outside a transaction, like the page that follows (no BEGIN and COMMIT round trips on PostgreSQL).
+    return any(fetch_first(_count(t, inner, f"c{i}_{t}_"), values)[0] > MANY_TARGETS
                for i, shape in chained for t, inner in shape.chain)
 
 

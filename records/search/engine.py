@@ -5,7 +5,7 @@ https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/operation-patien
 import json
 from dataclasses import dataclass, field
 
-from core.dbutil import read_connection
+from core.dbutil import fetch_all, read_connection
 from records.errors import FhirError
 from records import subsetting
 from records.reads import read_resource
@@ -113,10 +113,12 @@ def _page(result, stmts, keys, values, direction, total_kind):
     """Fill result.resources, the cursors and the total from one statement (one row more than the page
     tells whether there is more; the total rides along as a column)."""
     total = None
-    with read_connection() as connection:  # outside a transaction: no BEGIN and COMMIT round trips
-        rows = connection.execute(stmts.page, {**values, "limit": result.count + 1}).all()
-        if total_kind != "none":
-            total = rows[0].total if rows else (0 if not direction else connection.scalar(stmts.count, values))
+    rows = fetch_all(stmts.page, {**values, "limit": result.count + 1})  # outside a transaction: no BEGIN, COMMIT
+    if total_kind != "none":
+        total = rows[0].total if rows else 0
+        if not rows and direction:
+            with read_connection() as connection:
+                total = connection.scalar(stmts.count, values)
     reverse = direction == "prev"
     more = len(rows) > result.count
     if total_kind != "none":

@@ -1,9 +1,10 @@
 """core.dbutil.read_connection: a read outside a transaction runs in autocommit on PostgreSQL (no BEGIN and
 COMMIT round trips); inside one it sees the transaction's own writes; the FHIR read answers the same."""
 import os
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import literal_column, select, text
 
 from core import dbutil
 from core.extensions import db
@@ -93,3 +94,49 @@ def test_a_search_sees_its_transactions_own_write_and_outside_one_opens_none_on_
         assert {r["id"] for r in both} == {saved["id"], fresh["id"]}
         db.session.rollback()
         assert [r["id"] for r in store.search("Patient", [("family", "Searched")]).resources] == [saved["id"]]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the driver's autocommit cursor is PostgreSQL's (SQLite reads in the session)")
+def test_the_autocommit_cursor_returns_its_connection_transactional_even_after_a_failed_statement(app):
+    from sqlalchemy.exc import ProgrammingError
+
+    with app.app_context():
+        with dbutil.autocommit_cursor(db.engine) as cursor:
+            driver = cursor.connection
+            assert driver.autocommit is True
+        assert driver.autocommit is False
+        with pytest.raises(ProgrammingError) as failed:  # the driver's error, as SQLAlchemy's (handlers know it)
+            with dbutil.autocommit_cursor(db.engine) as cursor:
+                cursor.execute("SELECT no_such_column FROM resources")
+        assert not failed.value.connection_invalidated
+        assert cursor.connection.autocommit is False and not cursor.connection.closed
+        assert dbutil.fetch_first(select(literal_column("1").label("one")), {}).one == 1
+
+
+@pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL: a server connection to terminate")
+def test_a_read_whose_connection_was_killed_mid_use_answers_503_and_the_next_read_200(app, accounts, client):
+    """A connection that dies between its checkout and its statement (no idle ping saves it) is invalidated:
+    the request gets the database-unavailable answer, not a 500, and the pool does not hand it out again."""
+    _, headers = accounts.admin()
+    pid = client.post("/fhir/Patient", json={"resourceType": "Patient"}, headers=headers).get_json()["id"]
+    real_cursor = dbutil.autocommit_cursor
+    killed = []
+
+    @contextmanager
+    def killing_cursor(engine):
+        with real_cursor(engine) as cursor:
+            if not killed:
+                with engine.connect() as killer:
+                    killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": cursor.connection.info.backend_pid})
+                    killer.commit()
+                killed.append(cursor.connection)
+            yield cursor
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dbutil, "autocommit_cursor", killing_cursor)
+        r = client.get(f"/fhir/Patient/{pid}", headers=headers)
+    assert r.status_code == 503, r.get_data(as_text=True)
+    assert r.get_json()["resourceType"] == "OperationOutcome"
+    assert killed[0].closed
+    r = client.get(f"/fhir/Patient/{pid}", headers=headers)
+    assert r.status_code == 200 and r.get_json()["id"] == pid
