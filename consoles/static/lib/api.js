@@ -72,7 +72,15 @@ export function newestOnly() {
 
 // Download a protected file (an attachment) with the token, as a blob URL.
 export async function blobUrl(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${getToken()}` } });
+  if (leaving) return never();
+  let response;
+  try {
+    response = await fetch(path, { headers: { Authorization: `Bearer ${getToken()}` } });
+  } catch (err) {
+    if (leaving) return never();  // the logout's reload cancelled the download
+    throw new ApiProblem(0, { title: t('network_error'), detail: String(err.message || err) });
+  }
+  if (leaving) return never();  // a 401 for the token the user just gave up is not an error to show
   if (!response.ok) throw new ApiProblem(response.status, { title: `HTTP ${response.status}` });
   return URL.createObjectURL(await response.blob());
 }
