@@ -30,6 +30,15 @@ def execute(stmt, params=None):
     return db.session.connection().execute(stmt, params)
 
 
+def _flushed_session():
+    """The request's Session itself (the scoped_session proxy has no in_transaction), its pending ORM changes
+    flushed first: what the ORM's autoflush would have done before a query (it begins the transaction)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session
+
+
 @contextmanager
 def read_connection():
     """A connection for read-only statements: the session's while it has a transaction (its own writes, locks
@@ -37,9 +46,7 @@ def read_connection():
 
     A request that only reads paid BEGIN, its statements and COMMIT: two of a FHIR read's round trips that do
     nothing at READ COMMITTED, where every statement takes its own snapshot inside a transaction or not."""
-    session = db.session()  # the request's Session itself (the scoped_session proxy has no in_transaction)
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # what the ORM's autoflush would have done before the query (it begins the transaction)
+    session = _flushed_session()
     if session.in_transaction() or dialect_name() != "postgresql":
         yield session.connection()
         return
@@ -52,9 +59,7 @@ def fetch_all(stmt, params):
     when it has one, else on PostgreSQL in autocommit), but there through the DBAPI cursor itself
     (`autocommit_cursor`) when the statement allows it: SQLAlchemy's Connection costs ~0.12 ms of CPU per
     statement over the driver's own (bench/profile_search.py). Rows answer by position and by column name."""
-    session = db.session()  # the request's Session itself (the scoped_session proxy has no in_transaction)
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # what the ORM's autoflush would have done before the query
+    session = _flushed_session()
     engine = db.engine
     form = None
     if not session.in_transaction() and engine.dialect.name == "postgresql":
