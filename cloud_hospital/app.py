@@ -85,6 +85,7 @@ def register_extensions(app):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "savepoint", transaction.write_lock_before_savepoint)
         else:
             db_ping.install(db.engine, idle_seconds=POOL_PING_IDLE_SECONDS)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)

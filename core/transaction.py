@@ -27,6 +27,18 @@ def begin_write():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def write_lock_before_savepoint(connection, _name):
+    """SQLite engine hook: a SAVEPOINT outside a transaction starts one with the write lock (BEGIN IMMEDIATE).
+
+    pysqlite opens a transaction by itself only before INSERT/UPDATE/DELETE; a SAVEPOINT (begin_nested) it
+    lets through opens a deferred one, whose reads then pin a snapshot, and the first write after another
+    connection committed fails at once with "database is locked" (a transaction Bundle read its references,
+    the audit of a concurrent GET committed, the Bundle's INSERT failed: a 503). Every savepoint here guards
+    writes, so it may as well queue for the lock up front, as begin_write does."""
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def serialise_on(key):
     """Hold a lock named `key` until this transaction ends, so that check-then-insert work on one thing
     (e.g. one consultation's prescriptions) runs one transaction at a time: a PostgreSQL transaction-level

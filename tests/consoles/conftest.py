@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from consoles.views import SOCKET_IO_FILE, VENDOR
-from core.extensions import db
-from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, ningbo_morning
+from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles
+from tests.demo_world import load_demo, ningbo_morning
 
 
 def _missing(reason):
@@ -41,12 +41,8 @@ def browser():
 def demo(app, live_server):
     """The live server with `flask seed demo` loaded (tables are emptied after each test), the world and
     the server on the clock of a Ningbo morning."""
-    from seeds import demo as demo_seed
-
     ningbo_morning()
-    with app.app_context():
-        demo_seed.load()
-        db.session.commit()
+    load_demo(app)
     return live_server
 
 

@@ -3,15 +3,14 @@ the screenshot script (bench/screenshots.py): separate browser contexts, as sepa
 import os
 import re
 import time
-from datetime import datetime
-from datetime import time as time_of_day
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from core import clock
 from core.extensions import db
 from core.types import new_id
+from tests.demo_world import SHANGHAI, ningbo_morning  # noqa: F401  (the consoles' tests take them from here too)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -46,21 +45,6 @@ class Consoles:
     def close(self):
         for context in self.contexts:
             context.close()
-
-
-SHANGHAI = timedelta(hours=8)  # the demo institutions' zone, Asia/Shanghai (no daylight saving)
-
-
-def ningbo_morning(hour=10):
-    """Run the server's clock (core.clock) from `hour`:00 of today's date in Ningbo, on in real time, and
-    return that instant. The consoles' world is built and used on it, browsers included (`Consoles(server_clock=True)`),
-    so nothing a test sees depends on the hour it runs: no slot near midnight falling on the next local day,
-    no pharmacy closed for the night. Restored by tests/conftest.py after the test."""
-    today = (datetime.now(timezone.utc) + SHANGHAI).date()
-    start = datetime.combine(today, time_of_day(hour), tzinfo=timezone.utc) - SHANGHAI
-    began = time.monotonic()
-    clock.set_clock(lambda: start + timedelta(seconds=time.monotonic() - began))
-    return start
 
 
 def online_slot_soon(app, minutes=20):

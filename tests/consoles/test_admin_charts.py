@@ -14,7 +14,7 @@ from clinic.scheduling import Slot
 from core import clock
 from core.extensions import db
 from tests.consoles.admin_helpers import LANGUAGES, WORDS, admin_page, bearer
-from tests.consoles.journey import SHANGHAI
+from tests.demo_world import SHANGHAI
 
 pytestmark = [pytest.mark.live]
 

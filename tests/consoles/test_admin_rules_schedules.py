@@ -9,7 +9,8 @@ import pytest
 
 from core import clock
 from tests.consoles.admin_helpers import LANGUAGES, WORDS, admin_page, bearer
-from tests.consoles.journey import SHANGHAI, choose
+from tests.consoles.journey import choose
+from tests.demo_world import SHANGHAI
 
 pytestmark = [pytest.mark.live]
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from core import clock
 from seeds.demo import DEMO_PHARMACIES
 from tests.clinic.risk.helpers import STABLE_VITALS
+from tests.demo_world import load_demo, ningbo_morning
 
 # The demo accounts (seeds/demo.py) the fuzzers act as; the other two patients are the "someone else".
 ROLES = {
@@ -76,10 +77,10 @@ def _log_in(client):
 
 
 def build_world(app, client, journey=True):
-    """Seed the demo data (in which doctor.wang cares for the fuzzing patient) and, with `journey`, walk
-    that patient through the online journey; returns a World."""
-    result = app.test_cli_runner().invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
+    """Load the demo data (in which doctor.wang cares for the fuzzing patient) on a Ningbo morning and, with
+    `journey`, walk that patient through the online journey; returns a World."""
+    ningbo_morning()  # a clock of its own (restored by tests/conftest.py), on which the demo's copy fits
+    load_demo(app)
     world = World()
     h = world.headers = _log_in(client)
     me = _ok(client.get("/api/v1/me", headers=h["patient"]))
