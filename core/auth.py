@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g, request
 from sqlalchemy import select, update
 
-from core import clock, revocations, token_cache
+from core import clock, dbutil, revocations, token_cache
 from core.errors import ApiError
 from core.extensions import db
 from core.models import AccessToken, User
@@ -69,7 +69,7 @@ def issue_token(user):
 
 
 def _cache():
-    return token_cache.cache_for(str(db.engine.url))
+    return token_cache.cache_for(dbutil.database_key())
 
 
 def revoke_token(token):

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core import clock
+from core import clock, dbutil
 from core.extensions import db
 from core.models import AccessToken
 
@@ -79,7 +79,7 @@ _watches = {}
 
 
 def _watch():
-    key = str(db.engine.url)
+    key = dbutil.database_key()
     watch = _watches.get(key)
     if watch is None:
         watch = _watches.setdefault(key, RevocationWatch())

@@ -114,10 +114,11 @@ function joinWaitlist(event) {
     const body = { doctor_id: $('doctor-select').value, date: $('waitlist-date').value };
     const code = $('complaint-code').value;
     if (code && code !== 'none') body.complaint_code = code;
-    const entry = await api('/api/v1/waitlist', { method: 'POST', body });
-    state.waitlist.push(entry);
+    await api('/api/v1/waitlist', { method: 'POST', body });
+    // Read the list again rather than add the new entry to it: a load that a push (an offer) started
+    // may already hold it, in a newer status, and it was listed twice.
+    await loadWaitlist();
     announce(t('waitlist_joined'));
-    render();
   }, event.currentTarget.querySelector('button'));
 }
 

@@ -4,8 +4,10 @@ problem details (tests/reliability/schemathesis_checks.py).
 The database holds the demo data plus one online journey (tests/reliability/fuzz_world.py); every path
 parameter and id-like body field is drawn, most of the time, from the ids of objects that exist, so the
 generated requests reach the code behind the 404s. The admin run is the widest (FUZZ_EXAMPLES examples
-per operation, all phases), the other roles fewer and no coverage phase; the seed is fixed, so a run
-is repeatable."""
+per operation, all phases, every operation), the other roles fewer examples, no coverage phase, and only
+the operations the authorisation matrix lets them use: elsewhere they get 401/403 whatever they send
+(tests/reliability/authz proves it), and generating cases for those was a third of their runs' CPU. The
+seed is fixed, so a run is repeatable."""
 import json
 import os
 import re
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.reliability.authz.api_matrix import MATRIX
 from tests.reliability.fuzz_world import build_world
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -25,6 +28,10 @@ SEED = 20261124
 # ~4,000 cases of which most do not depend on the role); the others fuzz each operation as that role.
 ROLES = {"admin": EXAMPLES, "doctor": max(2, EXAMPLES // 2), "patient": max(2, EXAMPLES // 2),
          "pharmacist": max(2, EXAMPLES // 3), "reviewer": max(2, EXAMPLES // 3), "anonymous": max(2, EXAMPLES // 6)}
+# The roles of the authorisation matrix (tests/reliability/authz/api_matrix.py) each fuzzing role plays: the
+# fuzzing patient is patient A, doctor.wang A's doctor; admin fuzzes every operation.
+MATRIX_ROLES = {"doctor": {"d1", "d2"}, "patient": {"pa", "pb"}, "pharmacist": {"p1", "p2"}, "reviewer": {"rv"},
+                "anonymous": {"anon"}}
 # Real ids are used this often; the rest of the time schemathesis generates its own (404s, 422s).
 REAL_ID_PROBABILITY = 0.8
 BODY_ID_FIELDS = ("slot_id", "consultation_id", "doctor_id", "institution_id", "pharmacy_id")
@@ -59,14 +66,27 @@ def write_config(path, headers, ids, examples, wide):
     return path
 
 
-def run_schemathesis(url, config, workdir):
-    """Run the schemathesis CLI; returns (exit code, output, test cases generated)."""
+def operations_for(role, document):
+    """The operations of the OpenAPI `document` that `role` fuzzes, as schemathesis names them
+    ("GET /api/v1/x/{id}"), logout left out (below); None for all of them."""
+    if role not in MATRIX_ROLES:
+        return None
+    described = {f"{method.upper()} {path}" for path, item in document["paths"].items() for method in item
+                 if method in ("get", "put", "post", "delete", "patch")}
+    allowed = {name for name, rule in MATRIX.items() if rule.roles() & MATRIX_ROLES[role]}
+    return sorted(described & allowed - {"POST /api/v1/auth/logout"})
+
+
+def run_schemathesis(url, config, workdir, operations=None):
+    """Run the schemathesis CLI (on `operations` only, when given); returns (exit code, output, test cases
+    generated)."""
     schemathesis = Path(sys.executable).with_name("schemathesis")
+    only = [arg for name in operations or () for arg in ("--include-name", name)]
     result = subprocess.run(
         [str(schemathesis), "--config-file", str(config), "run", f"{url}/api/v1/openapi.json",
          "--checks", "not_a_server_error,content_type_conformance,problem_details", "--workers", "1",
          # Logout would revoke the token the rest of the run authenticates with; it has its own tests.
-         "--exclude-path", "/api/v1/auth/logout"],
+         "--exclude-path", "/api/v1/auth/logout", *only],
         capture_output=True, text=True, timeout=600, cwd=workdir)  # its cache stays out of the repo
     output = result.stdout + result.stderr
     generated = re.search(r"(\d+) generated", output)
@@ -78,10 +98,15 @@ def run_schemathesis(url, config, workdir):
 def test_schemathesis_finds_no_server_errors_and_only_problem_details(app, client, live_server, tmp_path, role):
     world = build_world(app, client)
     config = write_config(tmp_path / "schemathesis.toml", world.headers[role], world.ids, ROLES[role], wide=role == "admin")
-    code, output, cases = run_schemathesis(live_server.url, config, tmp_path)
+    operations = operations_for(role, requests.get(f"{live_server.url}/api/v1/openapi.json", timeout=30).json())
+    code, output, cases = run_schemathesis(live_server.url, config, tmp_path, operations)
     assert code == 0, output[-8000:]
     print(f"schemathesis as {role}: {cases} test cases, up to {ROLES[role]} examples per operation\n{output[-1200:]}")
-    assert cases >= 40 * ROLES[role] // 2  # ~80 operations: a collapse of the run would show here
+    tested = int(re.search(r"Tested: (\d+)", output).group(1))
+    if operations is not None:  # every operation the role may use was fuzzed
+        assert tested == len(operations), output[-3000:]
+    # A collapse of the run (a case or two per operation, not examples' worth) would show here.
+    assert cases >= tested * ROLES[role] // 4
     # And the service still answers afterwards, the role's token included.
     assert requests.get(f"{live_server.url}/healthz", timeout=5).status_code == 200
     if role != "anonymous":
