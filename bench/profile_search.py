@@ -1,4 +1,5 @@
-"""Profile the four HTTP-bench searches in-process (Flask test client, PostgreSQL on 127.0.0.1), CPU clock.
+"""Profile the four HTTP-bench searches (and the read, /healthz, the ceiling app) in-process (Flask test
+client, PostgreSQL on 127.0.0.1), CPU clock.
 
     .venv/bin/python bench/profile_search.py [--patients 2000] [--reuse] [--searches 200] [--top 40]
 
@@ -26,6 +27,16 @@ from bench._common import BENCH_SMS_GATEWAY  # noqa: E402
 from bench.profile_booking import StatementCounter  # noqa: E402
 
 DB_NAME = "search_prof"
+
+
+def _ceiling_app():
+    from bench.ceiling_app import app
+
+    return app
+
+
+# Kinds that are not FHIR requests: (app factory or None for the service, path).
+FLOORS = {"healthz": (None, "/healthz"), "ceiling": (_ceiling_app, "/fhir/Patient/example")}
 
 
 def _prepare(admin_url, patients, reuse):
@@ -64,7 +75,8 @@ def main():
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--searches", type=int, default=200, help="per search kind and block")
-    parser.add_argument("--kinds", default=",".join(http_requests.SEARCHES))
+    parser.add_argument("--kinds", default=",".join(http_requests.SEARCHES),
+                        help="also read, and the floors: healthz (the service's), ceiling (bench/ceiling_app.py)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of each kind")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -75,15 +87,20 @@ def main():
     headers = {"Authorization": f"Bearer {seeded['admin_tokens'][0]}"}
     counter = StatementCounter()
     for kind in args.kinds.split(","):
-        lines = http_requests.fhir_lines(kind, seeded, random.Random(1), args.searches * 6)
-        paths = [line.split("\t")[1] for line in lines]
+        client_of_kind = client
+        if kind in FLOORS:  # the same loop on /healthz and on the ceiling app: what a request costs at least
+            paths = [FLOORS[kind][1]] * (args.searches * 6)
+            client_of_kind = FLOORS[kind][0]().test_client() if FLOORS[kind][0] else client
+        else:
+            lines = http_requests.fhir_lines(kind, seeded, random.Random(1), args.searches * 6)
+            paths = [line.split("\t")[1] for line in lines]
         for path in paths[:args.searches]:  # warm up
-            _get(client, headers, path)
+            _get(client_of_kind, headers, path)
         blocks, statements = [], counter.count
         for block in range(5):
             cpu = time.process_time()
             for path in paths[args.searches * (block + 1):args.searches * (block + 2)]:
-                _get(client, headers, path)
+                _get(client_of_kind, headers, path)
             blocks.append(1000 * (time.process_time() - cpu) / args.searches)
         per_request = (counter.count - statements) / (5 * args.searches)
         print(f"{kind:15s} {min(blocks):6.2f} ms CPU per request (best of 5 x {args.searches}; median "
@@ -92,7 +109,7 @@ def main():
             profile = cProfile.Profile(time.process_time)
             profile.enable()
             for path in paths[:args.searches]:
-                _get(client, headers, path)
+                _get(client_of_kind, headers, path)
             profile.disable()
             pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
     with app.app_context():

@@ -90,14 +90,29 @@ def app():
 def _truncate_all(app):
     with app.app_context():
         db.session.remove()
-        tables = [t for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
+            filled = _filled_tables(conn)
+            if not filled:
+                return
             if conn.dialect.name == "postgresql":
                 # Everything goes: skip the foreign-key triggers, which otherwise check every deleted row
-                # of a big table (the demo data set) against its referencing tables.
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
-            for table in tables:
+                # of a big table (the demo data set) against its referencing tables. One round trip.
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica; " +
+                                     "; ".join(f'DELETE FROM "{table.name}"' for table in filled))
+                return
+            for table in filled:
                 conn.execute(table.delete())
+
+
+def _filled_tables(conn):
+    """The tables holding rows, children first. After most tests a handful of the ~90 are: one query that
+    asks each for a row costs ~1 ms, where a DELETE of every table cost 5 ms (SQLite) to 30 ms (PostgreSQL)
+    after each of the suite's 5,600 tests."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    probe = " UNION ALL ".join(f"SELECT {i} WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"
+                               for i, table in enumerate(tables))
+    filled = {row[0] for row in conn.exec_driver_sql(probe)}
+    return [table for i, table in enumerate(tables) if i in filled]
 
 
 @pytest.fixture(autouse=True)
