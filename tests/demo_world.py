@@ -3,8 +3,8 @@ morning's clock: `flask seed demo`'s work once per test process and clock minute
 for the next test that asks.
 
 Loading the demo goes through the services (accounts, directory, FHIR store, care plans): ~4 s of CPU for
-~42,000 rows, and the consoles' and fuzzers' tests asked for it ~65 times a run, a quarter of the suite's
-CPU. Putting the same rows back costs a tenth of that. The copy is only taken of a load into empty tables
+~42,000 rows, and the consoles' and fuzzers' tests asked for it ~65 times a run, about a fifth of the
+suite's CPU. Putting the same rows back costs a tenth of that. The copy is only taken of a load into empty tables
 and only given back into empty tables, on the same database and with the clock in the same minute (the
 demo's slots, readings and visits are placed relative to the clock). Tests of the seed itself
 (tests/seeds) still run it for real."""

@@ -6,7 +6,7 @@ parameter and id-like body field is drawn, most of the time, from the ids of obj
 generated requests reach the code behind the 404s. The admin run is the widest (FUZZ_EXAMPLES examples
 per operation, all phases, every operation), the other roles fewer examples, no coverage phase, and only
 the operations the authorisation matrix lets them use: elsewhere they get 401/403 whatever they send
-(tests/reliability/authz proves it), and generating cases for those was a third of their runs' CPU. The
+(tests/reliability/authz proves it), and generating cases for those was ~60 % of their runs' CPU. The
 seed is fixed, so a run is repeatable."""
 import json
 import os
