@@ -58,7 +58,8 @@ def main():
     args = parser.parse_args()
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, login, ningbo_morning
+    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, login
+    from tests.demo_world import ningbo_morning
     from tests.live import LiveServer
 
     expect.set_options(timeout=TIMEOUT_MS)

@@ -24,19 +24,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench import http_bench, http_requests, http_seed  # noqa: E402
 from bench._common import BENCH_SMS_GATEWAY  # noqa: E402
+from bench.ceiling_app import app as ceiling_app  # noqa: E402
 from bench.profile_booking import StatementCounter  # noqa: E402
 
 DB_NAME = "search_prof"
 
 
-def _ceiling_app():
-    from bench.ceiling_app import app
-
-    return app
-
-
-# Kinds that are not FHIR requests: (app factory or None for the service, path).
-FLOORS = {"healthz": (None, "/healthz"), "ceiling": (_ceiling_app, "/fhir/Patient/example")}
+# Kinds that are not FHIR requests, and their path: the service's /healthz, the ceiling app's JSON view.
+FLOORS = {"healthz": "/healthz", "ceiling": "/fhir/Patient/example"}
 
 
 def _prepare(admin_url, patients, reuse):
@@ -87,10 +82,9 @@ def main():
     headers = {"Authorization": f"Bearer {seeded['admin_tokens'][0]}"}
     counter = StatementCounter()
     for kind in args.kinds.split(","):
-        client_of_kind = client
+        client_of_kind = ceiling_app.test_client() if kind == "ceiling" else client
         if kind in FLOORS:  # the same loop on /healthz and on the ceiling app: what a request costs at least
-            paths = [FLOORS[kind][1]] * (args.searches * 6)
-            client_of_kind = FLOORS[kind][0]().test_client() if FLOORS[kind][0] else client
+            paths = [FLOORS[kind]] * (args.searches * 6)
         else:
             lines = http_requests.fhir_lines(kind, seeded, random.Random(1), args.searches * 6)
             paths = [line.split("\t")[1] for line in lines]

@@ -71,8 +71,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.consoles.journey import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, journey_world, ningbo_morning,
-                                        run_journey)
+    from tests.consoles.journey import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Consoles, journey_world, run_journey
+    from tests.demo_world import ningbo_morning
 
     expect.set_options(timeout=TIMEOUT_MS)
     from tests.live import LiveServer

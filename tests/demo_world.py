@@ -13,11 +13,12 @@ from datetime import datetime
 from datetime import time as time_of_day
 from datetime import timedelta, timezone
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 
-from core import clock
+from core import clock, dbutil
 from core.extensions import db
 from seeds import demo as demo_seed
+from tests.tables import filled_tables
 
 SHANGHAI = timedelta(hours=8)  # the demo institutions' zone, Asia/Shanghai (no daylight saving)
 
@@ -41,8 +42,9 @@ _COPY_SCHEMA = "demo_world_copy"
 def load_demo(app):
     """Load the demo data into the tables (committed), from a copy when one fits."""
     with app.app_context():
-        key = (db.engine.url.render_as_string(hide_password=False), clock.now().replace(second=0, microsecond=0))
-        empty = _all_tables_empty()
+        key = (dbutil.database_key(), clock.now().replace(second=0, microsecond=0))
+        with db.engine.connect() as connection:
+            empty = not filled_tables(connection)
         if empty and key in _copies:
             _restore(_copies[key])
             return
@@ -55,11 +57,6 @@ def load_demo(app):
 
 def _tables():
     return db.metadata.sorted_tables  # parents before children
-
-
-def _all_tables_empty():
-    with db.engine.connect() as connection:  # one round trip: EXISTS of each table, OR-ed
-        return not connection.scalar(select(or_(*[exists().select_from(table) for table in _tables()])))
 
 
 def _capture():

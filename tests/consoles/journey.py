@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core import clock
 from core.extensions import db
 from core.types import new_id
-from tests.demo_world import SHANGHAI, ningbo_morning  # noqa: F401  (the consoles' tests take them from here too)
+from tests.demo_world import SHANGHAI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -25,7 +25,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001
 class Consoles:
     """`consoles(name, **context_options)`: a new browser context (its own storage: another person) on
     /app/<name>, its page collecting uncaught script errors in `page.errors`; `close()` closes them all.
-    With `server_clock`, each context's clock starts at the server's now (core.clock, see `ningbo_morning`)."""
+    With `server_clock`, each context's clock starts at the server's now (core.clock, see `tests.demo_world.ningbo_morning`)."""
 
     def __init__(self, browser, base_url, server_clock=False):
         self.browser, self.base_url, self.server_clock, self.contexts = browser, base_url, server_clock, []
