@@ -1,4 +1,4 @@
-"""Profile the four HTTP-bench searches (and the read, /healthz, the ceiling app) in-process (Flask test
+"""Profile the four HTTP-bench searches (and the read, the create, /healthz, the ceiling app) in-process (Flask test
 client, PostgreSQL on 127.0.0.1), CPU clock.
 
     .venv/bin/python bench/profile_search.py [--patients 2000] [--reuse] [--searches 200] [--top 40]
@@ -59,9 +59,19 @@ def _prepare(admin_url, patients, reuse):
     return env, seeded
 
 
-def _get(client, headers, path):
-    response = client.get(path, headers=headers)
-    assert response.status_code == 200, response.get_data(as_text=True)
+def _get(client, headers, request):
+    """`request`: a path (GET), or (method, path, content type, body) from a bench/http_requests.py line."""
+    if isinstance(request, str):
+        response = client.get(request, headers=headers)
+    else:
+        method, path, content_type, body = request
+        response = client.open(path, method=method, headers=headers, content_type=content_type, data=body)
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+
+
+def _request_of(line):
+    method, path, _token, content_type, body = line.split("\t")
+    return path if method == "GET" else (method, path, content_type, body.encode())
 
 
 def main():
@@ -71,7 +81,7 @@ def main():
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--searches", type=int, default=200, help="per search kind and block")
     parser.add_argument("--kinds", default=",".join(http_requests.SEARCHES),
-                        help="also read, and the floors: healthz (the service's), ceiling (bench/ceiling_app.py)")
+                        help="also read, create, and the floors: healthz (the service's), ceiling (bench/ceiling_app.py)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of each kind")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -87,7 +97,7 @@ def main():
             paths = [FLOORS[kind]] * (args.searches * 6)
         else:
             lines = http_requests.fhir_lines(kind, seeded, random.Random(1), args.searches * 6)
-            paths = [line.split("\t")[1] for line in lines]
+            paths = [_request_of(line) for line in lines]
         for path in paths[:args.searches]:  # warm up
             _get(client_of_kind, headers, path)
         blocks, statements = [], counter.count

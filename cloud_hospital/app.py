@@ -33,6 +33,7 @@ def create_app(config=None):
     config_module.check_registration_settings(app.config)
     config_module.check_metrics_directory()
     check_data()
+    _install_fast_read(app)  # inside ProxyFix: it reads the corrected address and scheme
     if app.config["TRUST_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUST_PROXY_HOPS"],
                                 x_proto=app.config["TRUST_PROXY_HOPS"], x_host=app.config["TRUST_PROXY_HOPS"])
@@ -44,6 +45,12 @@ def create_app(config=None):
         from core import scheduler
         scheduler.start_when_leader(app)
     return app
+
+
+def _install_fast_read(app):
+    from records.fhir import fast_read
+
+    fast_read.install(app)
 
 
 def _fixed_settings():

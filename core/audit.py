@@ -9,7 +9,7 @@ import contextvars
 import functools
 import json
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import insert
 
 from core import audit_commit, clock
@@ -27,10 +27,13 @@ class UnauditedAccess(RuntimeError):
     """A service function marked @audited returned without recording an audit entry."""
 
 
+REQUEST_FACTS = "audit_request_facts"  # g's (address, request id) of a request answered below Flask
+
+
 def _request_facts():
-    if not has_request_context():
-        return None, None
-    return request.remote_addr, getattr(g, "request_id", None)
+    if has_request_context():
+        return request.remote_addr, getattr(g, "request_id", None)
+    return g.get(REQUEST_FACTS, (None, None)) if has_app_context() else (None, None)
 
 
 def _entry_values(actor, action, entity, patient_ref, outcome, detail):

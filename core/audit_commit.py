@@ -37,7 +37,12 @@ _PENDING = "audit_deferred"
 def start_request():
     """before_request hook: this HTTP request may defer the audit entries of its reads (if it is a GET)."""
     if request.method in SAFE_METHODS:
-        g.setdefault(_PENDING, [])
+        allow_deferral()
+
+
+def allow_deferral():
+    """The reads of this request (a GET, also one answered below Flask: records.fhir.fast_read) may be deferred."""
+    g.setdefault(_PENDING, [])
 
 
 def defer(action, values):

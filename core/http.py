@@ -47,28 +47,39 @@ def reject_unsafe_input():
             raise ApiError(400, "bad_request", str(exc)) from None
 
 
+def security_headers(path, is_secure, origin, cors_origins):
+    """[(name, value)] of the headers every response to `path` carries (a response's own win over them,
+    but for CORS), for secure_response and the answers given below Flask (records.fhir.fast_read)."""
+    # API and FHIR answers are data, never pages: nothing in them may load, run or be framed. The docs
+    # page loads its own scripts and styles (Swagger UI), so it only refuses to be framed.
+    found = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+             ("Content-Security-Policy", "frame-ancestors 'none'" if path.startswith(DOCS_PREFIX) else API_CSP)]
+    if is_secure:
+        found.append(("Strict-Transport-Security", "max-age=31536000"))
+    if path.startswith(("/api/", "/fhir")):
+        found.append(("Cache-Control", "no-store"))
+    if origin and origin in cors_origins:
+        found += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
+                  ("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, If-Match, Prefer"),
+                  ("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+                  ("Access-Control-Expose-Headers", "ETag, Location, Retry-After, X-Request-ID")]
+    return found
+
+
+CORS_HEADERS = frozenset({"Access-Control-Allow-Origin", "Vary", "Access-Control-Allow-Headers",
+                          "Access-Control-Allow-Methods", "Access-Control-Expose-Headers"})
+
+
 def secure_response(response):
     """Security headers on everything; never cache API or FHIR answers (they carry health data)."""
     req = request._get_current_object()  # resolved once: each proxy lookup costs a few microseconds
-    headers, path = response.headers, req.path
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    # API and FHIR answers are data, never pages: nothing in them may load, run or be framed. The docs
-    # page loads its own scripts and styles (Swagger UI), so it only refuses to be framed.
-    headers.setdefault("Content-Security-Policy",
-                       "frame-ancestors 'none'" if path.startswith(DOCS_PREFIX) else API_CSP)
-    if req.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if path.startswith(("/api/", "/fhir")) and "Cache-Control" not in headers:
-        headers["Cache-Control"] = "no-store"
-    origin = req.headers.get("Origin")
-    if origin and origin in current_app.config["CORS_ORIGINS"]:
-        headers["Access-Control-Allow-Origin"] = origin
-        headers["Vary"] = "Origin"
-        headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Idempotency-Key, If-Match, Prefer"
-        headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-        headers["Access-Control-Expose-Headers"] = "ETag, Location, Retry-After, X-Request-ID"
+    headers = response.headers
+    for name, value in security_headers(req.path, req.is_secure, req.headers.get("Origin"),
+                                        current_app.config["CORS_ORIGINS"]):
+        if name in CORS_HEADERS:
+            headers[name] = value
+        else:
+            headers.setdefault(name, value)
     return response
 
 

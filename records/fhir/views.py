@@ -43,12 +43,7 @@ def register_error_rendering(app):
 
 
 def _resource_headers(resource, location=None):
-    headers = {}
-    meta = (resource or {}).get("meta") or {}
-    if meta.get("versionId") and resource.get("resourceType") != "Bundle":
-        headers["ETag"] = f'W/"{meta["versionId"]}"'
-    if meta.get("lastUpdated"):
-        headers["Last-Modified"] = wire.http_date(meta["lastUpdated"])
+    headers = wire.version_headers(resource)
     if location:
         headers["Location"] = f"{wire.base_url()}/{location}"
     return headers

@@ -43,11 +43,16 @@ def check_format():
         if _media(wanted) not in JSON_FORMATS:
             raise fhir_error(406, "not-supported", f"_format {wanted!r} is not served; this server speaks JSON.")
         return
-    offered = [_media(m) for m in request.headers.get("Accept", "").split(",") if m.strip()]
-    if not offered or any(m in JSON_FORMATS or m.endswith(("+json", "/*")) or m == "*/*" for m in offered):
-        return
-    if any(m in XML_FORMATS for m in offered):
+    if not accepts_json(request.headers.get("Accept", "")):
         raise fhir_error(406, "not-supported", "XML is not served; ask for application/fhir+json.")
+
+
+def accepts_json(accept):
+    """False when an Accept header's value asks for XML and not for JSON (any other answer is JSON anyway)."""
+    offered = [_media(m) for m in accept.split(",") if m.strip()]
+    if not offered or any(m in JSON_FORMATS or m.endswith(("+json", "/*")) or m == "*/*" for m in offered):
+        return True
+    return not any(m in XML_FORMATS for m in offered)
 
 
 def query_params():
@@ -99,14 +104,29 @@ def etag_version(header):
     return value.strip('"')
 
 
+def version_headers(resource):
+    """{ETag, Last-Modified} of a stored resource (none for a Bundle's version, which is not one)."""
+    headers = {}
+    meta = (resource or {}).get("meta") or {}
+    if meta.get("versionId") and resource.get("resourceType") != "Bundle":
+        headers["ETag"] = f'W/"{meta["versionId"]}"'
+    if meta.get("lastUpdated"):
+        headers["Last-Modified"] = http_date(meta["lastUpdated"])
+    return headers
+
+
+def encode(resource, pretty=False):
+    """The JSON text of a response body."""
+    return json.dumps(resource, ensure_ascii=False, indent=2 if pretty else None,
+                      separators=None if pretty else (",", ":"))
+
+
 def respond(resource, status=200, headers=None):
     """A FHIR JSON response (pretty with _pretty=true); `resource` None gives an empty body."""
     if resource is None:
         body = b""
     else:
-        pretty = request.args.get("_pretty", "").lower() == "true"
-        body = json.dumps(resource, ensure_ascii=False, indent=2 if pretty else None,
-                          separators=None if pretty else (",", ":"))
+        body = encode(resource, request.args.get("_pretty", "").lower() == "true")
     response = Response(body, status=status, mimetype=FHIR_JSON)
     if resource is not None:
         response.charset = "utf-8"

@@ -23,10 +23,10 @@ def two_servers(app):
             server.stop()
 
 
-def _refused_within(url, headers, started, limit):
+def _refused_within(url, headers, started, limit, path="/api/v1/me"):
     """Seconds from `started` until `url` answers 401 to `headers` (fails after `limit`)."""
     while True:
-        status = requests.get(f"{url}/api/v1/me", headers=headers, timeout=10).status_code
+        status = requests.get(f"{url}{path}", headers=headers, timeout=10).status_code
         elapsed = time.monotonic() - started
         if status == 401:
             return elapsed
@@ -56,3 +56,15 @@ def test_a_deactivation_through_one_process_stops_the_account_in_the_other(accou
                        timeout=10)
     assert r.status_code == 200, r.text
     assert _refused_within(two.url, headers, started, POLL + SLACK) < POLL + SLACK
+
+
+def test_a_logout_through_one_process_stops_the_plain_fhir_read_in_the_other(accounts, two_servers):
+    """The plain read answered below Flask (records.fhir.fast_read) takes only cached tokens: the same watch stops them."""
+    one, two = two_servers
+    account, headers = accounts.patient()
+    read = f"/fhir/Patient/{account['patient_id']}"
+    for _ in range(3):  # the first through Flask's path, which caches the token; the others below it
+        assert requests.get(f"{two.url}{read}", headers=headers, timeout=10).status_code == 200
+    started = time.monotonic()
+    assert requests.post(f"{one.url}/api/v1/auth/logout", headers=headers, timeout=10).status_code == 204
+    assert _refused_within(two.url, headers, started, POLL + SLACK, path=read) < POLL + SLACK
