@@ -159,6 +159,20 @@ def client(app):
 
 
 @pytest.fixture()
+def flask_path_client(app):
+    """A client of the Flask app alone, without records.fhir.fast_read in front of it (which answers successful
+    FHIR reads and searches itself): for tests of what Flask's request path does with such a request."""
+    from werkzeug.test import Client
+
+    class FlaskPathClient(Client):
+        def open(self, *args, **kwargs):
+            kwargs.setdefault("environ_base", {"REMOTE_ADDR": "127.0.0.1"})  # as Flask's test client sets it
+            return super().open(*args, **kwargs)
+
+    return FlaskPathClient(app.extensions["fhir_fast_read"].wsgi_app, app.response_class)
+
+
+@pytest.fixture()
 def runner(app):
     return app.test_cli_runner()
 

@@ -2,7 +2,8 @@
 
 Layout: `router` (a table of tiny handlers, no Flask), `bundles` (searchset and history Bundles),
 `transactions` (batch and transaction Bundles), `capability` (the CapabilityStatement), `outcome`
-(OperationOutcome), `wire` (media types, base URL, rendering) and `views` (the blueprint).
+(OperationOutcome), `wire` (media types, base URL, rendering), `views` (the blueprint) and `fast_read` (the
+successful reads and type searches, answered below Flask by the same router).
 Nothing here is imported at package import time, so records.api may use the pure modules.
 """
 from records.errors import FhirError

@@ -19,10 +19,12 @@ FORM = "application/x-www-form-urlencoded"
 CONTROL_PARAMS = ("_format", "_pretty")
 
 
-def base_url():
-    """The absolute FHIR base: PUBLIC_BASE_URL when set, else the request's (ProxyFix-corrected) root."""
+def base_url(req=None):
+    """The absolute FHIR base: PUBLIC_BASE_URL when set, else the (ProxyFix-corrected) root of `req`, by default
+    Flask's request."""
     public = current_app.config.get("PUBLIC_BASE_URL")
-    root = (public or _root_url(request.scheme, request.host, request.root_path)).rstrip("/")
+    req = req if req is not None else request
+    root = (public or _root_url(req.scheme, req.host, req.root_path)).rstrip("/")
     return root if root.endswith("/fhir") else f"{root}/fhir"
 
 
@@ -40,11 +42,16 @@ def check_format():
     """406 unless the client accepts JSON (through _format or Accept)."""
     wanted = request.args.get("_format")
     if wanted is not None:
-        if _media(wanted) not in JSON_FORMATS:
+        if not is_json_format(wanted):
             raise fhir_error(406, "not-supported", f"_format {wanted!r} is not served; this server speaks JSON.")
         return
     if not accepts_json(request.headers.get("Accept", "")):
         raise fhir_error(406, "not-supported", "XML is not served; ask for application/fhir+json.")
+
+
+def is_json_format(value):
+    """Whether a _format value names JSON."""
+    return _media(value) in JSON_FORMATS
 
 
 def accepts_json(accept):
@@ -60,6 +67,11 @@ def query_params():
     pairs = list(request.args.items(multi=True))
     if request.method == "POST" and request.mimetype == FORM:
         pairs += list(request.form.items(multi=True))
+    return without_controls(pairs)
+
+
+def without_controls(pairs):
+    """The query's (name, value) pairs without _format and _pretty, which shape the answer, not the result."""
     return [(k, v) for k, v in pairs if k not in CONTROL_PARAMS]
 
 
@@ -81,8 +93,13 @@ def json_body():
 
 def preferences():
     """The Prefer header as a dict ({"return": "minimal", "handling": "strict"})."""
+    return parse_preferences(request.headers.get("Prefer", ""))
+
+
+def parse_preferences(header):
+    """A Prefer header's value as a dict."""
     found = {}
-    for part in request.headers.get("Prefer", "").replace(";", ",").split(","):
+    for part in header.replace(";", ",").split(","):
         key, _, value = part.strip().partition("=")
         if key:
             found[key.strip().lower()] = value.strip().strip('"')
@@ -115,6 +132,11 @@ def version_headers(resource):
     return headers
 
 
+def wants_pretty(args):
+    """Whether the query (a MultiDict) asks for indented JSON (_pretty=true)."""
+    return args.get("_pretty", "").lower() == "true"
+
+
 def encode(resource, pretty=False):
     """The JSON text of a response body."""
     return json.dumps(resource, ensure_ascii=False, indent=2 if pretty else None,
@@ -126,7 +148,7 @@ def respond(resource, status=200, headers=None):
     if resource is None:
         body = b""
     else:
-        body = encode(resource, request.args.get("_pretty", "").lower() == "true")
+        body = encode(resource, wants_pretty(request.args))
     response = Response(body, status=status, mimetype=FHIR_JSON)
     if resource is not None:
         response.charset = "utf-8"

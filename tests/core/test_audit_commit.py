@@ -43,7 +43,8 @@ def test_an_answered_get_has_its_audit_entry_committed(app, accounts, client):
     assert [e.action for e in _entries(app, request_id="search-audited-1")] == ["search"]
 
 
-def test_a_get_that_fails_after_its_read_leaves_no_success_entry(app, accounts, client, monkeypatch):
+def test_a_get_that_fails_after_its_read_leaves_no_success_entry(app, accounts, client, flask_path_client,
+                                                                  monkeypatch):
     from records.fhir import views
 
     _, headers = accounts.admin()
@@ -53,8 +54,7 @@ def test_a_get_that_fails_after_its_read_leaves_no_success_entry(app, accounts, 
         raise RuntimeError("rendering failed after the read")
 
     monkeypatch.setattr(views, "_respond_to", broken)
-    # _format: a query string takes the request through Flask's path (records.fhir.fast_read answers plain reads)
-    r = client.get(f"/fhir/Patient/{pid}?_format=json", headers={**headers, "X-Request-ID": "read-failed-1"})
+    r = flask_path_client.get(f"/fhir/Patient/{pid}", headers={**headers, "X-Request-ID": "read-failed-1"})
     assert r.status_code == 500
     assert [e.outcome for e in _entries(app, request_id="read-failed-1")] == []
 

@@ -132,7 +132,8 @@ def _killing_first_cursor(killed):
 
 
 @pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL: a server connection to terminate")
-def test_a_read_whose_connection_was_killed_mid_use_answers_503_and_the_next_read_200(app, accounts, client):
+def test_a_read_whose_connection_was_killed_mid_use_answers_503_and_the_next_read_200(app, accounts, client,
+                                                                                     flask_path_client):
     """A connection that dies between its checkout and its statement (no idle ping saves it) is invalidated:
     the request gets the database-unavailable answer, not a 500, and the pool does not hand it out again."""
     _, headers = accounts.admin()
@@ -140,8 +141,7 @@ def test_a_read_whose_connection_was_killed_mid_use_answers_503_and_the_next_rea
     killed = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(dbutil, "autocommit_cursor", _killing_first_cursor(killed))
-        # _format: a query string takes the read through Flask's path (records.fhir.fast_read answers plain reads)
-        r = client.get(f"/fhir/Patient/{pid}?_format=json", headers=headers)
+        r = flask_path_client.get(f"/fhir/Patient/{pid}", headers=headers)
     assert r.status_code == 503, r.get_data(as_text=True)
     assert r.get_json()["resourceType"] == "OperationOutcome"
     assert killed[0].closed
