@@ -204,3 +204,24 @@ def test_a_client_write_then_plain_read_sees_its_own_write(app, cast, paths):
     assert read.headers["ETag"] == r.headers["ETag"]
 
 
+
+
+def test_behind_a_proxy_the_answers_below_flask_take_the_forwarded_address_scheme_and_host(app, cast):
+    """FastRead sits inside ProxyFix (cloud_hospital.app): it sees the client's address, https and the public host."""
+    from cloud_hospital.app import create_app
+
+    same = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "REDIS_URL", "CLINIC_FHIR_VIEW_DRAINER", "SMS_GATEWAY")
+    proxied = create_app({**{key: app.config[key] for key in same}, "TRUST_PROXY_HOPS": 1})
+    client = proxied.test_client()
+    forwarded = {**cast.admin, "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
+                 "X-Forwarded-Host": "h.example", "X-Request-ID": "proxied-search"}
+    _warm(client, cast.admin)
+    view_calls, view = [], proxied.view_functions["fhir.handle_interaction"]
+    proxied.view_functions["fhir.handle_interaction"] = lambda *a, **k: view_calls.append(1) or view(*a, **k)
+    r = client.get("/fhir/Patient?_count=1", headers=forwarded)
+    assert r.status_code == 200 and not view_calls, "answered below Flask"
+    assert r.get_json()["link"][0]["url"].startswith("https://h.example/fhir/Patient?")
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert [entry[6] for entry in _entries(app, "proxied-search")] == ["203.0.113.7"]
+    with proxied.app_context():
+        db.engine.dispose()
