@@ -90,7 +90,7 @@ class FastRead:
                 reply = router.route(Operations.bind(api, actor), req)
                 if reply.status != 200 or reply.resource is None:
                     raise RuntimeError(f"the router answered {reply.status} to a GET")
-                body = wire.encode(reply.resource, wire.wants_pretty(request.args)).encode()
+                body = wire.encode(reply.resource, wire.wants_pretty(request.args))
                 headers = [("Content-Type", wire.FHIR_JSON), ("Content-Length", str(len(body))),
                            *wire.version_headers(reply.resource).items(),
                            *http.security_headers(path, request.is_secure, environ.get("HTTP_ORIGIN"),

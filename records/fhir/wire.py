@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Response, current_app, request
 from werkzeug.sansio.utils import get_current_url
 
+from records import json_text
 from records.fhir.outcome import fhir_error
 
 FHIR_JSON = "application/fhir+json"
@@ -138,9 +139,10 @@ def wants_pretty(args):
 
 
 def encode(resource, pretty=False):
-    """The JSON text of a response body."""
-    return json.dumps(resource, ensure_ascii=False, indent=2 if pretty else None,
-                      separators=None if pretty else (",", ":"))
+    """The UTF-8 JSON bytes of a response body (indented with `pretty`)."""
+    if pretty:
+        return json.dumps(resource, ensure_ascii=False, indent=2).encode()
+    return json_text.dumps(resource)
 
 
 def respond(resource, status=200, headers=None):
