@@ -113,7 +113,8 @@ def config_from_env(instance_path):
         "TRUST_PROXY_HOPS": setting_from_env("TRUST_PROXY_HOPS", 0),
         "LOG_LEVEL": _log_level(),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
-        # The plain FHIR read answered below Flask's request machinery (records.fhir.fast_read); 0 turns it off.
+        # Successful FHIR reads and type searches answered below Flask's request machinery (records.fhir.fast_read);
+        # false sends every request through Flask.
         "FHIR_FAST_READ": setting_from_env("FHIR_FAST_READ", True),
         # /metrics: with a token, only `Authorization: Bearer <token>`; without, only direct loopback callers.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
