@@ -3,9 +3,12 @@ Flask's path would (body, headers, audit entries); everything else it hands to F
 before, and what it started is never written twice."""
 import pytest
 from sqlalchemy import select
+
 from core import auth as core_auth
+from core.auth import SYSTEM
 from core.extensions import db
 from core.models import AuditEntry
+from records import api
 from records.fhir import fast_read, wire
 from tests.records.fhir.conftest import auth, observation, system_write
 
@@ -27,6 +30,11 @@ def paths(app, flask_path_client, monkeypatch):
     return app.test_client(), flask_path_client, view_calls
 
 
+def _ok_json(response):
+    assert response.status_code == 200
+    return response.get_json()
+
+
 def _entries(app, request_id):
     with app.app_context():
         rows = db.session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id)
@@ -40,19 +48,19 @@ def _warm(client, headers):
         client.get("/api/v1/me", headers=headers)
 
 
-def _answer(client, path, headers, request_id, method="GET"):
-    response = client.open(path, method=method, headers={**headers, "X-Request-ID": request_id})
+def _answer(client, path, headers, request_id):
+    response = client.get(path, headers={**headers, "X-Request-ID": request_id})
     kept = sorted((name, value) for name, value in response.headers.items() if name not in IGNORED_HEADERS)
     return response.status_code, kept, response.get_data(), response.headers.get("X-Request-ID")
 
 
-def _both(app, paths, path, headers, name, method="GET"):
+def _both(app, paths, path, headers, name):
     """The answers and audit entries of the whole app and of Flask's path alone, and whether the view ran."""
     whole, flask_only, view_calls = paths
     before = len(view_calls)
-    fast = _answer(whole, path, headers, f"whole-{name}", method)
+    fast = _answer(whole, path, headers, f"whole-{name}")
     through_view = len(view_calls) > before
-    slow = _answer(flask_only, path, headers, f"flask-{name}", method)
+    slow = _answer(flask_only, path, headers, f"flask-{name}")
     assert slow[3] == f"flask-{name}" and fast[3] == f"whole-{name}"
     return fast[:3], slow[:3], _entries(app, f"whole-{name}"), _entries(app, f"flask-{name}"), through_view
 
@@ -62,15 +70,13 @@ def records(app, cast):
     obs = system_write(app, observation(cast.p1), observation(cast.p2))
     gone = system_write(app, {"resourceType": "Device", "status": "active"})[0]
     with app.app_context():
-        from core.auth import SYSTEM
-        from records import api
-
         api.delete(SYSTEM, "Device", gone["id"])
         db.session.commit()
     return obs[0]["id"], obs[1]["id"], gone["id"]
 
 
-def test_plain_reads_are_answered_below_flask_exactly_as_flask_answers_them(app, cast, records, paths, monkeypatch):
+def test_reads_and_searches_are_answered_below_flask_exactly_as_flask_answers_them(app, cast, records, paths,
+                                                                                   monkeypatch):
     obs1, obs2, _ = records
     monkeypatch.setitem(app.config, "CORS_ORIGINS", ["https://app.example.org"])
     serves = lambda actor, patient_id: actor.pharmacy_id == "pharmacy-1" and patient_id == cast.p1  # noqa: E731
@@ -105,7 +111,7 @@ def test_plain_reads_are_answered_below_flask_exactly_as_flask_answers_them(app,
         assert fast[0] == 200, (name, fast)
         assert fast == slow, name
         assert fast_audit == slow_audit and len(fast_audit) == 1 and fast_audit[0][5] == "success", name
-    pharmacist_view = wire_json(paths[0].get(f"/fhir/Patient/{cast.p1}", headers=cast.pharmacist))
+    pharmacist_view = _ok_json(paths[0].get(f"/fhir/Patient/{cast.p1}", headers=cast.pharmacist))
     assert any(tag.get("code") == "SUBSETTED" for tag in pharmacist_view["meta"]["tag"]), "the view is minimised"
     cors = paths[0].get(f"/fhir/Observation/{obs2}", headers={**cast.admin, "Origin": "https://app.example.org"})
     assert cors.headers["Access-Control-Allow-Origin"] == "https://app.example.org"
@@ -113,11 +119,6 @@ def test_plain_reads_are_answered_below_flask_exactly_as_flask_answers_them(app,
     assert plain.headers["Cache-Control"] == "no-store" and plain.headers["ETag"] == 'W/"1"'
     assert plain.headers["Content-Type"] == "application/fhir+json"
     assert plain.headers["X-Request-ID"]
-
-
-def wire_json(response):
-    assert response.status_code == 200
-    return response.get_json()
 
 
 def test_what_is_not_a_plain_success_flask_answers_and_audits_once(app, cast, records, paths, accounts):
