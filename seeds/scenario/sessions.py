@@ -30,6 +30,16 @@ def search_slots(api, doctor_id, kind, institution_id=None, avoid=()):
             if s.get("available") and datetime.fromisoformat(s["starts_at"]) not in avoid]
 
 
+def taken_starts(api, doctor_id):
+    """Start times of the doctor's slots in the next day, of any kind, place or state: a doctor has one slot per
+    start time, so an extra session there makes none (a journey run again within the minute, with another
+    consulting room's institution, chose the first run's start)."""
+    now = api.now()
+    query = (f"doctor_id={doctor_id}&available=false&from={quote(now.isoformat())}"
+             f"&to={quote((now + timedelta(days=1, hours=1)).isoformat())}")
+    return [slot["starts_at"] for slot in api.items(f"/api/v1/slots?{query}")]
+
+
 def extra_session_start(now, tz, avoid):
     """A local start a few minutes ahead, off the 5-minute grid regular sessions use and off `avoid` (a
     doctor has one slot per start time), on one day."""
@@ -61,7 +71,7 @@ def slot_within_check_in(patient_api, doctor_api, doctor_id, institution, kind, 
     found = search_slots(patient_api, doctor_id, kind, institution["id"], avoid)
     if found:
         return found[0], "an open session"
-    start = open_extra_session(doctor_api, doctor_id, institution, kind, avoid)
+    start = open_extra_session(doctor_api, doctor_id, institution, kind, [*avoid, *taken_starts(doctor_api, doctor_id)])
     found = search_slots(patient_api, doctor_id, kind, institution["id"], avoid)
     if not found:
         raise StepFailed(f"the extra {kind} session at {start:%H:%M} produced no bookable slot")
