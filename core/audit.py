@@ -27,13 +27,12 @@ class UnauditedAccess(RuntimeError):
     """A service function marked @audited returned without recording an audit entry."""
 
 
-REQUEST_FACTS = "audit_request_facts"  # g's (address, request id) of a request answered below Flask
-
-
 def _request_facts():
     if has_request_context():
         return request.remote_addr, getattr(g, "request_id", None)
-    return g.get(REQUEST_FACTS, (None, None)) if has_app_context() else (None, None)
+    if has_app_context():  # a request answered below Flask (records.fhir.fast_read) keeps both in g
+        return g.get("remote_addr"), g.get("request_id")
+    return None, None
 
 
 def _entry_values(actor, action, entity, patient_ref, outcome, detail):

@@ -47,7 +47,10 @@ def execute(stmt, params=None):
 def _flushed_session():
     """The request's Session itself (the scoped_session proxy has no in_transaction), its pending ORM changes
     flushed first: what the ORM's autoflush would have done before a query (it begins the transaction)."""
-    session = db.session()
+    return _flush_pending(db.session())
+
+
+def _flush_pending(session):
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session
@@ -81,8 +84,8 @@ def fetch_all(stmt, params):
     (`autocommit_cursor`) when the statement allows it: SQLAlchemy's Connection costs ~0.12 ms of CPU per
     statement over the driver's own (bench/profile_search.py). Rows answer by position and by column name."""
     session = existing_session()
-    if session is not None and (session.new or session.dirty or session.deleted):
-        session.flush()
+    if session is not None:
+        _flush_pending(session)
     engine = db.engine
     form = None
     if (session is None or not session.in_transaction()) and engine.dialect.name == "postgresql":

@@ -28,7 +28,7 @@ import time
 from flask import g
 from werkzeug.wrappers import Request as WsgiRequest
 
-from core import audit, audit_commit, auth, http, observability, payloads, transaction
+from core import audit_commit, auth, http, observability, payloads, transaction
 from core.errors import ApiError
 from core.extensions import db
 from records import api
@@ -77,8 +77,7 @@ class FastRead:
             return None
         request_id = observability.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         with self.app.app_context():
-            g.request_id = request_id
-            g.setdefault(audit.REQUEST_FACTS, (environ.get("REMOTE_ADDR"), request_id))
+            g.request_id, g.remote_addr = request_id, environ.get("REMOTE_ADDR")  # core.audit reads them there
             audit_commit.allow_deferral()
             try:
                 actor = g.actor = auth.cached_actor_for_token(token)

@@ -16,18 +16,22 @@ IGNORED_HEADERS = {"X-Request-ID"}
 AUDIT_FIELDS = ("user_id", "role", "action", "entity", "patient_ref", "outcome", "address", "detail")
 
 
-@pytest.fixture()
-def paths(app, flask_path_client, monkeypatch):
-    """(the whole app, Flask's path alone, calls of the FHIR view) for comparing the two paths."""
-    view_calls = []
-    view = app.view_functions["fhir.handle_interaction"]
+def _count_view_calls(app, monkeypatch):
+    """A list that grows by one each time Flask's FHIR view runs (it stays as it is for an answer given below Flask)."""
+    view_calls, view = [], app.view_functions["fhir.handle_interaction"]
 
     def counted_view(*args, **kwargs):
         view_calls.append(1)
         return view(*args, **kwargs)
 
     monkeypatch.setitem(app.view_functions, "fhir.handle_interaction", counted_view)
-    return app.test_client(), flask_path_client, view_calls
+    return view_calls
+
+
+@pytest.fixture()
+def paths(app, flask_path_client, monkeypatch):
+    """(the whole app, Flask's path alone, calls of the FHIR view) for comparing the two paths."""
+    return app.test_client(), flask_path_client, _count_view_calls(app, monkeypatch)
 
 
 def _ok_json(response):
@@ -207,7 +211,7 @@ def test_a_client_write_then_plain_read_sees_its_own_write(app, cast, paths):
 
 
 
-def test_behind_a_proxy_the_answers_below_flask_take_the_forwarded_address_scheme_and_host(app, cast):
+def test_behind_a_proxy_the_answers_below_flask_take_the_forwarded_address_scheme_and_host(app, cast, monkeypatch):
     """FastRead sits inside ProxyFix (cloud_hospital.app): it sees the client's address, https and the public host."""
     from cloud_hospital.app import create_app
 
@@ -217,8 +221,7 @@ def test_behind_a_proxy_the_answers_below_flask_take_the_forwarded_address_schem
     forwarded = {**cast.admin, "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
                  "X-Forwarded-Host": "h.example", "X-Request-ID": "proxied-search"}
     _warm(client, cast.admin)
-    view_calls, view = [], proxied.view_functions["fhir.handle_interaction"]
-    proxied.view_functions["fhir.handle_interaction"] = lambda *a, **k: view_calls.append(1) or view(*a, **k)
+    view_calls = _count_view_calls(proxied, monkeypatch)
     r = client.get("/fhir/Patient?_count=1", headers=forwarded)
     assert r.status_code == 200 and not view_calls, "answered below Flask"
     assert r.get_json()["link"][0]["url"].startswith("https://h.example/fhir/Patient?")
